@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { inferLayerShapes, MAX_MODEL_PARAMS, ShapeError } from './shape-inference.js';
+
+/** One spatial size given as `3` or `[3, 3]`, the way Keras accepts it. */
+const spatialPair = (min: number, max: number) =>
+  z.union([
+    z.int().min(min).max(max),
+    z.tuple([z.int().min(min).max(max), z.int().min(min).max(max)]),
+  ]);
+
+export const activationSchema = z.enum([
+  'linear',
+  'relu',
+  'elu',
+  'selu',
+  'sigmoid',
+  'tanh',
+  'softmax',
+]);
+export const paddingSchema = z.enum(['valid', 'same']);
+
+const layerName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,63}$/, 'lowercase letters, digits and _, starting with a letter');
+
+export const conv2dLayerSchema = z.strictObject({
+  type: z.literal('conv2d'),
+  filters: z.int().min(1).max(512),
+  kernelSize: spatialPair(1, 11),
+  strides: spatialPair(1, 4).default(1),
+  padding: paddingSchema.default('valid'),
+  dilationRate: spatialPair(1, 4).default(1),
+  activation: activationSchema.default('linear'),
+  useBias: z.boolean().default(true),
+  name: layerName.optional(),
+});
+
+const poolingFields = {
+  poolSize: spatialPair(1, 8).default(2),
+  strides: spatialPair(1, 8).optional(),
+  padding: paddingSchema.default('valid'),
+  name: layerName.optional(),
+};
+export const maxPooling2dLayerSchema = z.strictObject({
+  type: z.literal('maxPooling2d'),
+  ...poolingFields,
+});
+export const averagePooling2dLayerSchema = z.strictObject({
+  type: z.literal('averagePooling2d'),
+  ...poolingFields,
+});
+
+export const flattenLayerSchema = z.strictObject({
+  type: z.literal('flatten'),
+  name: layerName.optional(),
+});
+
+export const denseLayerSchema = z.strictObject({
+  type: z.literal('dense'),
+  units: z.int().min(1).max(4096),
+  activation: activationSchema.default('linear'),
+  useBias: z.boolean().default(true),
+  name: layerName.optional(),
+});
+
+export const dropoutLayerSchema = z.strictObject({
+  type: z.literal('dropout'),
+  rate: z.number().min(0).lt(1),
+  name: layerName.optional(),
+});
+
+export const layerSpecSchema = z.discriminatedUnion('type', [
+  conv2dLayerSchema,
+  maxPooling2dLayerSchema,
+  averagePooling2dLayerSchema,
+  flattenLayerSchema,
+  denseLayerSchema,
+  dropoutLayerSchema,
+]);
+
+export const MODEL_PRESETS = ['cnn', 'cnn-avgpool'] as const;
+export const modelPresetSchema = z.enum(MODEL_PRESETS);
+
+/** A layer list that fits Fashion-MNIST: 28×28×1 in, 10 softmax probabilities out. */
+export const layerListSchema = z
+  .array(layerSpecSchema)
+  .min(1)
+  .max(32)
+  .superRefine((layers, context) => {
+    try {
+      const shapes = inferLayerShapes(layers);
+      const last = layers[layers.length - 1];
+      const output = shapes[shapes.length - 1]?.outputShape ?? [];
+      if (last?.type !== 'dense' || last.activation !== 'softmax' || output.join() !== '10') {
+        context.addIssue({
+          code: 'custom',
+          path: [layers.length - 1],
+          message: `the model must end in a dense layer of 10 units with softmax activation (output [10]); it ends in ${last?.type} with output [${output.join(', ')}]`,
+        });
+      }
+    } catch (error) {
+      if (!(error instanceof ShapeError)) throw error;
+      context.addIssue({
+        code: 'custom',
+        path: error.layerIndex === undefined ? [] : [error.layerIndex],
+        message: error.message,
+      });
+    }
+  });
+
+export const modelSpecSchema = z.union([
+  z.strictObject({ preset: modelPresetSchema }),
+  z.strictObject({ layers: layerListSchema }),
+]);
+
+export type Activation = z.infer<typeof activationSchema>;
+export type Padding = z.infer<typeof paddingSchema>;
+export type Conv2dLayerSpec = z.infer<typeof conv2dLayerSchema>;
+export type MaxPooling2dLayerSpec = z.infer<typeof maxPooling2dLayerSchema>;
+export type AveragePooling2dLayerSpec = z.infer<typeof averagePooling2dLayerSchema>;
+export type FlattenLayerSpec = z.infer<typeof flattenLayerSchema>;
+export type DenseLayerSpec = z.infer<typeof denseLayerSchema>;
+export type DropoutLayerSpec = z.infer<typeof dropoutLayerSchema>;
+export type LayerSpec = z.infer<typeof layerSpecSchema>;
+export type LayerSpecInput = z.input<typeof layerSpecSchema>;
+export type ModelPreset = z.infer<typeof modelPresetSchema>;
+export type ModelSpec = z.infer<typeof modelSpecSchema>;
+export { MAX_MODEL_PARAMS };

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const backendNameSchema = z.enum(BACKEND_NAMES);
+
+/** One line of the Keras-style summary table. */
+export const summaryLayerSchema = z.object({
+  name: z.string(),
+  className: z.string(),
+  outputShape: z.array(z.int().nullable()),
+  params: z.int().min(0),
+});
+
+export const modelSummarySchema = z.object({
+  modelName: z.string(),
+  layers: z.array(summaryLayerSchema),
+  totalParams: z.int(),
+  trainableParams: z.int(),
+  nonTrainableParams: z.int(),
+});
+
+export const epochRecordSchema = z.object({
+  epoch: z.int().min(1),
+  loss: z.number(),
+  accuracy: z.number(),
+  val_loss: z.number().optional(),
+  val_accuracy: z.number().optional(),
+  seconds: z.number(),
+});
+
+export const trainingProgressSchema = z.object({
+  epoch: z.int(),
+  epochs: z.int(),
+  batch: z.int(),
+  batches: z.int(),
+  percent: z.number().min(0).max(100),
+  loss: z.number().optional(),
+  accuracy: z.number().optional(),
+});
+
+export const trainingResultSchema = z.object({
+  backend: backendNameSchema,
+  device: z.string(),
+  epochsRun: z.int(),
+  stoppedEarly: z.boolean(),
+  bestEpoch: z.int().nullable(),
+  best: z.object({ monitor: z.string(), value: z.number() }).nullable(),
+  restoredBestWeights: z.boolean(),
+  history: z.array(epochRecordSchema),
+  trainImages: z.int(),
+  validationImages: z.int(),
+  imagesPerSecond: z.number(),
+  seconds: z.number(),
+});
+
+export type BackendName = z.infer<typeof backendNameSchema>;
+export type SummaryLayer = z.infer<typeof summaryLayerSchema>;
+export type ModelSummary = z.infer<typeof modelSummarySchema>;
+export type EpochRecord = z.infer<typeof epochRecordSchema>;
+export type TrainingProgress = z.infer<typeof trainingProgressSchema>;
+export type TrainingResult = z.infer<typeof trainingResultSchema>;
