@@ -1,0 +1,37 @@
+export {
+  BACKEND_REQUESTS,
+  initializeBackend,
+  isCudaDeviceVisible,
+  planBackends,
+  type ActiveBackend,
+  type BackendRequest,
+  type CudaProbe,
+} from './backend.js';
+export {
+  benchmarkTraining,
+  type TrainingBenchmarkOptions,
+  type TrainingBenchmarkResult,
+} from './bench.js';
+export { buildModel, seedDropoutLayers, type BuildModelOptions } from './build-model.js';
+export { BestMetricTracker, EarlyStopping, isImprovement, type EpochLogs } from './callbacks.js';
+export {
+  BackendUnavailableError,
+  InvalidTrainingDataError,
+  ModelArtifactError,
+  NonFiniteLossError,
+  TrainingAbortedError,
+} from './errors.js';
+export { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from './kernels/index.js';
+export { loadModel, replaceSavedModel, saveModel, writeFileAtomic } from './model-io.js';
+export { runTraining, TRAINING_ARTIFACTS, type RunTrainingOptions } from './run-training.js';
+export { formatSummary, kerasClassName, kerasLayerNames, summarizeModel } from './summary.js';
+export {
+  createOptimizer,
+  evaluateModel,
+  sparseCategoricalCrossentropy,
+  trainModel,
+  validateLabelledTensors,
+  type LabelledTensors,
+  type TrainModelOptions,
+  type TrainModelResult,
+} from './train.js';

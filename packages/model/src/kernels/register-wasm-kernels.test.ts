@@ -1,0 +1,206 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+// tfjs-core's Node bundle registers no gradients; tfjs-layers' bundle does.
+import '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
+import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
+import {
+  registerWasmTrainingKernels,
+  unregisterWasmTrainingKernels,
+} from './register-wasm-kernels.js';
+
+type Shape4D = [number, number, number, number];
+
+const TOLERANCE = 1e-4;
+
+function kernel(name: string): tf.KernelConfig | undefined {
+  return tf.getKernel(name, 'wasm') as tf.KernelConfig | undefined;
+}
+
+/** Deterministic values in [-1, 1). */
+function values(size: number, seed: number): Float32Array {
+  const out = new Float32Array(size);
+  let state = seed;
+  for (let i = 0; i < size; i++) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    out[i] = (state >>> 8) / 2 ** 23 - 1;
+  }
+  return out;
+}
+
+function tensor4d(shape: Shape4D, seed: number): tf.Tensor4D {
+  return tf.tensor4d(
+    values(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  );
+}
+
+function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let maxDiff = 0;
+  let maxRef = 0;
+  for (let i = 0; i < expected.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs((actual[i] ?? NaN) - (expected[i] ?? NaN)));
+    maxRef = Math.max(maxRef, Math.abs(expected[i] ?? NaN));
+  }
+  return maxDiff / Math.max(maxRef, 1e-6);
+}
+
+/** Runs `f` on a backend and returns every result tensor's values, disposing everything. */
+async function on(backend: string, f: () => tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const results = tf.tidy(f);
+  const data = await Promise.all(results.map((t) => t.data() as Promise<Float32Array>));
+  tf.dispose(results);
+  return data;
+}
+
+async function expectWasmMatchesCpu(f: () => tf.Tensor[]): Promise<void> {
+  const expected = await on('cpu', f);
+  const actual = await on('wasm', f);
+  expect(actual).toHaveLength(expected.length);
+  expected.forEach((e, i) => {
+    expect(actual[i]).toHaveLength(e.length);
+    expect(relativeError(actual[i] ?? [], e)).toBeLessThanOrEqual(TOLERANCE);
+  });
+}
+
+let previousBackend = '';
+const wasmOwnBackpropInput = kernel(tf.Conv2DBackpropInput);
+
+beforeAll(async () => {
+  previousBackend = tf.getBackend();
+  await tf.setBackend('wasm');
+  registerWasmTrainingKernels();
+});
+
+afterAll(async () => {
+  unregisterWasmTrainingKernels();
+  if (previousBackend) await tf.setBackend(previousBackend);
+});
+
+describe('registerWasmTrainingKernels', () => {
+  it('installs both kernels, idempotently and without warnings', () => {
+    const warn = vi.spyOn(console, 'warn');
+    registerWasmTrainingKernels();
+    registerWasmTrainingKernels();
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
+    expect(kernel(tf.Conv2DBackpropFilter)).toBe(conv2DBackpropFilterConfig);
+    expect(kernel(tf.Conv2DBackpropInput)).toBe(conv2DBackpropInputConfig);
+  });
+
+  it('unregister restores wasm’s own Conv2DBackpropInput, which still works', async () => {
+    expect(wasmOwnBackpropInput).toBeDefined();
+    unregisterWasmTrainingKernels();
+    try {
+      expect(kernel(tf.Conv2DBackpropFilter)).toBeUndefined();
+      expect(kernel(tf.Conv2DBackpropInput)).toBe(wasmOwnBackpropInput);
+      await expectWasmMatchesCpu(() => [
+        tf.conv2dTranspose(
+          tensor4d([2, 4, 5, 3], 1),
+          tensor4d([3, 3, 2, 3], 2),
+          [2, 7, 9, 2],
+          2,
+          'same',
+        ),
+      ]);
+    } finally {
+      registerWasmTrainingKernels();
+    }
+    expect(kernel(tf.Conv2DBackpropInput)).toBe(conv2DBackpropInputConfig);
+  });
+});
+
+describe('training gradients on wasm match cpu', () => {
+  const cases = [
+    {
+      name: '3x3 same, conv strategy',
+      x: [4, 10, 10, 3] as Shape4D,
+      w: [3, 3, 3, 8] as Shape4D,
+      s: 1,
+      pad: 'same' as const,
+    },
+    {
+      name: '3x3 stride 2 valid',
+      x: [3, 11, 9, 4] as Shape4D,
+      w: [3, 3, 4, 5] as Shape4D,
+      s: 2,
+      pad: 'valid' as const,
+    },
+    {
+      name: 'first-layer 3x3 1→16 same, patch strategy',
+      x: [4, 12, 12, 1] as Shape4D,
+      w: [3, 3, 1, 16] as Shape4D,
+      s: 1,
+      pad: 'same' as const,
+    },
+  ];
+
+  it.each(cases)('tf.grads of tf.conv2d ($name)', async (c) => {
+    await expectWasmMatchesCpu(() => {
+      const x = tensor4d(c.x, 1);
+      const w = tensor4d(c.w, 2);
+      const loss = (xs: tf.Tensor, ws: tf.Tensor) => {
+        const y = tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, c.s, c.pad);
+        return tf.sum(tf.mul(y, tf.sin(tf.reshape(tf.range(0, y.size), y.shape))));
+      };
+      return tf.grads(loss)([x, w]);
+    });
+  });
+
+  it.each(cases)('tf.grads of tf.fused.conv2d with bias and relu ($name)', async (c) => {
+    await expectWasmMatchesCpu(() => {
+      const x = tensor4d(c.x, 3);
+      const w = tensor4d(c.w, 4);
+      const bias = tf.tensor1d(values(c.w[3], 5));
+      const loss = (xs: tf.Tensor, ws: tf.Tensor, b: tf.Tensor) => {
+        const y = tf.fused.conv2d({
+          x: xs as tf.Tensor4D,
+          filter: ws as tf.Tensor4D,
+          strides: c.s,
+          pad: c.pad,
+          bias: b,
+          activation: 'relu',
+        });
+        return tf.sum(tf.mul(y, tf.cos(tf.reshape(tf.range(0, y.size), y.shape))));
+      };
+      return tf.grads(loss)([x, w, bias]);
+    });
+  });
+});
+
+describe('memory', () => {
+  it('leaves no tensors, bytes or backend buffers behind', async () => {
+    await tf.setBackend('wasm');
+    // 7x9 'same' stride 2 with a 2x3 kernel makes the input gradient crop dy; 10x10 'valid'
+    // stride 2 leaves an x row unread, so the filter gradient crops x (by either strategy).
+    const configs = [
+      { x: tensor4d([4, 7, 9, 3], 1), w: tensor4d([2, 3, 3, 6], 2), pad: 'same' as const },
+      { x: tensor4d([4, 10, 10, 3], 3), w: tensor4d([3, 3, 3, 6], 4), pad: 'valid' as const },
+      { x: tensor4d([4, 10, 10, 1], 5), w: tensor4d([3, 3, 1, 16], 6), pad: 'valid' as const },
+    ];
+    const step = () =>
+      tf.tidy(() =>
+        configs.flatMap(({ x, w, pad }) => {
+          const loss = (xs: tf.Tensor, ws: tf.Tensor) =>
+            tf.sum(tf.square(tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, 2, pad)));
+          return tf
+            .grads(loss)([x, w])
+            .map((g) => tf.sum(g));
+        }),
+      );
+    tf.dispose(step());
+    const before = tf.memory();
+    const buffersBefore = tf.engine().backend.numDataIds();
+    for (let i = 0; i < 50; i++) tf.dispose(step());
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+    expect(tf.engine().backend.numDataIds()).toBe(buffersBefore);
+    tf.dispose(configs.flatMap(({ x, w }) => [x, w]));
+  });
+});
