@@ -1,0 +1,39 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const backendRequest = z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+
+const environmentSchema = z.object({
+  DATA_DIR: z.string().min(1).default('./var/data'),
+  FASHION_MNIST_DIR: z.string().min(1).optional(),
+  CONVOY_BACKEND: backendRequest.default('auto'),
+});
+
+export interface CliConfig {
+  readonly dataDir: string;
+  readonly officialDataDir: string | undefined;
+  readonly backend: z.infer<typeof backendRequest>;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Reads the environment once; every command gets the parsed result. */
+export function readCliConfig(env: NodeJS.ProcessEnv): CliConfig {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.')}: ${issue.message}`,
+    );
+    throw new ConfigError(`invalid environment: ${problems.join('; ')}`);
+  }
+  return {
+    dataDir: resolve(parsed.data.DATA_DIR),
+    officialDataDir:
+      parsed.data.FASHION_MNIST_DIR === undefined
+        ? undefined
+        : resolve(parsed.data.FASHION_MNIST_DIR),
+    backend: parsed.data.CONVOY_BACKEND,
+  };
+}

@@ -1,0 +1,11 @@
+import { readCliConfig } from './config.js';
+import { createProgram } from './program.js';
+
+const output = { stdout: process.stdout, stderr: process.stderr };
+try {
+  const program = createProgram(readCliConfig(process.env), output);
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.stderr.write(`convoy: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}

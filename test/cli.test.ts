@@ -1,0 +1,139 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = join(root, 'apps/cli/bin/convoy.js');
+// The converted data set is shared by every test run of this clone (converting takes seconds).
+const env = { ...process.env, DATA_DIR: process.env.DATA_DIR ?? join(root, 'var/data') };
+
+async function convoy(...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
+      env,
+      cwd: root,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('convoy CLI (built)', () => {
+  let outDir: string;
+  beforeAll(async () => {
+    expect(existsSync(join(root, 'apps/cli/dist/main.js')), 'run `npm run build` first').toBe(true);
+    outDir = await mkdtemp(join(tmpdir(), 'convoy-cli-'));
+  });
+  afterAll(() => rm(outDir, { recursive: true, force: true }));
+
+  it.each([
+    [
+      'cnn',
+      333_526,
+      [
+        [28, 28, 32, 320],
+        [14, 14, 32, 0],
+        [14, 14, 64, 18496],
+        [7, 7, 64, 0],
+        [3136, 0],
+        [100, 313700],
+        [100, 0],
+        [10, 1010],
+      ],
+    ],
+    [
+      'cnn-avgpool',
+      39_478,
+      [
+        [28, 28, 32, 320],
+        [9, 9, 32, 0],
+        [9, 9, 32, 9248],
+        [3, 3, 32, 0],
+        [288, 0],
+        [100, 28900],
+        [100, 0],
+        [10, 1010],
+      ],
+    ],
+  ])('summary --preset %s --json gives the seed table', async (preset, total, rows) => {
+    const result = await convoy('summary', '--preset', preset, '--json');
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout) as {
+      totalParams: number;
+      layers: { outputShape: (number | null)[]; params: number }[];
+    };
+    expect(summary.totalParams).toBe(total);
+    expect(summary.layers.map((layer) => [...layer.outputShape.slice(1), layer.params])).toEqual(
+      rows,
+    );
+    expect(summary.layers.every((layer) => layer.outputShape[0] === null)).toBe(true);
+  });
+
+  it('prints the Keras table without --json', async () => {
+    const result = await convoy('summary');
+    expect(result.stdout).toContain(
+      ' conv2d_1 (Conv2D)           (None, 14, 14, 64)        18496     ',
+    );
+    expect(result.stdout).toContain('Total params: 333,526');
+  });
+
+  it.each([
+    [['train', '--epochs', 'ten'], /--epochs.*expected a whole number, got "ten"/],
+    [['train', '--epochs', '0'], /--epochs: .*>=\s?1/],
+    [['train', '--limit', '99999999'], /--limit/],
+    [['train', '--backend', 'tpu'], /--backend.*tpu.*Allowed choices/s],
+    [['train', '--validation-split', '0.9'], /--validation-split/],
+    [['train', '--model-file', '/nonexistent.json'], /cannot read --model-file/],
+    [['summary', '--preset', 'resnet'], /unknown preset "resnet"/],
+    [['train', '--frobnicate'], /unknown option '--frobnicate'/],
+    [['launch'], /unknown command 'launch'/],
+  ])('rejects %j with a clear error and a non-zero exit', async (args, message) => {
+    const result = await convoy(...args);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('trains the seed CNN for one epoch on 12,000 embedded images to val_accuracy >= 0.80 on wasm', async () => {
+    const result = await convoy(
+      'train',
+      '--epochs',
+      '1',
+      '--limit',
+      '12000',
+      '--backend',
+      'wasm',
+      '--json',
+      '--out',
+      outDir,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as {
+      backend: string;
+      trainImages: number;
+      validationImages: number;
+      history: { val_accuracy: number }[];
+    };
+    expect(report.backend).toBe('wasm');
+    expect([report.trainImages, report.validationImages]).toEqual([9600, 2400]);
+    expect(report.history).toHaveLength(1);
+    expect(report.history[0]?.val_accuracy).toBeGreaterThanOrEqual(0.8);
+    expect((await readdir(outDir)).sort()).toEqual([
+      'history.json',
+      'initial',
+      'model',
+      'params.json',
+      'summary.json',
+    ]);
+    expect(JSON.parse(await readFile(join(outDir, 'history.json'), 'utf8'))).toHaveLength(1);
+    expect((await readdir(join(outDir, 'model'))).sort()).toEqual(['model.json', 'weights.bin']);
+  }, 600_000);
+});
