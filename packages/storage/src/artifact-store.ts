@@ -1,0 +1,34 @@
+import type { Readable } from 'node:stream';
+
+export interface ArtifactInfo {
+  /** Path relative to the job's directory, `/`-separated (e.g. `model/model.json`). */
+  readonly path: string;
+  readonly size: number;
+  readonly modified: Date;
+}
+
+/**
+ * The artifacts of one job: a small file tree addressed by relative paths. Training, the worker,
+ * the API and the dashboard see artifacts only through this, so a store other than the local
+ * directory (S3-compatible, for several hosts) can replace it without touching them.
+ */
+export interface JobArtifacts {
+  readonly jobId: string;
+  /** Atomic: a reader sees the old bytes or the new ones, never a mix. */
+  write(path: string, data: Uint8Array | string): Promise<void>;
+  /** @throws ArtifactNotFoundError */
+  read(path: string): Promise<Buffer>;
+  /** @throws ArtifactNotFoundError */
+  open(path: string): Promise<{ stream: Readable; info: ArtifactInfo }>;
+  stat(path: string): Promise<ArtifactInfo | null>;
+  /** Every file below `prefix` (default: the whole job), sorted by path. */
+  list(prefix?: string): Promise<ArtifactInfo[]>;
+  /** Removes a file, or everything below a directory path; absent paths are fine. */
+  remove(path: string): Promise<void>;
+}
+
+export interface ArtifactStore {
+  /** @throws InvalidArtifactPathError for ids that are not safe directory names */
+  job(jobId: string): JobArtifacts;
+  removeJob(jobId: string): Promise<void>;
+}

@@ -1,0 +1,14 @@
+export type { ArtifactInfo, ArtifactStore, JobArtifacts } from './artifact-store.js';
+export { LocalArtifactStore } from './local-artifact-store.js';
+export { createLocalJobArtifacts } from './local-job-directory.js';
+export {
+  JOB_ID_PATTERN,
+  MAX_ARTIFACT_PATH_LENGTH,
+  MAX_ARTIFACT_PATH_SEGMENTS,
+  assertValidJobId,
+  isValidArtifactPath,
+  isValidJobId,
+  parseArtifactPath,
+} from './artifact-path.js';
+export { ArtifactNotFoundError, InvalidArtifactPathError, StorageError } from './errors.js';
+export type { StorageErrorCode } from './errors.js';
