@@ -3,3 +3,5 @@ export { inferLayerShapes, INPUT_SHAPE, ShapeError, type LayerShape } from './sh
 export { MODEL_PRESET_LAYERS, resolveModelLayers } from './presets.js';
 export * from './training-params.js';
 export * from './training-result.js';
+export * from './jobs.js';
+export * from './visualization.js';

@@ -51,6 +51,8 @@ export const trainingResultSchema = z.object({
   validationImages: z.int(),
   imagesPerSecond: z.number(),
   seconds: z.number(),
+  /** The last finished epoch a resumed job started from (absent when it ran in one go). */
+  resumedFromEpoch: z.int().min(0).optional(),
 });
 
 export type BackendName = z.infer<typeof backendNameSchema>;

@@ -1,0 +1,20 @@
+export { CANCELLED_REASON, JobCancellation, type RemovedJobRecord } from './cancellation.js';
+export {
+  JOB_DATA_SCHEMAS,
+  trainJobDataSchema,
+  visualizeJobDataSchema,
+  type JobDataByType,
+  type TrainJobData,
+  type VisualizeJobData,
+} from './job-data.js';
+export { createJobId, jobTypeOf } from './job-ids.js';
+export { InvalidCursorError, JobIndex, type JobIndexPage } from './job-index.js';
+export {
+  DEFAULT_JOB_OPTIONS,
+  JobQueues,
+  type AnyJob,
+  type JobQueuesOptions,
+} from './job-queues.js';
+export { createJobWorker, type JobProcessor, type JobWorkerOptions } from './job-worker.js';
+export { CONVOY_KEY_PREFIX, QUEUE_NAMES } from './queue-names.js';
+export { createRedisConnection, pingRedis, type RedisRole } from './redis-connection.js';

@@ -1,0 +1,96 @@
+import { Queue, type Job, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { CreateJobBody, JobType } from '@convoy/schemas';
+import { JobCancellation } from './cancellation.js';
+import { JOB_DATA_SCHEMAS, type TrainJobData, type VisualizeJobData } from './job-data.js';
+import { createJobId, jobTypeOf } from './job-ids.js';
+import { JobIndex } from './job-index.js';
+import { QUEUE_NAMES } from './queue-names.js';
+
+const DAY_SECONDS = 24 * 3600;
+
+/** Transient failures (Redis blips, a worker's disk filling) retry with backoff; others are UnrecoverableError. */
+export const DEFAULT_JOB_OPTIONS: Readonly<Record<JobType, JobsOptions>> = {
+  train: {
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 5_000 },
+    removeOnComplete: { age: 30 * DAY_SECONDS },
+    removeOnFail: { age: 30 * DAY_SECONDS },
+  },
+  visualize: {
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 1_000 },
+    removeOnComplete: { age: 30 * DAY_SECONDS },
+    removeOnFail: { age: 30 * DAY_SECONDS },
+  },
+};
+
+export type AnyJob = Job<TrainJobData> | Job<VisualizeJobData>;
+
+export interface JobQueuesOptions {
+  readonly connection: Redis;
+  /** BullMQ key prefix (default `bull`); tests use their own to stay apart. */
+  readonly prefix?: string | undefined;
+  readonly jobOptions?: Partial<Record<JobType, JobsOptions>> | undefined;
+}
+
+/** The producer side: both queues, the job index and cancellation, on one connection. */
+export class JobQueues {
+  readonly train: Queue<TrainJobData>;
+  readonly visualize: Queue<VisualizeJobData>;
+  readonly index: JobIndex;
+  readonly cancellation: JobCancellation;
+  private readonly jobOptions: Record<JobType, JobsOptions>;
+
+  constructor(private readonly options: JobQueuesOptions) {
+    const common = {
+      connection: options.connection,
+      ...(options.prefix ? { prefix: options.prefix } : {}),
+    };
+    this.train = new Queue<TrainJobData>(QUEUE_NAMES.train, common);
+    this.visualize = new Queue<VisualizeJobData>(QUEUE_NAMES.visualize, common);
+    const convoyPrefix = options.prefix ? `${options.prefix}:convoy` : undefined;
+    this.index = new JobIndex(options.connection, convoyPrefix);
+    this.cancellation = new JobCancellation(options.connection, convoyPrefix);
+    this.jobOptions = {
+      train: { ...DEFAULT_JOB_OPTIONS.train, ...options.jobOptions?.train },
+      visualize: { ...DEFAULT_JOB_OPTIONS.visualize, ...options.jobOptions?.visualize },
+    };
+  }
+
+  queue(type: JobType): Queue<TrainJobData> | Queue<VisualizeJobData> {
+    return type === 'train' ? this.train : this.visualize;
+  }
+
+  /** Parses the payload again (the API already did) so nothing malformed ever reaches Redis. */
+  async enqueue(body: CreateJobBody, createdBy?: string): Promise<AnyJob> {
+    const id = createJobId(body.type);
+    const createdAt = Date.now();
+    const options = { ...this.jobOptions[body.type], jobId: id, timestamp: createdAt };
+    const job =
+      body.type === 'train'
+        ? await this.train.add(
+            'train',
+            JOB_DATA_SCHEMAS.train.parse({ params: body.params, createdBy }),
+            options,
+          )
+        : await this.visualize.add(
+            'visualize',
+            JOB_DATA_SCHEMAS.visualize.parse({ params: body.params, createdBy }),
+            options,
+          );
+    await this.index.add(id, body.type, createdAt);
+    return job;
+  }
+
+  /** The BullMQ job behind an id, or undefined (unknown id, or removed). */
+  async find(id: string): Promise<AnyJob | undefined> {
+    const type = jobTypeOf(id);
+    if (type === null) return undefined;
+    return (await this.queue(type).getJob(id)) ?? undefined;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.train.close(), this.visualize.close()]);
+  }
+}

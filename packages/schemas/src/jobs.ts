@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { epochRecordSchema, trainingProgressSchema, backendNameSchema } from './training-result.js';
+import { trainingParamsSchema } from './training-params.js';
+
+export const JOB_TYPES = ['train', 'visualize'] as const;
+export const jobTypeSchema = z.enum(JOB_TYPES);
+
+/**
+ * `<type>_<time base36><random hex>`: the type says which queue holds the job, the time part sorts
+ * ids by creation, and the alphabet is safe as a directory name under ARTIFACTS_DIR.
+ */
+export const jobIdSchema = z
+  .string()
+  .regex(/^(train|visualize)_[0-9a-z]{8,40}$/, 'not a Convoy job id');
+
+export const JOB_STATES = ['waiting', 'active', 'completed', 'failed', 'cancelled'] as const;
+export const jobStateSchema = z.enum(JOB_STATES);
+
+export const VISUALIZATION_KINDS = [
+  'filters',
+  'weights-histogram',
+  'feature-maps',
+  'predictions',
+  'confusion-matrix',
+] as const;
+export const visualizationKindSchema = z.enum(VISUALIZATION_KINDS);
+
+/** A 28×28 grayscale PNG, base64 (optionally as a data: URL); 28×28 PNGs are a few hundred bytes. */
+export const pngImageSchema = z
+  .string()
+  .max(64 * 1024, 'image too large: send a 28×28 grayscale PNG')
+  .regex(/^(data:image\/png;base64,)?[A-Za-z0-9+/]+={0,2}$/, 'image must be a base64-encoded PNG');
+
+export const visualizationParamsSchema = z
+  .strictObject({
+    jobId: jobIdSchema.refine((id) => id.startsWith('train_'), 'jobId must name a training job'),
+    kind: visualizationKindSchema,
+    /** Layer index in the model, or its Keras name (`conv2d_1`); default: every conv layer. */
+    layer: z.union([z.int().min(0).max(63), z.string().regex(/^[a-z][a-z0-9_]{0,63}$/)]).optional(),
+    /** Index of a test-set image (0–9,999). */
+    sample: z.int().min(0).max(9_999).optional(),
+    image: pngImageSchema.optional(),
+    weights: z.enum(['trained', 'untrained']).default('trained'),
+  })
+  .superRefine((params, context) => {
+    if (params.sample !== undefined && params.image !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['image'],
+        message: 'give either sample or image, not both',
+      });
+    }
+    const takesInput = params.kind === 'feature-maps' || params.kind === 'predictions';
+    if (!takesInput && (params.sample !== undefined || params.image !== undefined)) {
+      context.addIssue({
+        code: 'custom',
+        path: [params.image ? 'image' : 'sample'],
+        message: `${params.kind} takes no input image`,
+      });
+    }
+  });
+
+export const createTrainJobBodySchema = z.strictObject({
+  type: z.literal('train'),
+  params: trainingParamsSchema.prefault({}),
+});
+export const createVisualizeJobBodySchema = z.strictObject({
+  type: z.literal('visualize'),
+  params: visualizationParamsSchema,
+});
+export const createJobBodySchema = z.discriminatedUnion('type', [
+  createTrainJobBodySchema,
+  createVisualizeJobBodySchema,
+]);
+
+/** What a training job reports while it runs (stored as the BullMQ job's progress). */
+export const trainingReportSchema = z.object({
+  progress: trainingProgressSchema.nullable(),
+  history: z.array(epochRecordSchema),
+  backend: backendNameSchema.optional(),
+  device: z.string().optional(),
+  resumedFromEpoch: z.int().min(0).optional(),
+});
+
+export const listJobsQuerySchema = z.strictObject({
+  type: jobTypeSchema.optional(),
+  state: jobStateSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+
+export type JobType = z.infer<typeof jobTypeSchema>;
+export type JobId = z.infer<typeof jobIdSchema>;
+export type JobState = z.infer<typeof jobStateSchema>;
+export type VisualizationKind = z.infer<typeof visualizationKindSchema>;
+export type VisualizationParams = z.infer<typeof visualizationParamsSchema>;
+export type CreateJobBody = z.infer<typeof createJobBodySchema>;
+export type TrainingReport = z.infer<typeof trainingReportSchema>;
+export type ListJobsQuery = z.infer<typeof listJobsQuerySchema>;
