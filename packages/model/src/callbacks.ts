@@ -18,11 +18,25 @@ export function isImprovement(
 }
 
 /** Tracks the best value of a metric, as ModelCheckpoint(save_best_only=True) does. */
+export interface BestMetricState {
+  readonly best: number | null;
+  readonly bestEpoch: number | null;
+}
+
 export class BestMetricTracker {
   best: number | null = null;
   bestEpoch: number | null = null;
 
   constructor(readonly monitor: TrainingMetric) {}
+
+  get state(): BestMetricState {
+    return { best: this.best, bestEpoch: this.bestEpoch };
+  }
+
+  restore(state: BestMetricState): void {
+    this.best = state.best;
+    this.bestEpoch = state.bestEpoch;
+  }
 
   /** True when this epoch's value beats every earlier one. */
   update(epoch: number, logs: EpochLogs): boolean {
@@ -39,6 +53,12 @@ export class BestMetricTracker {
  * `minDelta`; at `patience` training stops and, with restoreBestWeights, the best epoch's weights come
  * back. tfjs's own callback ignores restoreBestWeights, hence this one.
  */
+export interface EarlyStoppingState {
+  readonly wait: number;
+  readonly best: number | null;
+  readonly bestEpoch: number | null;
+}
+
 export class EarlyStopping {
   wait = 0;
   best: number | null = null;
@@ -71,6 +91,19 @@ export class EarlyStopping {
       return true;
     }
     return false;
+  }
+
+  get state(): EarlyStoppingState {
+    return { wait: this.wait, best: this.best, bestEpoch: this.bestEpoch };
+  }
+
+  /** Continues from a checkpoint; takes ownership of `bestWeights`. */
+  restore(state: EarlyStoppingState, bestWeights: tf.Tensor[] | null): void {
+    this.wait = state.wait;
+    this.best = state.best;
+    this.bestEpoch = state.bestEpoch;
+    this.bestWeights?.forEach((tensor) => tensor.dispose());
+    this.bestWeights = bestWeights;
   }
 
   /** The weights it would restore, for checkpoints that must survive a restart. */

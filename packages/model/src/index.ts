@@ -13,7 +13,14 @@ export {
   type TrainingBenchmarkResult,
 } from './bench.js';
 export { buildModel, seedDropoutLayers, type BuildModelOptions } from './build-model.js';
-export { BestMetricTracker, EarlyStopping, isImprovement, type EpochLogs } from './callbacks.js';
+export {
+  BestMetricTracker,
+  EarlyStopping,
+  isImprovement,
+  type BestMetricState,
+  type EarlyStoppingState,
+  type EpochLogs,
+} from './callbacks.js';
 export {
   BackendUnavailableError,
   InvalidTrainingDataError,
@@ -22,7 +29,19 @@ export {
   TrainingAbortedError,
 } from './errors.js';
 export { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from './kernels/index.js';
-export { loadModel, replaceSavedModel, saveModel, writeFileAtomic } from './model-io.js';
+export { loadModel, saveModel } from './model-io.js';
+export {
+  disposeResumeState,
+  loadCheckpoint,
+  writeCheckpoint,
+  type LoadedCheckpoint,
+} from './checkpoint-store.js';
+export type {
+  OptimizerWeights,
+  PartialEpoch,
+  ResumeState,
+  TrainingSnapshot,
+} from './training-state.js';
 export { runTraining, TRAINING_ARTIFACTS, type RunTrainingOptions } from './run-training.js';
 export { formatSummary, kerasClassName, kerasLayerNames, summarizeModel } from './summary.js';
 export {
@@ -35,3 +54,4 @@ export {
   type TrainModelOptions,
   type TrainModelResult,
 } from './train.js';
+export * from './visualize/index.js';

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalJobArtifacts } from '@convoy/storage';
 import { buildModel } from './build-model.js';
 import { ModelArtifactError } from './errors.js';
-import { loadModel, replaceSavedModel, saveModel } from './model-io.js';
+import { loadModel, saveModel } from './model-io.js';
 
 describe('model files', () => {
   let directory: string;
@@ -17,10 +18,14 @@ describe('model files', () => {
   afterAll(() => rm(directory, { recursive: true, force: true }));
 
   it('saves in tfjs layers format and loads back the same model', async () => {
+    const artifacts = createLocalJobArtifacts(join(directory, 'job-a'));
     const model = buildModel({ preset: 'cnn-avgpool' }, { seed: 3 });
-    await saveModel(model, join(directory, 'saved'));
-    expect((await readdir(join(directory, 'saved'))).sort()).toEqual(['model.json', 'weights.bin']);
-    const loaded = await loadModel(join(directory, 'saved'));
+    await saveModel(model, artifacts, 'model');
+    const files = (await readdir(join(directory, 'job-a', 'model'))).sort();
+    expect(files).toHaveLength(2);
+    expect(files[0]).toBe('model.json');
+    expect(files[1]).toMatch(/^weights-[0-9a-z]+\.bin$/);
+    const loaded = await loadModel(artifacts, 'model');
     expect(loaded.layers.map((layer) => layer.name)).toEqual(
       model.layers.map((layer) => layer.name),
     );
@@ -35,25 +40,30 @@ describe('model files', () => {
     loaded.dispose();
   });
 
-  it('replaces a saved model whole, leaving no staging directory', async () => {
+  it('replaces a saved model whole, leaving only the newest weights file', async () => {
+    const artifacts = createLocalJobArtifacts(join(directory, 'job-b'));
     const first = buildModel({ preset: 'cnn-avgpool' }, { seed: 1 });
     const second = buildModel({ preset: 'cnn-avgpool' }, { seed: 2 });
-    await replaceSavedModel(first, join(directory, 'best'));
-    await replaceSavedModel(second, join(directory, 'best'));
-    const loaded = await loadModel(join(directory, 'best'));
+    await saveModel(first, artifacts, 'model');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await saveModel(second, artifacts, 'model');
+    const loaded = await loadModel(artifacts, 'model');
     expect(Array.from(loaded.getWeights()[0]?.dataSync() ?? [])).toEqual(
       Array.from(second.getWeights()[0]?.dataSync() ?? []),
     );
-    expect((await readdir(directory)).filter((name) => name.includes('staging'))).toEqual([]);
+    expect(
+      (await artifacts.list('model')).filter((info) => info.path.endsWith('.bin')),
+    ).toHaveLength(1);
     [first, second, loaded].forEach((model) => model.dispose());
   });
 
-  it('names the directory when a model is missing or corrupt', async () => {
-    await expect(loadModel(join(directory, 'absent'))).rejects.toBeInstanceOf(ModelArtifactError);
+  it('names the job and directory when a model is missing or corrupt', async () => {
+    const artifacts = createLocalJobArtifacts(join(directory, 'job-c'));
+    await expect(loadModel(artifacts, 'absent')).rejects.toBeInstanceOf(ModelArtifactError);
     const model = buildModel({ preset: 'cnn-avgpool' }, { seed: 1 });
-    await saveModel(model, join(directory, 'corrupt'));
+    await saveModel(model, artifacts, 'model');
     model.dispose();
-    await writeFile(join(directory, 'corrupt', 'model.json'), '{"modelTopology": ');
-    await expect(loadModel(join(directory, 'corrupt'))).rejects.toThrow(/corrupt/);
+    await writeFile(join(directory, 'job-c', 'model', 'model.json'), '{"modelTopology": ');
+    await expect(loadModel(artifacts, 'model')).rejects.toThrow(/model\/ of job-c/);
   });
 });

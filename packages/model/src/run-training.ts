@@ -1,6 +1,5 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import {
   imagesToTensor,
   labelsToTensor,
@@ -15,53 +14,79 @@ import type {
   TrainingProgress,
   TrainingResult,
 } from '@convoy/schemas';
+import type { JobArtifacts } from '@convoy/storage';
 import type { ActiveBackend } from './backend.js';
 import { buildModel } from './build-model.js';
-import { replaceSavedModel, saveModel, writeFileAtomic } from './model-io.js';
+import { disposeResumeState, loadCheckpoint, writeCheckpoint } from './checkpoint-store.js';
+import { saveModel } from './model-io.js';
 import { summarizeModel } from './summary.js';
 import { trainModel, type LabelledTensors } from './train.js';
+import type { ResumeState } from './training-state.js';
 
-/** Where a training run's artifacts go, relative to its output directory (DESIGN.md's layout). */
+/** Where a training run's artifacts go within its job directory (DESIGN.md's layout). */
 export const TRAINING_ARTIFACTS = {
   params: 'params.json',
   summary: 'summary.json',
   history: 'history.json',
   bestModel: 'model',
   initialModel: 'initial',
+  checkpoint: 'checkpoint',
 } as const;
 
 export interface RunTrainingOptions {
   readonly params: TrainingParams;
-  readonly outDir: string;
+  readonly artifacts: JobArtifacts;
   readonly dataDir: string;
   /** Official gzipped IDX files (FASHION_MNIST_DIR) instead of the embedded data set. */
   readonly officialDataDir?: string | undefined;
   readonly backend: ActiveBackend;
   readonly logger?: DataLogger | undefined;
+  /** Continue from the job's checkpoint when it has one (a worker picking up a stalled job). */
+  readonly resume?: boolean | undefined;
+  /** Called once the run knows where it starts: after `resumedFromEpoch` finished epochs, or 0. */
+  readonly onStart?:
+    | ((start: {
+        resumedFromEpoch: number;
+        history: readonly EpochRecord[];
+      }) => void | Promise<void>)
+    | undefined;
   readonly onProgress?: ((progress: TrainingProgress) => void) | undefined;
   readonly onEpochEnd?: ((record: EpochRecord) => void | Promise<void>) | undefined;
   readonly signal?: AbortSignal | undefined;
 }
 
-const writeJson = (path: string, value: unknown) =>
-  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 function toTensors(set: ImageSet): LabelledTensors {
   return { xs: imagesToTensor(set), ys: labelsToTensor(set) };
 }
 
+async function prepareModel(
+  options: RunTrainingOptions,
+): Promise<{ model: LayersModel; resume: ResumeState | null }> {
+  const { params, artifacts } = options;
+  const model = buildModel(params.model, { seed: params.seed });
+  const checkpoint = options.resume
+    ? await loadCheckpoint(artifacts, model).catch((error: unknown) => {
+        model.dispose();
+        throw error;
+      })
+    : null;
+  if (checkpoint === null) {
+    await artifacts.write(TRAINING_ARTIFACTS.params, json(params));
+    await artifacts.write(TRAINING_ARTIFACTS.summary, json(summarizeModel(params.model)));
+    await saveModel(model, artifacts, TRAINING_ARTIFACTS.initialModel);
+  }
+  return { model, resume: checkpoint?.resume ?? null };
+}
+
 /**
  * One training job from data to artifacts: the engine behind both `convoy train` and the worker.
- * Writes params, summary, the untrained weights, the best model (on every improvement) and the
- * history (after every epoch) under `outDir`.
+ * Writes params, summary and the untrained weights first; then after every epoch the history and a
+ * checkpoint to resume from, and the best model on every improvement.
  */
 export async function runTraining(options: RunTrainingOptions): Promise<TrainingResult> {
-  const { params, outDir } = options;
-  await mkdir(outDir, { recursive: true });
-  await writeJson(join(outDir, TRAINING_ARTIFACTS.params), params);
-  const summary = summarizeModel(params.model);
-  await writeJson(join(outDir, TRAINING_ARTIFACTS.summary), summary);
-
+  const { params, artifacts } = options;
   const dataset = await loadFashionMnist({
     dataDir: options.dataDir,
     officialDir: options.officialDataDir,
@@ -72,33 +97,37 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
     validationSplit: params.validationSplit,
     seed: params.seed,
   });
+  const { model, resume } = await prepareModel(options);
   const train = toTensors(split.train);
   const validation = split.validation.count > 0 ? toTensors(split.validation) : undefined;
-  const model = buildModel(params.model, { seed: params.seed });
-  const history: EpochRecord[] = [];
+  const history: EpochRecord[] = [...(resume?.history ?? [])];
+  let handedOver = false;
   try {
-    await saveModel(model, join(outDir, TRAINING_ARTIFACTS.initialModel));
-    let checkpointSaved = false;
+    await options.onStart?.({ resumedFromEpoch: history.length, history });
+    let checkpointSaved =
+      (await artifacts.stat(`${TRAINING_ARTIFACTS.bestModel}/model.json`)) !== null;
+    handedOver = true;
     const result = await trainModel({
       model,
       train,
       validation,
       params,
+      resumeFrom: resume ?? undefined,
       signal: options.signal,
       onProgress: options.onProgress,
       onCheckpoint: async (current) => {
-        await replaceSavedModel(current, join(outDir, TRAINING_ARTIFACTS.bestModel));
+        await saveModel(current, artifacts, TRAINING_ARTIFACTS.bestModel);
         checkpointSaved = true;
       },
+      onSnapshot: (snapshot) => writeCheckpoint(artifacts, snapshot),
       onEpochEnd: async (record) => {
         history.push(record);
-        await writeJson(join(outDir, TRAINING_ARTIFACTS.history), history);
+        await artifacts.write(TRAINING_ARTIFACTS.history, json(history));
         await options.onEpochEnd?.(record);
       },
     });
     // A monitor that never produced a value still leaves a usable model behind.
-    if (!checkpointSaved)
-      await replaceSavedModel(model, join(outDir, TRAINING_ARTIFACTS.bestModel));
+    if (!checkpointSaved) await saveModel(model, artifacts, TRAINING_ARTIFACTS.bestModel);
     return {
       backend: options.backend.name,
       device: options.backend.device,
@@ -112,8 +141,12 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
       validationImages: split.validation.count,
       imagesPerSecond: result.imagesPerSecond,
       seconds: result.seconds,
+      ...(result.resumedFromEpoch !== undefined
+        ? { resumedFromEpoch: result.resumedFromEpoch }
+        : {}),
     };
   } finally {
+    if (resume && !handedOver) disposeResumeState(resume);
     model.dispose();
     tf.dispose([train.xs, train.ys, ...(validation ? [validation.xs, validation.ys] : [])]);
   }

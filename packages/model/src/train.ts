@@ -4,6 +4,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { createRandom, NUM_CLASSES, shuffleIndices } from '@convoy/data';
 import type { EpochRecord, TrainingParams, TrainingProgress } from '@convoy/schemas';
 import { BestMetricTracker, EarlyStopping, type EpochLogs } from './callbacks.js';
+import type { PartialEpoch, ResumeState, TrainingSnapshot } from './training-state.js';
 import { seedDropoutLayers } from './build-model.js';
 import { InvalidTrainingDataError, NonFiniteLossError, TrainingAbortedError } from './errors.js';
 
@@ -27,6 +28,13 @@ export interface TrainModelOptions {
   readonly onEpochEnd?: ((record: EpochRecord) => void | Promise<void>) | undefined;
   /** Called when the checkpoint's monitored metric improves (or every epoch without saveBestOnly). */
   readonly onCheckpoint?: ((model: LayersModel, epoch: number) => Promise<void>) | undefined;
+  /**
+   * Called after every epoch, and when the signal stops training mid-epoch, with everything resuming
+   * needs. Its tensors belong to the run: serialise them before the promise settles.
+   */
+  readonly onSnapshot?: ((snapshot: TrainingSnapshot) => Promise<void>) | undefined;
+  /** Continue a run from a snapshot; the model must already hold the snapshot's weights. */
+  readonly resumeFrom?: ResumeState | undefined;
   /** Stops training at the next batch boundary. */
   readonly signal?: AbortSignal | undefined;
   readonly progressIntervalMs?: number | undefined;
@@ -42,6 +50,8 @@ export interface TrainModelResult {
   readonly seconds: number;
   /** Training images per second over the training steps alone (validation excluded). */
   readonly imagesPerSecond: number;
+  /** The finished epoch this run resumed after, when it resumed. */
+  readonly resumedFromEpoch?: number | undefined;
 }
 
 const EVALUATION_BATCH_SIZE = 500;
@@ -118,6 +128,7 @@ interface StepResult {
 async function trainStep(
   model: LayersModel,
   optimizer: tf.Optimizer,
+  variables: tf.Variable[],
   xs: tf.Tensor4D,
   ys: tf.Tensor1D,
   indices: Int32Array,
@@ -127,11 +138,15 @@ async function trainStep(
     const batchIndices = tf.tensor1d(indices, 'int32');
     const batchXs = tf.gather(xs, batchIndices);
     const batchYs = tf.gather(ys, batchIndices);
-    return optimizer.minimize(() => {
-      const probabilities = model.apply(batchXs, { training: true }) as tf.Tensor2D;
-      correct = tf.keep(countCorrect(batchYs, probabilities));
-      return sparseCategoricalCrossentropy(batchYs, probabilities);
-    }, true) as tf.Scalar;
+    return optimizer.minimize(
+      () => {
+        const probabilities = model.apply(batchXs, { training: true }) as tf.Tensor2D;
+        correct = tf.keep(countCorrect(batchYs, probabilities));
+        return sparseCategoricalCrossentropy(batchYs, probabilities);
+      },
+      true,
+      variables,
+    ) as tf.Scalar;
   });
   const hits = correct as tf.Scalar | null;
   const [lossValue, hitsValue] = await Promise.all([loss.data(), hits?.data()]);
@@ -179,50 +194,93 @@ function epochOrder(seed: number, epoch: number, count: number): Uint32Array {
   return shuffleIndices(count, createRandom(seed * 1000 + epoch));
 }
 
+const dropoutSeed = (seed: number, epoch: number, batch: number) =>
+  seed * 1_000_003 + epoch * 10_007 + batch;
+
+const emptyEpoch = (): PartialEpoch => ({ batch: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0 });
+
 /**
  * Trains `model` with Keras's fit semantics (shuffle each epoch, running loss/accuracy, validation at
  * the end of each epoch, ModelCheckpoint and EarlyStopping), one batch at a time so progress,
- * cancellation and the event loop are served between batches.
+ * cancellation and the event loop are served between batches. Every random choice (order, dropout)
+ * derives from the seed, epoch and batch, so a run resumed from a snapshot — even one taken
+ * mid-epoch — trains exactly as if it had never stopped.
  */
 export async function trainModel(options: TrainModelOptions): Promise<TrainModelResult> {
-  const { model, train, validation, params } = options;
+  const { model, train, validation, params, resumeFrom } = options;
   validateLabelledTensors(train, 'training');
   if (validation) validateLabelledTensors(validation, 'validation');
   const count = train.xs.shape[0];
   const batches = Math.ceil(count / params.batchSize);
+  const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   const optimizer = createOptimizer(params.optimizer);
   const earlyStopping = params.earlyStopping ? new EarlyStopping(params.earlyStopping) : null;
   const checkpoint = new BestMetricTracker(params.checkpoint.monitor);
   const progressInterval = options.progressIntervalMs ?? 250;
-  const history: EpochRecord[] = [];
+  const history: EpochRecord[] = [...(resumeFrom?.history ?? [])];
+  let partial = resumeFrom?.partialEpoch ?? emptyEpoch();
+  if (resumeFrom) {
+    await optimizer.setWeights(resumeFrom.optimizerWeights);
+    // The optimizer's variables now hold their own references to these buffers.
+    tf.dispose(resumeFrom.optimizerWeights.map((entry) => entry.tensor));
+    checkpoint.restore(resumeFrom.checkpoint);
+    if (earlyStopping && resumeFrom.earlyStopping) {
+      earlyStopping.restore(resumeFrom.earlyStopping, resumeFrom.earlyStoppingWeights);
+    }
+  }
+  const snapshot = async (epoch: number, partialEpoch: PartialEpoch | null) => {
+    if (!options.onSnapshot) return;
+    const optimizerWeights = await optimizer.getWeights();
+    try {
+      await options.onSnapshot({
+        epoch,
+        partialEpoch,
+        history: [...history],
+        checkpoint: checkpoint.state,
+        earlyStopping: earlyStopping?.state ?? null,
+        modelWeights: model.getWeights(),
+        optimizerWeights,
+        earlyStoppingWeights: earlyStopping?.keptWeights ?? null,
+      });
+    } finally {
+      // getWeights() makes a fresh scalar for the step count; the rest are the optimizer's own variables.
+      optimizerWeights
+        .filter((entry) => entry.name === 'iter')
+        .forEach((entry) => entry.tensor.dispose());
+    }
+  };
   const started = performance.now();
   let trainingMs = 0;
   let stoppedEarly = false;
   try {
-    for (let epoch = 1; epoch <= params.epochs; epoch += 1) {
-      const epochStarted = performance.now();
+    for (let epoch = history.length + 1; epoch <= params.epochs; epoch += 1) {
       const order = epochOrder(params.seed, epoch, count);
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
       let lastProgress = 0;
       let lastYield = performance.now();
-      for (let batch = 0; batch < batches; batch += 1) {
-        if (options.signal?.aborted)
+      let segmentStarted = performance.now();
+      const elapsed = () => partial.seconds + (performance.now() - segmentStarted) / 1000;
+      for (let batch = partial.batch; batch < batches; batch += 1) {
+        if (options.signal?.aborted) {
+          await snapshot(epoch - 1, { ...partial, seconds: elapsed() });
           throw new TrainingAbortedError(`training stopped at epoch ${epoch}, batch ${batch + 1}`, {
             cause: options.signal.reason,
           });
+        }
         const indices = Int32Array.from(
           order.subarray(batch * params.batchSize, (batch + 1) * params.batchSize),
         );
-        seedDropoutLayers(model, params.seed * 1_000_003 + epoch * 10_007 + batch);
+        seedDropoutLayers(model, dropoutSeed(params.seed, epoch, batch));
         const stepStarted = performance.now();
-        const step = await trainStep(model, optimizer, train.xs, train.ys, indices);
+        const step = await trainStep(model, optimizer, variables, train.xs, train.ys, indices);
         trainingMs += performance.now() - stepStarted;
         if (!Number.isFinite(step.loss)) throw new NonFiniteLossError(epoch, batch + 1, step.loss);
-        lossSum += step.loss * indices.length;
-        correct += step.correct;
-        seen += indices.length;
+        partial = {
+          batch: batch + 1,
+          lossSum: partial.lossSum + step.loss * indices.length,
+          correct: partial.correct + step.correct,
+          seen: partial.seen + indices.length,
+          seconds: partial.seconds,
+        };
         const now = performance.now();
         if (
           options.onProgress &&
@@ -235,8 +293,8 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
             batch: batch + 1,
             batches,
             percent: (100 * ((epoch - 1) * batches + batch + 1)) / (params.epochs * batches),
-            loss: lossSum / seen,
-            accuracy: correct / seen,
+            loss: partial.lossSum / partial.seen,
+            accuracy: partial.correct / partial.seen,
           });
         }
         if (now - lastYield >= YIELD_INTERVAL_MS) {
@@ -244,7 +302,10 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
           lastYield = performance.now();
         }
       }
-      const logs: EpochLogs = { loss: lossSum / seen, accuracy: correct / seen };
+      const logs: EpochLogs = {
+        loss: partial.lossSum / partial.seen,
+        accuracy: partial.correct / partial.seen,
+      };
       if (validation) {
         const evaluation = await evaluateModel(model, validation);
         logs.val_loss = evaluation.loss;
@@ -255,15 +316,18 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
         loss: logs.loss ?? 0,
         accuracy: logs.accuracy ?? 0,
         ...(validation ? { val_loss: logs.val_loss, val_accuracy: logs.val_accuracy } : {}),
-        seconds: (performance.now() - epochStarted) / 1000,
+        seconds: elapsed(),
       };
       history.push(record);
+      partial = emptyEpoch();
+      segmentStarted = performance.now();
       // Keras order: ModelCheckpoint sees the epoch's weights before EarlyStopping may restore older ones.
       const improved = checkpoint.update(epoch, logs);
       if (options.onCheckpoint && (improved || !params.checkpoint.saveBestOnly)) {
         await options.onCheckpoint(model, epoch);
       }
       stoppedEarly = earlyStopping?.onEpochEnd(epoch, logs, model) ?? false;
+      await snapshot(epoch, null);
       await options.onEpochEnd?.(record);
       if (stoppedEarly) break;
     }
@@ -271,7 +335,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     optimizer.dispose();
     earlyStopping?.dispose();
   }
-  const images = history.length * count;
+  const imagesTrained = (history.length - (resumeFrom?.history.length ?? 0)) * count;
   return {
     history,
     epochsRun: history.length,
@@ -280,6 +344,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     best: checkpoint.best === null ? null : { monitor: checkpoint.monitor, value: checkpoint.best },
     restoredBestWeights: earlyStopping?.restored ?? false,
     seconds: (performance.now() - started) / 1000,
-    imagesPerSecond: trainingMs > 0 ? images / (trainingMs / 1000) : 0,
+    imagesPerSecond: trainingMs > 0 ? imagesTrained / (trainingMs / 1000) : 0,
+    resumedFromEpoch: resumeFrom ? resumeFrom.history.length : undefined,
   };
 }
