@@ -1,0 +1,127 @@
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import { initializeBackend, type ActiveBackend } from '@convoy/model';
+import {
+  CONVOY_KEY_PREFIX,
+  createJobWorker,
+  createRedisConnection,
+  JobCancellation,
+} from '@convoy/queue';
+import { LocalArtifactStore } from '@convoy/storage';
+import type { WorkerConfig } from './config.js';
+import { JobControl } from './job-control.js';
+import { processTrainJob } from './train-processor.js';
+import { TrainingThreadPool } from './training-thread-pool.js';
+import { processVisualizeJob } from './visualize-processor.js';
+
+export interface ConvoyWorker {
+  /** The backend jobs run on (training threads and visualizations start the same one). */
+  readonly backend: ActiveBackend;
+  readonly logger: Logger;
+  /**
+   * Graceful stop (SIGTERM): running jobs finish their current batch, checkpoint and go back to the
+   * queue; then threads and connections close.
+   */
+  close(): Promise<void>;
+}
+
+/** A worker process's whole job-handling side: backend, queues, training threads, cancellation, shutdown. */
+export async function createWorker(
+  config: WorkerConfig,
+  logger: Logger = pino({ level: config.logLevel }),
+): Promise<ConvoyWorker> {
+  const threads = new TrainingThreadPool(
+    {
+      backend: config.backend,
+      artifactsDir: config.artifactsDir,
+      dataDir: config.dataDir,
+      officialDataDir: config.officialDataDir,
+    },
+    config.concurrency,
+  );
+  // Start the backend where jobs will use it, so a missing backend fails the process, not every job.
+  const backend = config.queues.includes('train')
+    ? await threads.warmUp()
+    : await initializeBackend(config.backend);
+  if (config.queues.includes('visualize') && config.queues.includes('train'))
+    await initializeBackend(config.backend);
+  logger.info(
+    { backend: backend.name, device: backend.device, queues: config.queues },
+    'compute backend ready',
+  );
+
+  const connections: Redis[] = [];
+  const connect = (role: 'client' | 'blocking') => {
+    const connection = createRedisConnection(config.redisUrl, role);
+    connections.push(connection);
+    return connection;
+  };
+  const convoyPrefix = config.queuePrefix
+    ? `${config.queuePrefix}:${CONVOY_KEY_PREFIX}`
+    : CONVOY_KEY_PREFIX;
+  const cancellation = new JobCancellation(connect('blocking'), convoyPrefix);
+  const control = new JobControl();
+  const unwatch = await cancellation.watch(connect('blocking'), (id) => {
+    if (control.stop(id, 'cancel')) logger.info({ jobId: id }, 'cancel requested');
+  });
+  const store = new LocalArtifactStore(config.artifactsDir);
+  const workerOptions = {
+    concurrency: config.concurrency,
+    prefix: config.queuePrefix,
+    lockDuration: config.lockDurationMs,
+    stalledInterval: config.stalledIntervalMs,
+    maxStalledCount: config.maxStalledCount,
+  };
+  const trainContext = { threads, control, cancellation, logger };
+  const visualizeContext = {
+    store,
+    dataDir: config.dataDir,
+    officialDataDir: config.officialDataDir,
+    control,
+  };
+  const workers: Worker[] = config.queues.map((type) =>
+    type === 'train'
+      ? createJobWorker(
+          'train',
+          (job, data, token) => processTrainJob(trainContext, job, data, token),
+          {
+            ...workerOptions,
+            connection: connect('blocking'),
+          },
+        )
+      : createJobWorker(
+          'visualize',
+          (job, data) => processVisualizeJob(visualizeContext, job, data),
+          {
+            ...workerOptions,
+            connection: connect('blocking'),
+          },
+        ),
+  );
+  for (const worker of workers) {
+    worker.on('failed', (job, error) =>
+      logger.warn({ jobId: job?.id, err: error.message }, 'job failed'),
+    );
+    worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled; it will be resumed'));
+    worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  }
+  let closing: Promise<void> | null = null;
+  return {
+    backend,
+    logger,
+    close() {
+      closing ??= (async () => {
+        const stopping = control.stopAll('shutdown');
+        logger.info({ stopping }, 'shutting down');
+        await Promise.all(workers.map((worker) => worker.close()));
+        await threads.close();
+        await unwatch();
+        await Promise.all(
+          connections.map((connection) => connection.quit().catch(() => connection.disconnect())),
+        );
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import { pino } from 'pino';
+import { readWorkerConfig } from './config.js';
+import { createWorker } from './create-worker.js';
+
+const config = readWorkerConfig(process.env);
+const logger = pino({ level: config.logLevel });
+const worker = await createWorker(config, logger);
+logger.info({ pid: process.pid }, 'convoy worker started');
+
+let signals = 0;
+const shutdown = (signal: string) => {
+  signals += 1;
+  if (signals > 1) {
+    logger.warn({ signal }, 'second signal: exiting at once');
+    process.exit(1);
+  }
+  logger.info({ signal }, 'stopping: finishing the current batch and checkpointing');
+  worker.close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));

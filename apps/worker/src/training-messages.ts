@@ -1,0 +1,41 @@
+import type { ActiveBackend, BackendRequest } from '@convoy/model';
+import type {
+  EpochRecord,
+  TrainingParams,
+  TrainingProgress,
+  TrainingResult,
+} from '@convoy/schemas';
+import type { StopReason } from './job-control.js';
+
+/** What a training thread needs to start: no functions or handles cross the thread boundary. */
+export interface TrainingThreadConfig {
+  readonly backend: BackendRequest;
+  readonly artifactsDir: string;
+  readonly dataDir: string;
+  readonly officialDataDir: string | undefined;
+}
+
+export type ToTrainingThread =
+  | { readonly type: 'run'; readonly jobId: string; readonly params: TrainingParams }
+  | { readonly type: 'stop'; readonly reason: StopReason };
+
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  /** Retrying cannot help (bad data, divergence, invalid input). */
+  readonly permanent: boolean;
+  /** Training stopped because it was asked to (cancel or shutdown). */
+  readonly aborted: boolean;
+}
+
+export type FromTrainingThread =
+  | { readonly type: 'ready'; readonly backend: ActiveBackend }
+  | {
+      readonly type: 'start';
+      readonly resumedFromEpoch: number;
+      readonly history: readonly EpochRecord[];
+    }
+  | { readonly type: 'progress'; readonly progress: TrainingProgress }
+  | { readonly type: 'epoch'; readonly record: EpochRecord }
+  | { readonly type: 'done'; readonly result: TrainingResult }
+  | { readonly type: 'failed'; readonly error: SerializedError };

@@ -1,0 +1,178 @@
+import { Worker as Thread } from 'node:worker_threads';
+import type { ActiveBackend } from '@convoy/model';
+import type {
+  EpochRecord,
+  TrainingParams,
+  TrainingProgress,
+  TrainingResult,
+} from '@convoy/schemas';
+import type { StopReason } from './job-control.js';
+import type {
+  FromTrainingThread,
+  SerializedError,
+  ToTrainingThread,
+  TrainingThreadConfig,
+} from './training-messages.js';
+
+export interface TrainingRunHandlers {
+  onStart(resumedFromEpoch: number, history: readonly EpochRecord[]): void;
+  onProgress(progress: TrainingProgress): void;
+  onEpoch(record: EpochRecord): void;
+}
+
+/** A training run that ended in the thread with an error, carried back with its classification. */
+export class TrainingThreadError extends Error {
+  override readonly name: string;
+  readonly permanent: boolean;
+  readonly aborted: boolean;
+
+  constructor(error: SerializedError) {
+    super(error.message);
+    this.name = error.name;
+    this.permanent = error.permanent;
+    this.aborted = error.aborted;
+  }
+}
+
+export interface TrainingRun {
+  readonly result: Promise<TrainingResult>;
+  stop(reason: StopReason): void;
+}
+
+interface PooledThread {
+  readonly thread: Thread;
+  readonly ready: Promise<ActiveBackend>;
+  busy: boolean;
+  lastError?: Error;
+}
+
+const THREAD_ENTRY = new URL('./training-thread.js', import.meta.url);
+
+/** One training thread per concurrent job; each initialises its compute backend once. */
+export class TrainingThreadPool {
+  private readonly threads: PooledThread[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly config: TrainingThreadConfig,
+    private readonly size: number,
+  ) {}
+
+  /** Starts one thread and resolves with the backend it runs on. */
+  async warmUp(): Promise<ActiveBackend> {
+    return this.acquire().then((pooled) => {
+      pooled.busy = false;
+      return pooled.ready;
+    });
+  }
+
+  run(jobId: string, params: TrainingParams, handlers: TrainingRunHandlers): TrainingRun {
+    const acquired = this.acquire();
+    let stopReason: StopReason | null = null;
+    let thread: Thread | null = null;
+    const result = acquired.then(async (pooled) => {
+      await pooled.ready;
+      thread = pooled.thread;
+      try {
+        return await this.execute(pooled, jobId, params, handlers, () => stopReason);
+      } finally {
+        pooled.busy = false;
+      }
+    });
+    return {
+      result,
+      stop(reason) {
+        stopReason = reason;
+        thread?.postMessage({ type: 'stop', reason } satisfies ToTrainingThread);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.threads.map((pooled) => pooled.thread.terminate()));
+  }
+
+  private execute(
+    pooled: PooledThread,
+    jobId: string,
+    params: TrainingParams,
+    handlers: TrainingRunHandlers,
+    stopReason: () => StopReason | null,
+  ): Promise<TrainingResult> {
+    const { thread } = pooled;
+    return new Promise<TrainingResult>((resolve, reject) => {
+      const onMessage = (message: FromTrainingThread) => {
+        switch (message.type) {
+          case 'start':
+            return handlers.onStart(message.resumedFromEpoch, message.history);
+          case 'progress':
+            return handlers.onProgress(message.progress);
+          case 'epoch':
+            return handlers.onEpoch(message.record);
+          case 'done':
+            cleanup();
+            return resolve(message.result);
+          case 'failed':
+            cleanup();
+            return reject(new TrainingThreadError(message.error));
+          case 'ready':
+            return undefined;
+        }
+      };
+      const onExit = (code: number) => {
+        cleanup();
+        const cause = pooled.lastError ? `: ${pooled.lastError.message}` : '';
+        reject(new Error(`training thread exited with code ${code}${cause}`));
+      };
+      const cleanup = () => {
+        thread.off('message', onMessage);
+        thread.off('exit', onExit);
+      };
+      thread.on('message', onMessage);
+      thread.on('exit', onExit);
+      thread.postMessage({ type: 'run', jobId, params } satisfies ToTrainingThread);
+      // A stop that arrived while the thread was still starting.
+      const reason = stopReason();
+      if (reason) thread.postMessage({ type: 'stop', reason } satisfies ToTrainingThread);
+    });
+  }
+
+  private async acquire(): Promise<PooledThread> {
+    if (this.closed) throw new Error('the training thread pool is closed');
+    const idle = this.threads.find((pooled) => !pooled.busy && pooled.thread.threadId > 0);
+    if (idle) {
+      idle.busy = true;
+      return idle;
+    }
+    if (this.threads.length >= this.size)
+      throw new Error(`all ${this.size} training threads are busy`);
+    const pooled = this.spawn();
+    pooled.busy = true;
+    return pooled;
+  }
+
+  private spawn(): PooledThread {
+    const thread = new Thread(THREAD_ENTRY, { workerData: this.config });
+    const ready = new Promise<ActiveBackend>((resolve, reject) => {
+      const onMessage = (message: FromTrainingThread) => {
+        if (message.type !== 'ready') return;
+        thread.off('message', onMessage);
+        resolve(message.backend);
+      };
+      thread.on('message', onMessage);
+      thread.once('error', reject);
+    });
+    const pooled: PooledThread = { thread, ready, busy: false };
+    // An uncaught error ends the thread; the run's 'exit' handler reports it, this keeps the process up.
+    thread.on('error', (error) => {
+      pooled.lastError = error;
+    });
+    thread.once('exit', () => {
+      const index = this.threads.indexOf(pooled);
+      if (index >= 0) this.threads.splice(index, 1);
+    });
+    this.threads.push(pooled);
+    return pooled;
+  }
+}

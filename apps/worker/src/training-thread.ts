@@ -1,0 +1,64 @@
+/**
+ * Entry point of a training thread. Training is CPU-bound and synchronous within each batch; run on
+ * the worker's main thread, a long batch would starve BullMQ's lock renewal ("Missing lock for job").
+ * Here it runs beside the main thread, which stays free for locks, progress and signals.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { initializeBackend, runTraining, TrainingAbortedError } from '@convoy/model';
+import { LocalArtifactStore } from '@convoy/storage';
+import { isPermanentError } from './permanent-errors.js';
+import type {
+  FromTrainingThread,
+  ToTrainingThread,
+  TrainingThreadConfig,
+} from './training-messages.js';
+
+if (!parentPort) throw new Error('training-thread.js must run as a worker thread');
+const port = parentPort;
+const config = workerData as TrainingThreadConfig;
+const send = (message: FromTrainingThread) => port.postMessage(message);
+
+const backend = await initializeBackend(config.backend);
+const store = new LocalArtifactStore(config.artifactsDir);
+let current: AbortController | null = null;
+
+async function run(
+  jobId: string,
+  params: Extract<ToTrainingThread, { type: 'run' }>['params'],
+): Promise<void> {
+  current = new AbortController();
+  try {
+    const result = await runTraining({
+      params,
+      artifacts: store.job(jobId),
+      dataDir: config.dataDir,
+      officialDataDir: config.officialDataDir,
+      backend,
+      resume: true,
+      signal: current.signal,
+      onStart: ({ resumedFromEpoch, history }) =>
+        send({ type: 'start', resumedFromEpoch, history: [...history] }),
+      onProgress: (progress) => send({ type: 'progress', progress }),
+      onEpochEnd: (record) => send({ type: 'epoch', record }),
+    });
+    send({ type: 'done', result });
+  } catch (error) {
+    send({
+      type: 'failed',
+      error: {
+        name: error instanceof Error ? error.name : 'Error',
+        message: error instanceof Error ? error.message : String(error),
+        permanent: isPermanentError(error),
+        aborted: error instanceof TrainingAbortedError,
+      },
+    });
+  } finally {
+    current = null;
+  }
+}
+
+port.on('message', (message: ToTrainingThread) => {
+  if (message.type === 'run') void run(message.jobId, message.params);
+  else current?.abort(new Error(message.reason));
+});
+send({ type: 'ready', backend });

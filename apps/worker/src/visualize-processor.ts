@@ -1,0 +1,122 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { loadFashionMnist, type ImageSet } from '@convoy/data';
+import {
+  computeVisualization,
+  loadModel,
+  visualizationCacheKey,
+  visualizationFiles,
+} from '@convoy/model';
+import type { VisualizeJobData } from '@convoy/queue';
+import {
+  VISUALIZATION_MANIFEST_FILE,
+  visualizationDirectory,
+  visualizationManifestSchema,
+  type VisualizationJobResult,
+} from '@convoy/schemas';
+import type { ArtifactStore, JobArtifacts } from '@convoy/storage';
+import type { JobControl } from './job-control.js';
+import { isPermanentError } from './permanent-errors.js';
+
+export interface VisualizeProcessorContext {
+  readonly store: ArtifactStore;
+  readonly dataDir: string;
+  readonly officialDataDir: string | undefined;
+  readonly control: JobControl;
+}
+
+const NEEDS_TEST_SET = new Set(['feature-maps', 'predictions', 'confusion-matrix']);
+let testSetLoading: Promise<ImageSet> | null = null;
+
+/** The test set, loaded once per process (from the IDX cache, tens of milliseconds). */
+function loadTestSet(context: VisualizeProcessorContext): Promise<ImageSet> {
+  testSetLoading ??= loadFashionMnist({
+    dataDir: context.dataDir,
+    officialDir: context.officialDataDir,
+  }).then(
+    (dataset) => dataset.test,
+    (error: unknown) => {
+      testSetLoading = null;
+      throw error;
+    },
+  );
+  return testSetLoading;
+}
+
+/**
+ * A stored result is reused while it is newer than the model it was computed from: a training job
+ * still running replaces its best model, and a view of the old one would be stale.
+ */
+async function storedResult(artifacts: JobArtifacts, directory: string, modelDirectory: string) {
+  const manifestPath = `${directory}/${VISUALIZATION_MANIFEST_FILE}`;
+  const [manifestInfo, modelInfo] = await Promise.all([
+    artifacts.stat(manifestPath),
+    artifacts.stat(`${modelDirectory}/model.json`),
+  ]);
+  if (!manifestInfo || (modelInfo && modelInfo.modified > manifestInfo.modified)) return null;
+  const parsed = visualizationManifestSchema.safeParse(
+    JSON.parse((await artifacts.read(manifestPath)).toString('utf8')),
+  );
+  return parsed.success ? parsed.data : null;
+}
+
+/** Computes one visualization of a training job's model, or returns the stored result of the same request. */
+export async function processVisualizeJob(
+  context: VisualizeProcessorContext,
+  job: Job<VisualizeJobData>,
+  data: VisualizeJobData,
+): Promise<VisualizationJobResult> {
+  const started = performance.now();
+  const { params } = data;
+  const cacheKey = visualizationCacheKey(params);
+  const directory = visualizationDirectory(cacheKey);
+  const artifacts = context.store.job(params.jobId);
+  const modelDirectory = params.weights === 'untrained' ? 'initial' : 'model';
+  const seconds = () => (performance.now() - started) / 1000;
+  try {
+    const cached = await storedResult(artifacts, directory, modelDirectory);
+    if (cached)
+      return {
+        trainJobId: params.jobId,
+        cacheKey,
+        path: directory,
+        cached: true,
+        seconds: seconds(),
+        manifest: cached,
+      };
+    const model = await loadModel(artifacts, modelDirectory);
+    try {
+      const testSet = NEEDS_TEST_SET.has(params.kind) ? await loadTestSet(context) : undefined;
+      const signal = context.control.begin(job.id ?? '');
+      const result = await computeVisualization(
+        params,
+        { model, ...(testSet ? { testSet } : {}) },
+        { signal },
+      );
+      const files = visualizationFiles(result);
+      // Tensors first, manifest last: a manifest on disk means its files are complete.
+      for (const [name, bytes] of files)
+        if (name !== VISUALIZATION_MANIFEST_FILE)
+          await artifacts.write(`${directory}/${name}`, bytes);
+      const manifestBytes = files.get(VISUALIZATION_MANIFEST_FILE);
+      if (manifestBytes)
+        await artifacts.write(`${directory}/${VISUALIZATION_MANIFEST_FILE}`, manifestBytes);
+      return {
+        trainJobId: params.jobId,
+        cacheKey,
+        path: directory,
+        cached: false,
+        seconds: seconds(),
+        manifest: result.manifest,
+      };
+    } finally {
+      context.control.end(job.id ?? '');
+      model.dispose();
+    }
+  } catch (error) {
+    if (isPermanentError(error))
+      throw new UnrecoverableError(
+        error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      );
+    throw error;
+  }
+}
