@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import {
+  backendNameSchema,
+  epochRecordSchema,
+  jobStateSchema,
+  jobTypeSchema,
+  trainingProgressSchema,
+} from '@convoy/schemas';
+
+/**
+ * Response bodies of the REST API. Request bodies and queries are @convoy/schemas' (the single
+ * source of truth for what callers send); these describe what the API answers, feed
+ * /openapi.json, and let the tests check responses against the contract.
+ */
+
+export const errorDetailSchema = z.object({
+  /** Dotted path of the offending field inside the body, query or URL (`params.epochs`). */
+  path: z.string(),
+  message: z.string(),
+});
+
+export const errorBodySchema = z.object({
+  error: z.object({
+    /** Stable, machine-readable: VALIDATION_FAILED, JOB_NOT_FOUND, UNAUTHORIZED, … */
+    code: z.string(),
+    message: z.string(),
+    details: z.array(errorDetailSchema).optional(),
+  }),
+});
+
+export const jobLinksSchema = z.object({
+  self: z.string(),
+  events: z.string(),
+  artifacts: z.string(),
+});
+
+export const jobErrorSchema = z.object({
+  code: z.literal('JOB_FAILED'),
+  /** BullMQ's failedReason: the worker's error message. */
+  message: z.string(),
+});
+
+export const jobViewSchema = z.object({
+  id: z.string(),
+  type: jobTypeSchema,
+  state: jobStateSchema,
+  /** A train job's latest progress (`loss`/`accuracy` of the running epoch included); null before its first report and for visualize jobs. */
+  progress: trainingProgressSchema.nullable(),
+  /** The parameters the job runs with, defaults filled in. */
+  params: z.unknown(),
+  /** Finished epochs of a train job (empty for visualize jobs). */
+  history: z.array(epochRecordSchema),
+  /** The worker's return value once completed (a TrainingResult for train jobs), else null. */
+  result: z.unknown(),
+  error: jobErrorSchema.nullable(),
+  backend: backendNameSchema.nullable(),
+  device: z.string().nullable(),
+  /** Attempts started (a job is retried after transient failures, resumed from its checkpoint). */
+  attempts: z.int().min(0),
+  /** DELETE was called and the worker has not stopped yet (or the job was cancelled). */
+  cancelRequested: z.boolean(),
+  createdAt: z.iso.datetime(),
+  startedAt: z.iso.datetime().nullable(),
+  finishedAt: z.iso.datetime().nullable(),
+  links: jobLinksSchema,
+});
+
+export const createdJobSchema = z.object({
+  id: z.string(),
+  type: jobTypeSchema,
+  state: jobStateSchema,
+  links: jobLinksSchema,
+});
+
+export const jobListSchema = z.object({
+  items: z.array(jobViewSchema),
+  /** Pass as `cursor` for the next (older) page; null when there is none. */
+  nextCursor: z.string().nullable(),
+});
+
+/** DELETE of a waiting job: removed from the queue at once. */
+export const jobCancelledSchema = z.object({
+  id: z.string(),
+  state: z.literal('cancelled'),
+});
+
+/** DELETE of an active job: the worker stops at its next batch (its checkpoint is kept). */
+export const cancelRequestedSchema = z.object({
+  id: z.string(),
+  state: z.literal('active'),
+  cancelRequested: z.literal(true),
+});
+
+export const artifactItemSchema = z.object({
+  /** Relative to the job, `/`-separated (`model/model.json`). */
+  path: z.string(),
+  size: z.int().min(0),
+  modified: z.iso.datetime(),
+  /** Where to download it. */
+  url: z.string(),
+});
+
+export const artifactListSchema = z.object({ items: z.array(artifactItemSchema) });
+
+export const healthSchema = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  redis: z.enum(['up', 'down']),
+});
+
+/** `data` of the SSE `progress` event. */
+export const progressEventSchema = z.object({
+  id: z.string(),
+  state: jobStateSchema,
+  progress: trainingProgressSchema.nullable(),
+});
+
+/** `data` of the SSE `epoch` event: one finished epoch, as a history entry. */
+export const epochEventSchema = epochRecordSchema.extend({ id: z.string() });
+
+export type JobLinks = z.infer<typeof jobLinksSchema>;
+export type JobView = z.infer<typeof jobViewSchema>;
+export type CreatedJob = z.infer<typeof createdJobSchema>;
+export type JobList = z.infer<typeof jobListSchema>;
+export type ArtifactItem = z.infer<typeof artifactItemSchema>;
+export type ProgressEvent = z.infer<typeof progressEventSchema>;
+export type EpochEvent = z.infer<typeof epochEventSchema>;

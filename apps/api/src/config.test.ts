@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, createConfig, isLoopbackHost, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('has the documented defaults and listens on loopback only without a token', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      redisUrl: 'redis://127.0.0.1:6379',
+      port: 3000,
+      host: '127.0.0.1',
+      artifactsDir: './var/artifacts',
+      bodyLimit: '256kb',
+      sseHeartbeatMs: 15_000,
+      logLevel: 'info',
+      exposeErrorStacks: false,
+    });
+    expect(config.token).toBeUndefined();
+  });
+
+  it('reads the environment once, treating empty variables as unset', () => {
+    const config = loadConfig({
+      REDIS_URL: 'redis://redis:6379/2',
+      API_PORT: '8080',
+      API_TOKEN: 's3cret-token',
+      ARTIFACTS_DIR: '/data/artifacts',
+      LOG_LEVEL: 'warn',
+      API_HOST: '',
+    });
+    expect(config).toMatchObject({
+      redisUrl: 'redis://redis:6379/2',
+      port: 8080,
+      token: 's3cret-token',
+      host: '0.0.0.0',
+      artifactsDir: '/data/artifacts',
+      logLevel: 'warn',
+    });
+    expect(loadConfig({ API_TOKEN: '' }).token).toBeUndefined();
+  });
+
+  it('refuses a host reachable from other machines without a token', () => {
+    expect(() => loadConfig({ API_HOST: '0.0.0.0' })).toThrow(ConfigError);
+    expect(() => loadConfig({ API_HOST: '0.0.0.0' })).toThrow(/API_HOST.*API_TOKEN/);
+    expect(() => loadConfig({ API_HOST: '::' })).toThrow(ConfigError);
+    expect(() => loadConfig({ API_HOST: '192.168.1.10' })).toThrow(ConfigError);
+    expect(loadConfig({ API_HOST: '0.0.0.0', API_TOKEN: 'token' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ API_HOST: 'localhost' }).host).toBe('localhost');
+    expect(loadConfig({ API_HOST: '::1' }).host).toBe('::1');
+  });
+
+  it('names the variable of a bad value', () => {
+    expect(() => loadConfig({ API_PORT: 'eighty' })).toThrow(/API_PORT/);
+    expect(() => loadConfig({ API_PORT: '70000' })).toThrow(/API_PORT/);
+    expect(() => loadConfig({ REDIS_URL: 'http://x' })).toThrow(/REDIS_URL/);
+    expect(() => loadConfig({ API_TOKEN: 'has space' })).toThrow(/API_TOKEN/);
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+  });
+
+  it('takes test options that have no variable', () => {
+    const config = createConfig({ queuePrefix: 'test-x', bodyLimit: '1kb', sseHeartbeatMs: 50 });
+    expect(config).toMatchObject({ queuePrefix: 'test-x', bodyLimit: '1kb', sseHeartbeatMs: 50 });
+    expect(() => createConfig({ bodyLimit: 'lots' })).toThrow(ConfigError);
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it('knows loopback addresses', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) {
+      expect(isLoopbackHost(host), host).toBe(true);
+    }
+    for (const host of ['0.0.0.0', '::', '10.0.0.1', 'example.com', '128.0.0.1']) {
+      expect(isLoopbackHost(host), host).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,215 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { QueueEvents } from 'bullmq';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { JOB_TYPES } from '@convoy/schemas';
+import { createRedisConnection, JobQueues, pingRedis, QUEUE_NAMES } from '@convoy/queue';
+import { LocalArtifactStore } from '@convoy/storage';
+import { createBearerAuth } from './auth.js';
+import type { ApiConfig } from './config.js';
+import { createErrorHandler, notFoundHandler } from './error-handler.js';
+import { methodNotAllowed } from './guards.js';
+import { createInputImageValidator, type InputImageValidator } from './input-image.js';
+import { JobEventHub } from './job-event-hub.js';
+import { JobLookup } from './job-lookup.js';
+import { createJobsRouter } from './jobs-routes.js';
+import { createLogger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { createOpenApiDocument } from './openapi.js';
+
+/** Where bull-board is mounted; its base path must be the same. */
+export const ADMIN_QUEUES_PATH = '/admin/queues';
+
+export interface CreateApiOptions {
+  /** Default: a pino logger at config.logLevel. */
+  readonly logger?: Logger | undefined;
+  /** Checks uploaded visualization images; default: createInputImageValidator (input-image.ts). */
+  readonly validateInputImage?: InputImageValidator | undefined;
+}
+
+export interface Api {
+  readonly app: Express;
+  /** Ends open event streams and closes the queues, queue events and Redis connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * The HTTP API as an Express app plus what it holds open (Redis connections, BullMQ queue
+ * events). It does not listen: main.ts does, and tests call `app.listen(0)`.
+ */
+export async function createApi(config: ApiConfig, options: CreateApiOptions = {}): Promise<Api> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const prefix = config.queuePrefix;
+  const connection = createRedisConnection(config.redisUrl, 'client');
+  connection.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
+  const queues = new JobQueues({ connection, prefix });
+  for (const queue of [queues.train, queues.visualize]) {
+    queue.on('error', (error) => logger.debug({ err: error }, 'queue error'));
+  }
+  const store = new LocalArtifactStore(config.artifactsDir);
+  const lookup = new JobLookup(queues, () => connection.status === 'ready');
+  const hub = new JobEventHub({ lookup, logger });
+  const openStreams = new Set<() => void>();
+  const metrics = createMetrics(queues, { openEventStreams: () => openStreams.size });
+  hub.onFinished((found) => metrics.observeFinished(found));
+  const openApiDocument = createOpenApiDocument();
+
+  // BullMQ queue events (for SSE and metrics), started once Redis is reachable: a QueueEvents
+  // made while Redis is down could never be closed. Each owns its blocking connection.
+  const queueEvents: QueueEvents[] = [];
+  const startQueueEvents = () => {
+    for (const type of JOB_TYPES) {
+      const events = new QueueEvents(QUEUE_NAMES[type], {
+        connection: { url: config.redisUrl },
+        ...(prefix ? { prefix } : {}),
+      });
+      events.on('error', (error) => logger.warn({ err: error }, 'queue events error'));
+      hub.attach(events);
+      queueEvents.push(events);
+    }
+  };
+  if (connection.status === 'ready') startQueueEvents();
+  else connection.once('ready', startQueueEvents);
+
+  const closeAll = async () => {
+    connection.off('ready', startQueueEvents);
+    for (const closeStream of [...openStreams]) closeStream();
+    hub.close();
+    await Promise.allSettled(queueEvents.map((events) => events.close()));
+    await queues.close().catch(() => undefined);
+    // quit() would wait forever for a connection that never came up.
+    if (connection.status === 'ready') await connection.quit().catch(() => connection.disconnect());
+    else connection.disconnect();
+  };
+
+  // Live events start from "now": listen before the first request can subscribe. With Redis
+  // down, start anyway (healthz says 503, requests fail fast) and let the events catch up later.
+  const ready = await settlesWithin(
+    pingRedis(connection, config.startupTimeoutMs).then(async (up) => {
+      if (!up) throw new Error('Redis is not reachable');
+      await Promise.all(queueEvents.map((events) => events.waitUntilReady()));
+    }),
+    config.startupTimeoutMs,
+  );
+  if (!ready) logger.warn('Redis is not reachable yet; queue events will start when it is');
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    pinoHttp({
+      logger,
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      serializers: {
+        req: (request: { id: unknown; method: string; url: string }) => ({
+          id: request.id,
+          method: request.method,
+          url: request.url,
+        }),
+        res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
+      },
+      customLogLevel: (_request, response, error) =>
+        error || response.statusCode >= 500
+          ? 'error'
+          : response.statusCode >= 400
+            ? 'warn'
+            : 'info',
+    }),
+  );
+  app.use(metrics.countRequests);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // bull-board's UI: its own scripts, inline styles, IBM Plex from Google Fonts.
+          'default-src': ["'self'"],
+          'script-src': ["'self'"],
+          'style-src': ["'self'", "'unsafe-inline'", 'https://fonts.googleapis.com'],
+          'font-src': ["'self'", 'data:', 'https://fonts.gstatic.com'],
+          'img-src': ["'self'", 'data:'],
+          'connect-src': ["'self'"],
+          // The API is usually served over plain HTTP (localhost, a private network).
+          'upgrade-insecure-requests': null,
+        },
+      },
+    }),
+  );
+
+  app
+    .route('/healthz')
+    .get(async (_request, response) => {
+      const up = await pingRedis(connection, 1000);
+      response
+        .status(up ? 200 : 503)
+        .set('Cache-Control', 'no-store')
+        .json(up ? { status: 'ok', redis: 'up' } : { status: 'unavailable', redis: 'down' });
+    })
+    .all(methodNotAllowed(['GET']));
+  app
+    .route('/metrics')
+    .get(async (_request, response) => {
+      const text = await metrics.registry.metrics();
+      response.set('Content-Type', metrics.registry.contentType).send(text);
+    })
+    .all(methodNotAllowed(['GET']));
+  app
+    .route('/openapi.json')
+    .get((_request, response) => {
+      response.json(openApiDocument);
+    })
+    .all(methodNotAllowed(['GET']));
+
+  const auth = createBearerAuth(config.token);
+  app.use('/v1', auth);
+  app.use(
+    createJobsRouter({
+      queues,
+      lookup,
+      store,
+      hub,
+      validateInputImage: options.validateInputImage ?? createInputImageValidator(logger),
+      bodyLimit: config.bodyLimit,
+      sseHeartbeatMs: config.sseHeartbeatMs,
+      openStreams,
+    }),
+  );
+
+  const board = new ExpressAdapter();
+  board.setBasePath(ADMIN_QUEUES_PATH);
+  createBullBoard({
+    queues: [new BullMQAdapter(queues.train), new BullMQAdapter(queues.visualize)],
+    serverAdapter: board,
+  });
+  app.use(ADMIN_QUEUES_PATH, auth, board.getRouter());
+
+  app.use(notFoundHandler());
+  app.use(createErrorHandler({ logger, exposeStacks: config.exposeErrorStacks }));
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    close: () => (closing ??= closeAll()),
+  };
+}
+
+/** Whether `promise` resolved within `milliseconds` (a rejection counts as not ready). */
+async function settlesWithin(promise: Promise<unknown>, milliseconds: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), milliseconds);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

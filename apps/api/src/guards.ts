@@ -1,0 +1,42 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { jobIdSchema } from '@convoy/schemas';
+import { HttpError, jobNotFound } from './http-error.js';
+import type { JobLookup } from './job-lookup.js';
+import type { FoundJob } from './job-view.js';
+
+export type JobHandler = (
+  request: Request,
+  response: Response,
+  found: FoundJob,
+  next: NextFunction,
+) => unknown;
+
+/**
+ * `:id` resolved to a job before `handler` runs (bull-board's `jobProvider`): a malformed or
+ * unknown id is a 404 JOB_NOT_FOUND and the handler never sees it. Malformed ids answer 404, not
+ * 400, on purpose: to a caller both are "there is no such job".
+ */
+export function withJob(lookup: JobLookup, handler: JobHandler): RequestHandler {
+  return async function jobProvider(request, response, next) {
+    const id = request.params.id;
+    if (typeof id !== 'string' || !jobIdSchema.safeParse(id).success) {
+      throw jobNotFound(String(id ?? ''));
+    }
+    const found = await lookup.find(id);
+    if (found === undefined) throw jobNotFound(id);
+    await handler(request, response, found, next);
+  };
+}
+
+/** The fallback of a route: any method it does not define is a 405 with an `Allow` header. */
+export function methodNotAllowed(allowed: readonly string[]): RequestHandler {
+  const allow = [...new Set([...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])])].join(', ');
+  return function rejectMethod(request) {
+    throw new HttpError(
+      405,
+      'METHOD_NOT_ALLOWED',
+      `${request.method} is not allowed here; use ${allow}`,
+      { headers: { Allow: allow } },
+    );
+  };
+}

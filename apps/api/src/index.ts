@@ -1,0 +1,19 @@
+export { createApi, ADMIN_QUEUES_PATH, type Api, type CreateApiOptions } from './create-api.js';
+export {
+  apiConfigSchema,
+  ConfigError,
+  createConfig,
+  isLoopbackHost,
+  loadConfig,
+  type ApiConfig,
+  type ApiConfigInput,
+} from './config.js';
+export { HttpError, type ErrorBody, type ErrorDetail } from './http-error.js';
+export {
+  checkInputImage,
+  createInputImageValidator,
+  validateInputImage,
+  type InputImageValidator,
+} from './input-image.js';
+export { createOpenApiDocument } from './openapi.js';
+export * from './api-schemas.js';

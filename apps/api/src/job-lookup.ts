@@ -1,0 +1,41 @@
+import { CANCELLED_REASON, jobTypeOf, type JobQueues } from '@convoy/queue';
+import { HttpError } from './http-error.js';
+import type { FoundJob } from './job-view.js';
+
+/** Resolves job ids to what the API reports: a BullMQ job with its state, or a removed-on-cancel record. */
+export class JobLookup {
+  constructor(
+    private readonly queues: JobQueues,
+    /** Whether the Redis client is connected; BullMQ would wait for it forever otherwise. */
+    private readonly isRedisReady: () => boolean = () => true,
+  ) {}
+
+  /** Throws 503 SERVICE_UNAVAILABLE while Redis is unreachable, so requests fail fast. */
+  assertAvailable(): void {
+    if (!this.isRedisReady()) {
+      throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'the job store (Redis) is unavailable', {
+        headers: { 'Retry-After': '5' },
+      });
+    }
+  }
+
+  /** undefined for ids that are malformed, unknown, or expired from Redis. */
+  async find(id: string): Promise<FoundJob | undefined> {
+    const type = jobTypeOf(id);
+    if (type === null) return undefined;
+    this.assertAvailable();
+    const job = await this.queues.find(id);
+    if (job === undefined) {
+      const record = await this.queues.cancellation.findRemoved(id);
+      return record === null ? undefined : { kind: 'removed', id, type, record };
+    }
+    const bullState = await job.getState();
+    const cancelRequested =
+      bullState === 'failed'
+        ? job.failedReason === CANCELLED_REASON
+        : bullState === 'active' || bullState === 'delayed'
+          ? await this.queues.cancellation.isRequested(id)
+          : false;
+    return { kind: 'queued', id, type, job, bullState, cancelRequested };
+  }
+}

@@ -1,0 +1,125 @@
+import {
+  trainingReportSchema,
+  trainingResultSchema,
+  type JobState,
+  type JobType,
+  type TrainingReport,
+} from '@convoy/schemas';
+import { CANCELLED_REASON, type AnyJob, type RemovedJobRecord } from '@convoy/queue';
+import type { JobLinks, JobView } from './api-schemas.js';
+
+/** What `job.getState()` answers. */
+export type BullJobState = Awaited<ReturnType<AnyJob['getState']>>;
+
+/** A job as the API knows it: a BullMQ job in some state, or the record of one removed on cancel. */
+export type FoundJob =
+  | {
+      readonly kind: 'queued';
+      readonly id: string;
+      readonly type: JobType;
+      readonly job: AnyJob;
+      readonly bullState: BullJobState;
+      readonly cancelRequested: boolean;
+    }
+  | {
+      readonly kind: 'removed';
+      readonly id: string;
+      readonly type: JobType;
+      readonly record: RemovedJobRecord;
+    };
+
+export function jobLinks(id: string): JobLinks {
+  const self = `/v1/jobs/${id}`;
+  return { self, events: `${self}/events`, artifacts: `${self}/artifacts` };
+}
+
+/**
+ * BullMQ's states folded into Convoy's five: everything not yet started (including a retry's
+ * backoff) is `waiting`; a failure the worker reported as a cancellation is `cancelled`.
+ */
+export function convoyStateOf(bullState: BullJobState, failedReason: string | undefined): JobState {
+  switch (bullState) {
+    case 'active':
+      return 'active';
+    case 'completed':
+      return 'completed';
+    case 'failed':
+      return failedReason === CANCELLED_REASON ? 'cancelled' : 'failed';
+    default:
+      // waiting, delayed, prioritized, waiting-children, and `unknown` for a job just moving
+      return 'waiting';
+  }
+}
+
+export function stateOf(found: FoundJob): JobState {
+  return found.kind === 'removed'
+    ? 'cancelled'
+    : convoyStateOf(found.bullState, found.job.failedReason);
+}
+
+export function isTerminal(state: JobState): boolean {
+  return state === 'completed' || state === 'failed' || state === 'cancelled';
+}
+
+/** The training report a train job stores as its BullMQ progress, or null (none yet, or a visualize job). */
+export function reportOf(job: AnyJob): TrainingReport | null {
+  const parsed = trainingReportSchema.safeParse(job.progress);
+  return parsed.success ? parsed.data : null;
+}
+
+/** `GET /v1/jobs/:id`. */
+export function toJobView(found: FoundJob): JobView {
+  if (found.kind === 'removed') {
+    const { record } = found;
+    return {
+      id: found.id,
+      type: found.type,
+      state: 'cancelled',
+      progress: null,
+      params: record.params,
+      history: [],
+      result: null,
+      error: null,
+      backend: null,
+      device: null,
+      attempts: 0,
+      cancelRequested: true,
+      createdAt: isoTime(record.createdAt),
+      startedAt: null,
+      finishedAt: isoTime(record.cancelledAt),
+      links: jobLinks(found.id),
+    };
+  }
+  const { job } = found;
+  const state = convoyStateOf(found.bullState, job.failedReason);
+  const report = found.type === 'train' ? reportOf(job) : null;
+  const trainingResult =
+    found.type === 'train' && state === 'completed'
+      ? trainingResultSchema.safeParse(job.returnvalue)
+      : undefined;
+  const result = state === 'completed' ? (job.returnvalue ?? null) : null;
+  const history = report?.history ?? (trainingResult?.success ? trainingResult.data.history : []);
+  return {
+    id: found.id,
+    type: found.type,
+    state,
+    progress: report?.progress ?? null,
+    params: job.data.params,
+    history,
+    result,
+    error:
+      state === 'failed' ? { code: 'JOB_FAILED', message: job.failedReason || 'failed' } : null,
+    backend: (trainingResult?.success ? trainingResult.data.backend : report?.backend) ?? null,
+    device: (trainingResult?.success ? trainingResult.data.device : report?.device) ?? null,
+    attempts: job.attemptsStarted ?? job.attemptsMade,
+    cancelRequested: found.cancelRequested,
+    createdAt: isoTime(job.timestamp),
+    startedAt: job.processedOn ? isoTime(job.processedOn) : null,
+    finishedAt: job.finishedOn && isTerminal(state) ? isoTime(job.finishedOn) : null,
+    links: jobLinks(found.id),
+  };
+}
+
+function isoTime(milliseconds: number): string {
+  return new Date(milliseconds).toISOString();
+}

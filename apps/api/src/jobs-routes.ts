@@ -1,0 +1,268 @@
+import express, { Router, type RequestHandler } from 'express';
+import {
+  createJobBodySchema,
+  listJobsQuerySchema,
+  type CreateJobBody,
+  type ListJobsQuery,
+} from '@convoy/schemas';
+import type { JobQueues } from '@convoy/queue';
+import type { ArtifactStore } from '@convoy/storage';
+import type { CreatedJob, JobList, JobView } from './api-schemas.js';
+import { downloadArtifact, listArtifacts } from './artifacts.js';
+import { streamJobEvents } from './event-stream.js';
+import { methodNotAllowed, withJob, type JobHandler } from './guards.js';
+import { HttpError, validationFailed } from './http-error.js';
+import type { InputImageValidator } from './input-image.js';
+import type { JobEventHub } from './job-event-hub.js';
+import type { JobLookup } from './job-lookup.js';
+import { isTerminal, jobLinks, stateOf, toJobView } from './job-view.js';
+import { parseRequest } from './validation.js';
+
+/** Most index entries one list request reads while filling a page filtered by state. */
+export const LIST_SCAN_LIMIT = 1000;
+/** Index entries read per round trip while scanning. */
+const SCAN_PAGE_SIZE = 100;
+
+export interface JobsRoutesOptions {
+  readonly queues: JobQueues;
+  readonly lookup: JobLookup;
+  readonly store: ArtifactStore;
+  readonly hub: JobEventHub;
+  readonly validateInputImage: InputImageValidator;
+  readonly bodyLimit: string;
+  readonly sseHeartbeatMs: number;
+  readonly openStreams: Set<() => void>;
+}
+
+/** The `/v1` REST API: jobs, their events and their artifacts. */
+export function createJobsRouter(options: JobsRoutesOptions): Router {
+  const { lookup } = options;
+  const router = Router();
+  const job = (handler: JobHandler) => withJob(lookup, handler);
+
+  router
+    .route('/v1/jobs')
+    .get(listJobs(options))
+    .post(requireJsonBody(), express.json({ limit: options.bodyLimit }), createJob(options))
+    .all(methodNotAllowed(['GET', 'POST']));
+  router
+    .route('/v1/jobs/:id')
+    .get(job(getJob))
+    .delete(job(cancelJob(options.queues)))
+    .all(methodNotAllowed(['GET', 'DELETE']));
+  router
+    .route('/v1/jobs/:id/events')
+    .get(
+      job(
+        streamJobEvents({
+          hub: options.hub,
+          lookup,
+          heartbeatMs: options.sseHeartbeatMs,
+          openStreams: options.openStreams,
+        }),
+      ),
+    )
+    .all(methodNotAllowed(['GET']));
+  router
+    .route('/v1/jobs/:id/artifacts')
+    .get(job(listArtifacts(options.store)))
+    .all(methodNotAllowed(['GET']));
+  router
+    .route('/v1/jobs/:id/artifacts/*path')
+    .get(job(downloadArtifact(options.store)))
+    .all(methodNotAllowed(['GET']));
+  return router;
+}
+
+/** 415 for a body that is not `application/json`, before anything parses it. */
+export function requireJsonBody(): RequestHandler {
+  return function jsonContentType(request, _response, next) {
+    const { headers } = request;
+    const hasBody =
+      headers['transfer-encoding'] !== undefined ||
+      (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+    if ((hasBody || headers['content-type'] !== undefined) && !request.is('application/json')) {
+      throw new HttpError(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        `send the body as application/json (got ${headers['content-type'] ?? 'no Content-Type'})`,
+      );
+    }
+    next();
+  };
+}
+
+/** `POST /v1/jobs` → 202 `{ id, type, state, links }`. */
+function createJob(options: JobsRoutesOptions): RequestHandler {
+  return async function createJobHandler(request, response) {
+    if (request.body === undefined) {
+      throw validationFailed('the request body is empty: send a JSON object', [
+        { path: '', message: 'a JSON object with type and params is required' },
+      ]);
+    }
+    const body = parseRequest(createJobBodySchema, request.body, 'body');
+    if (body.type === 'visualize') await checkVisualization(body.params, options);
+    options.lookup.assertAvailable();
+    const created = await options.queues.enqueue(body);
+    const id = created.id ?? '';
+    const links = jobLinks(id);
+    response
+      .status(202)
+      .location(links.self)
+      .json({ id, type: body.type, state: 'waiting', links } satisfies CreatedJob);
+  };
+}
+
+/**
+ * What the schema cannot know: the uploaded image decodes as a 28×28 PNG, the training job
+ * exists, and it has written the model the visualization reads.
+ */
+async function checkVisualization(
+  params: Extract<CreateJobBody, { type: 'visualize' }>['params'],
+  options: JobsRoutesOptions,
+): Promise<void> {
+  if (params.image !== undefined) {
+    const problem = await options.validateInputImage(params.image);
+    if (problem !== undefined) {
+      throw validationFailed(`invalid request body: params.image: ${problem}`, [
+        { path: 'params.image', message: problem },
+      ]);
+    }
+  }
+  const trainJob = await options.lookup.find(params.jobId);
+  if (trainJob === undefined) {
+    throw new HttpError(404, 'TRAIN_JOB_NOT_FOUND', `training job ${params.jobId} not found`, {
+      details: [{ path: 'params.jobId', message: 'no such training job' }],
+    });
+  }
+  const modelPath = params.weights === 'untrained' ? 'initial/model.json' : 'model/model.json';
+  const model = await options.store.job(params.jobId).stat(modelPath);
+  if (model === null) {
+    const state = stateOf(trainJob);
+    throw new HttpError(
+      409,
+      'MODEL_NOT_READY',
+      `training job ${params.jobId} (${state}) has no ${params.weights} model yet (${modelPath})`,
+      { details: [{ path: 'params.jobId', message: `${modelPath} does not exist yet` }] },
+    );
+  }
+}
+
+/** `GET /v1/jobs` → `{ items, nextCursor }`, newest first. */
+function listJobs(options: JobsRoutesOptions): RequestHandler {
+  return async function listJobsHandler(request, response) {
+    const query = parseRequest(listJobsQuerySchema, request.query, 'query');
+    options.lookup.assertAvailable();
+    response.json(await findJobs(options, query));
+  };
+}
+
+/**
+ * Walks the job index from the cursor, newest first, keeping the jobs that pass the state filter
+ * (and skipping ids whose job has expired from Redis) until the page is full, the index ends, or
+ * LIST_SCAN_LIMIT ids were read. A short page with a nextCursor means "keep scanning".
+ */
+export async function findJobs(
+  options: Pick<JobsRoutesOptions, 'queues' | 'lookup'>,
+  query: ListJobsQuery,
+): Promise<JobList> {
+  const { index } = options.queues;
+  const items: JobView[] = [];
+  let cursor = query.cursor;
+  let scanned = 0;
+  while (items.length < query.limit && scanned < LIST_SCAN_LIMIT) {
+    const pageSize = Math.min(
+      query.state === undefined ? query.limit - items.length : SCAN_PAGE_SIZE,
+      LIST_SCAN_LIMIT - scanned,
+    );
+    const page = await index.page({ type: query.type, cursor, limit: pageSize });
+    const views = await Promise.all(
+      page.ids.map(async (id) => {
+        const found = await options.lookup.find(id);
+        return found === undefined ? undefined : toJobView(found);
+      }),
+    );
+    let consumed = 0;
+    for (const view of views) {
+      consumed += 1;
+      if (view !== undefined && (query.state === undefined || view.state === query.state)) {
+        items.push(view);
+        if (items.length === query.limit) break;
+      }
+    }
+    scanned += consumed;
+    if (consumed < page.ids.length) {
+      // The page filled up part-way through the index page: the cursor is the last id consumed.
+      const lastId = page.ids[consumed - 1] ?? '';
+      return {
+        items,
+        nextCursor: await cursorAfter(options.queues, query, cursor, lastId, consumed),
+      };
+    }
+    cursor = page.nextCursor ?? undefined;
+    if (page.nextCursor === null) return { items, nextCursor: null };
+  }
+  return { items, nextCursor: cursor ?? null };
+}
+
+/**
+ * The index's cursor for "after `id`", obtained by reading the page from `cursor` that ends at
+ * `id` (the index keeps its cursor format to itself). Jobs created meanwhile shift a first page
+ * (no cursor), so the length is corrected until the page ends at `id`.
+ */
+async function cursorAfter(
+  queues: JobQueues,
+  query: ListJobsQuery,
+  cursor: string | undefined,
+  id: string,
+  count: number,
+): Promise<string | null> {
+  let limit = count;
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const page = await queues.index.page({ type: query.type, cursor, limit });
+    const position = page.ids.indexOf(id);
+    if (position === page.ids.length - 1) return page.nextCursor;
+    limit = position >= 0 ? position + 1 : limit * 2;
+  }
+  throw new Error(`could not find a cursor after job ${id}`);
+}
+
+/** `GET /v1/jobs/:id`. */
+const getJob: JobHandler = (_request, response, found) => {
+  response.json(toJobView(found));
+};
+
+/**
+ * `DELETE /v1/jobs/:id`: a waiting job is removed (200 cancelled), an active one is asked to stop
+ * (202), a finished one is a 409 JOB_FINISHED.
+ */
+function cancelJob(queues: JobQueues): JobHandler {
+  return async function cancelJobHandler(_request, response, found) {
+    const state = stateOf(found);
+    if (isTerminal(state) || found.kind === 'removed') {
+      throw new HttpError(409, 'JOB_FINISHED', `job ${found.id} is already ${state}`);
+    }
+    if (state === 'waiting') {
+      const { job } = found;
+      // Recorded first: the `removed` event that SSE streams react to must find the record.
+      await queues.cancellation.recordRemoved({
+        id: found.id,
+        type: found.type,
+        params: job.data.params,
+        createdAt: job.timestamp,
+        cancelledAt: Date.now(),
+      });
+      try {
+        await job.remove();
+        response.status(200).json({ id: found.id, state: 'cancelled' });
+        return;
+      } catch (error) {
+        // A worker took it meanwhile (its lock forbids removal): cancel it as an active job.
+        const current = await queues.find(found.id);
+        if (current === undefined || (await current.getState()) !== 'active') throw error;
+      }
+    }
+    await queues.cancellation.request(found.id);
+    response.status(202).json({ id: found.id, state: 'active', cancelRequested: true });
+  };
+}

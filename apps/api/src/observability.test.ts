@@ -1,0 +1,190 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { healthSchema } from './api-schemas.js';
+import { expectError, startTestApi, type TestApi } from './api.test-helper.js';
+import { createConfig } from './config.js';
+import { createApi } from './create-api.js';
+
+let api: TestApi;
+
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(async () => {
+  await api.stop();
+});
+
+describe('/healthz', () => {
+  it('is 200 while Redis answers', async () => {
+    const response = await api.request('/healthz');
+    expect(response.status).toBe(200);
+    expect(healthSchema.parse(await response.json())).toEqual({ status: 'ok', redis: 'up' });
+  });
+
+  it('is 503 when Redis does not answer, and requests fail with 503, not 500', async () => {
+    const config = createConfig({
+      redisUrl: 'redis://127.0.0.1:1',
+      queuePrefix: 'test-unreachable',
+      logLevel: 'silent',
+      startupTimeoutMs: 100,
+    });
+    const down = await createApi(config);
+    const server = down.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const address = server.address();
+    const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    try {
+      const health = await fetch(`${base}/healthz`);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toEqual({ status: 'unavailable', redis: 'down' });
+      await expectError(await fetch(`${base}/v1/jobs`), 503, 'SERVICE_UNAVAILABLE');
+      await expectError(
+        await fetch(`${base}/v1/jobs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"type":"train"}',
+        }),
+        503,
+        'SERVICE_UNAVAILABLE',
+      );
+      // Bad input is still the caller's fault, whatever Redis does.
+      await expectError(await fetch(`${base}/v1/jobs?limit=0`), 400, 'VALIDATION_FAILED');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      await down.close();
+    }
+  });
+});
+
+describe('/metrics', () => {
+  it('exposes the Convoy metrics and the process metrics in Prometheus text format', async () => {
+    await api.request('/v1/jobs');
+    await api.request('/v1/jobs/train_zzzzzzzzzzzz');
+    const response = await api.request('/metrics');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await response.text();
+    for (const name of [
+      'convoy_jobs',
+      'convoy_queue_depth',
+      'convoy_job_duration_seconds',
+      'convoy_training_images_per_second',
+      'convoy_http_requests_total',
+      'convoy_event_streams',
+      'process_cpu_seconds_total',
+      'nodejs_heap_size_used_bytes',
+    ]) {
+      expect(text).toContain(`# TYPE ${name} `);
+    }
+    expect(text).toContain('convoy_queue_depth{queue="convoy-train"} 0');
+    expect(text).toContain('convoy_jobs{type="visualize",state="waiting"} 0');
+    // Routes are labelled by pattern, never by raw URL.
+    expect(text).toContain(
+      'convoy_http_requests_total{method="GET",route="/v1/jobs",status="200"} 1',
+    );
+    expect(text).toContain('route="/v1/jobs/:id",status="404"');
+    expect(text).not.toContain('train_zzzzzzzzzzzz');
+  });
+});
+
+describe('/openapi.json', () => {
+  it('is an OpenAPI 3.1 document of every route, built from the schemas', async () => {
+    const response = await api.request('/openapi.json');
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as {
+      openapi: string;
+      paths: Record<
+        string,
+        Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>
+      >;
+      components: {
+        schemas: Record<string, Record<string, unknown>>;
+        securitySchemes: Record<string, unknown>;
+      };
+    };
+    expect(document.openapi).toBe('3.1.0');
+    const operations = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.keys(item)
+        .filter((key) => key !== 'parameters')
+        .map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(operations.sort()).toEqual(
+      [
+        'POST /v1/jobs',
+        'GET /v1/jobs',
+        'GET /v1/jobs/{id}',
+        'DELETE /v1/jobs/{id}',
+        'GET /v1/jobs/{id}/events',
+        'GET /v1/jobs/{id}/artifacts',
+        'GET /v1/jobs/{id}/artifacts/{path}',
+        'GET /healthz',
+        'GET /metrics',
+        'GET /openapi.json',
+        'GET /admin/queues',
+      ].sort(),
+    );
+    expect(document.components.securitySchemes).toEqual({
+      bearerAuth: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+    });
+    const schemas = document.components.schemas;
+    for (const name of [
+      'Error',
+      'CreateJobBody',
+      'CreatedJob',
+      'Job',
+      'JobList',
+      'ArtifactList',
+      'Health',
+    ]) {
+      expect(schemas[name], name).toBeDefined();
+      expect(schemas[name]).not.toHaveProperty('$schema');
+    }
+    // The request body comes from @convoy/schemas: both job types, the layer list, its bounds.
+    const body = JSON.stringify(schemas.CreateJobBody);
+    for (const fragment of [
+      '"const":"train"',
+      '"const":"visualize"',
+      '"maxPooling2d"',
+      '"batchSize"',
+      '"weights-histogram"',
+    ]) {
+      expect(body).toContain(fragment);
+    }
+    expect(document.paths['/v1/jobs']?.post?.requestBody).toBeDefined();
+    expect(Object.keys(document.paths['/v1/jobs']?.post?.responses ?? {})).toEqual(
+      expect.arrayContaining(['202', '400', '401', '404', '409', '413', '415']),
+    );
+    // Every $ref resolves.
+    const refs = JSON.stringify(document).match(/"\$ref":"[^"]+"/g) ?? [];
+    for (const ref of new Set(refs)) {
+      const [, section, name] = /#\/components\/(\w+)\/(\w+)/.exec(ref) ?? [];
+      const components = document.components as unknown as Record<string, Record<string, unknown>>;
+      expect(components[section ?? '']?.[name ?? ''], ref).toBeDefined();
+    }
+  });
+});
+
+describe('/admin/queues', () => {
+  it('serves bull-board with both queues (no token configured here)', async () => {
+    const page = await api.request('/admin/queues');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await page.text();
+    expect(html).toContain('<base href="/admin/queues/"');
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('upgrade-insecure-requests');
+
+    const script = /src="(static\/js\/main[^"]+)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    expect((await api.request(`/admin/queues/${script}`)).status).toBe(200);
+
+    const queues = await api.request('/admin/queues/api/queues');
+    expect(queues.status).toBe(200);
+    const body = (await queues.json()) as { queues: { name: string }[] };
+    expect(body.queues.map((queue) => queue.name).sort()).toEqual([
+      'convoy-train',
+      'convoy-visualize',
+    ]);
+  });
+});

@@ -1,0 +1,326 @@
+import { z } from 'zod';
+import {
+  createJobBodySchema,
+  listJobsQuerySchema,
+  trainingReportSchema,
+  trainingResultSchema,
+} from '@convoy/schemas';
+import {
+  artifactListSchema,
+  cancelRequestedSchema,
+  createdJobSchema,
+  epochEventSchema,
+  errorBodySchema,
+  healthSchema,
+  jobCancelledSchema,
+  jobListSchema,
+  jobViewSchema,
+  progressEventSchema,
+} from './api-schemas.js';
+
+type JsonSchema = Record<string, unknown>;
+
+/** A zod schema as an OpenAPI 3.1 schema object (JSON Schema 2020-12 without `$schema`). */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'output'): JsonSchema {
+  const converted = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  delete converted.$schema;
+  return converted;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
+const errorResponse = (description: string) => ({ description, content: json(ref('Error')) });
+
+const ERRORS = {
+  BadRequest: errorResponse(
+    'The request is malformed: VALIDATION_FAILED (details list each problem), INVALID_JSON, INVALID_CURSOR, INVALID_ARTIFACT_PATH',
+  ),
+  Unauthorized: {
+    ...errorResponse('UNAUTHORIZED: missing or wrong bearer token (only when API_TOKEN is set)'),
+    headers: { 'WWW-Authenticate': { schema: { type: 'string' } } },
+  },
+  NotFound: errorResponse('JOB_NOT_FOUND (unknown or malformed id), ARTIFACT_NOT_FOUND, NOT_FOUND'),
+  MethodNotAllowed: {
+    ...errorResponse('METHOD_NOT_ALLOWED'),
+    headers: { Allow: { schema: { type: 'string' } } },
+  },
+  Conflict: errorResponse('The job is not in a state that allows this'),
+  PayloadTooLarge: errorResponse('PAYLOAD_TOO_LARGE: the JSON body is over the limit (256 kB)'),
+  UnsupportedMediaType: errorResponse('UNSUPPORTED_MEDIA_TYPE: send application/json'),
+  ServiceUnavailable: errorResponse('SERVICE_UNAVAILABLE: Redis does not answer'),
+  Internal: errorResponse('INTERNAL: a bug; the message never carries a stack in production'),
+} as const;
+
+const ERROR_STATUS: Readonly<Record<keyof typeof ERRORS, number>> = {
+  BadRequest: 400,
+  Unauthorized: 401,
+  NotFound: 404,
+  MethodNotAllowed: 405,
+  Conflict: 409,
+  PayloadTooLarge: 413,
+  UnsupportedMediaType: 415,
+  Internal: 500,
+  ServiceUnavailable: 503,
+};
+
+/** `responses` entries referring to the shared error responses. */
+const errors = (...names: (keyof typeof ERRORS)[]) =>
+  Object.fromEntries(
+    names.map((name) => [ERROR_STATUS[name], { $ref: `#/components/responses/${name}` }]),
+  );
+
+const jobIdParameter = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: '`train_…` or `visualize_…`; a malformed id is a 404 like an unknown one',
+  schema: { type: 'string', pattern: '^(train|visualize)_[0-9a-z]{8,40}$' },
+};
+
+function queryParameters(): JsonSchema[] {
+  const shape = listJobsQuerySchema.shape;
+  const descriptions: Record<string, string> = {
+    type: 'Only jobs of this type',
+    state:
+      'Only jobs in this state (the API scans at most about 1,000 jobs per request; when the page is short, continue with nextCursor)',
+    limit: 'Page size, 1–100 (default 20)',
+    cursor: 'nextCursor of the previous page',
+  };
+  return Object.entries(shape).map(([name, schema]) => ({
+    name,
+    in: 'query',
+    required: false,
+    description: descriptions[name],
+    schema:
+      name === 'limit'
+        ? { type: 'integer', minimum: 1, maximum: 100, default: 20 }
+        : jsonSchema(schema as z.ZodType, 'input'),
+  }));
+}
+
+const secured = [{ bearerAuth: [] }];
+
+/** The OpenAPI 3.1 document of the REST API, built from the same zod schemas that validate it. */
+export function createOpenApiDocument(options: { version?: string } = {}): JsonSchema {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Convoy API',
+      version: options.version ?? '0.1.0',
+      description:
+        'Train and inspect convolutional networks as queued jobs. Every error is `{ "error": { "code", "message", "details"? } }` with a 4xx status for anything the caller got wrong. When the server has API_TOKEN set, /v1 and /admin/queues need `Authorization: Bearer <token>`.',
+    },
+    servers: [{ url: '/' }],
+    tags: [{ name: 'jobs' }, { name: 'artifacts' }, { name: 'operations' }],
+    paths: {
+      '/v1/jobs': {
+        post: {
+          tags: ['jobs'],
+          operationId: 'createJob',
+          summary: 'Enqueue a train or visualize job',
+          description:
+            'A visualize job needs its training job (`params.jobId`) to exist (404 TRAIN_JOB_NOT_FOUND) and to have written the model it inspects: `model/model.json` for weights "trained", `initial/model.json` for "untrained" (409 MODEL_NOT_READY). An uploaded `image` must be a 28×28 PNG (400 VALIDATION_FAILED at `params.image`).',
+          security: secured,
+          requestBody: { required: true, content: json(ref('CreateJobBody')) },
+          responses: {
+            202: {
+              description: 'Enqueued; `Location` is the job',
+              headers: { Location: { schema: { type: 'string' } } },
+              content: json(ref('CreatedJob')),
+            },
+            ...errors(
+              'BadRequest',
+              'Unauthorized',
+              'NotFound',
+              'Conflict',
+              'PayloadTooLarge',
+              'UnsupportedMediaType',
+              'ServiceUnavailable',
+            ),
+          },
+        },
+        get: {
+          tags: ['jobs'],
+          operationId: 'listJobs',
+          summary: 'Jobs, newest first, with cursor pagination',
+          security: secured,
+          parameters: queryParameters(),
+          responses: {
+            200: { description: 'A page of jobs', content: json(ref('JobList')) },
+            ...errors('BadRequest', 'Unauthorized', 'ServiceUnavailable'),
+          },
+        },
+      },
+      '/v1/jobs/{id}': {
+        parameters: [jobIdParameter],
+        get: {
+          tags: ['jobs'],
+          operationId: 'getJob',
+          summary: 'A job: state, progress, params, history, result, error',
+          security: secured,
+          responses: {
+            200: { description: 'The job', content: json(ref('Job')) },
+            ...errors('Unauthorized', 'NotFound'),
+          },
+        },
+        delete: {
+          tags: ['jobs'],
+          operationId: 'cancelJob',
+          summary: 'Cancel a job',
+          description:
+            'A waiting job is removed at once (200, state cancelled); an active job stops at its next batch, keeping its checkpoint (202, cancelRequested; GET shows `cancelled` once the worker stopped). A finished job is a 409 JOB_FINISHED.',
+          security: secured,
+          responses: {
+            200: { description: 'Removed before it started', content: json(ref('JobCancelled')) },
+            202: {
+              description: 'The worker was asked to stop',
+              content: json(ref('CancelRequested')),
+            },
+            ...errors('Unauthorized', 'NotFound', 'Conflict'),
+          },
+        },
+      },
+      '/v1/jobs/{id}/events': {
+        parameters: [jobIdParameter],
+        get: {
+          tags: ['jobs'],
+          operationId: 'streamJobEvents',
+          summary: 'Server-Sent Events of a job',
+          description:
+            'First a `progress` event with the current state; for a finished job then its terminal event and the end of the stream. While it runs: `epoch` (data: EpochEvent) for each finished epoch, `progress` (data: ProgressEvent) for each report, and finally one of `completed`, `failed`, `cancelled` (data: the Job), after which the server ends the stream. A comment line every 15 s keeps the connection open.',
+          security: secured,
+          responses: {
+            200: {
+              description: 'An event stream',
+              content: { 'text/event-stream': { schema: { type: 'string' } } },
+            },
+            ...errors('Unauthorized', 'NotFound'),
+          },
+        },
+      },
+      '/v1/jobs/{id}/artifacts': {
+        parameters: [jobIdParameter],
+        get: {
+          tags: ['artifacts'],
+          operationId: 'listArtifacts',
+          summary: "Every file of a job's artifact directory",
+          security: secured,
+          responses: {
+            200: { description: 'The files, sorted by path', content: json(ref('ArtifactList')) },
+            ...errors('Unauthorized', 'NotFound'),
+          },
+        },
+      },
+      '/v1/jobs/{id}/artifacts/{path}': {
+        parameters: [
+          jobIdParameter,
+          {
+            name: 'path',
+            in: 'path',
+            required: true,
+            description:
+              'Relative artifact path; may contain `/` (e.g. `model/model.json`). `..`, `.`, empty segments, encoded separators and absolute paths are 400 INVALID_ARTIFACT_PATH.',
+            schema: { type: 'string' },
+          },
+        ],
+        get: {
+          tags: ['artifacts'],
+          operationId: 'getArtifact',
+          summary: 'One artifact file',
+          description:
+            'Streamed with a Content-Type by extension (`.json` JSON, `.png` PNG, `.bin`/`.f32` octet-stream), a weak ETag (size + mtime) and `Cache-Control: no-cache`; `If-None-Match` gives 304.',
+          security: secured,
+          responses: {
+            200: {
+              description: 'The file',
+              headers: { ETag: { schema: { type: 'string' } } },
+              content: {
+                'application/octet-stream': {
+                  schema: { type: 'string', contentMediaType: 'application/octet-stream' },
+                },
+                'application/json': { schema: {} },
+                'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } },
+              },
+            },
+            304: { description: 'Not modified since the ETag given in If-None-Match' },
+            ...errors('BadRequest', 'Unauthorized', 'NotFound'),
+          },
+        },
+      },
+      '/healthz': {
+        get: {
+          tags: ['operations'],
+          operationId: 'health',
+          summary: 'Liveness and Redis reachability (no authentication)',
+          responses: {
+            200: { description: 'Redis answers', content: json(ref('Health')) },
+            503: { description: 'Redis does not answer', content: json(ref('Health')) },
+          },
+        },
+      },
+      '/metrics': {
+        get: {
+          tags: ['operations'],
+          operationId: 'metrics',
+          summary: 'Prometheus metrics (no authentication)',
+          description:
+            'convoy_jobs{type,state}, convoy_queue_depth{queue}, convoy_job_duration_seconds{type}, convoy_training_images_per_second, convoy_http_requests_total{method,route,status}, and the process metrics.',
+          responses: {
+            200: {
+              description: 'Prometheus text format',
+              content: { 'text/plain': { schema: { type: 'string' } } },
+            },
+          },
+        },
+      },
+      '/openapi.json': {
+        get: {
+          tags: ['operations'],
+          operationId: 'openApi',
+          summary: 'This document (no authentication)',
+          responses: { 200: { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } },
+        },
+      },
+      '/admin/queues': {
+        get: {
+          tags: ['operations'],
+          operationId: 'queueDashboard',
+          summary: 'bull-board: the BullMQ queues (HTML UI and its API below this path)',
+          security: secured,
+          responses: {
+            200: {
+              description: 'The dashboard',
+              content: { 'text/html': { schema: { type: 'string' } } },
+            },
+            ...errors('Unauthorized'),
+          },
+        },
+      },
+    },
+    components: {
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The API_TOKEN of the server; needed only when it is set',
+        },
+      },
+      responses: ERRORS,
+      schemas: {
+        Error: jsonSchema(errorBodySchema),
+        CreateJobBody: jsonSchema(createJobBodySchema, 'input'),
+        CreatedJob: jsonSchema(createdJobSchema),
+        Job: jsonSchema(jobViewSchema),
+        JobList: jsonSchema(jobListSchema),
+        JobCancelled: jsonSchema(jobCancelledSchema),
+        CancelRequested: jsonSchema(cancelRequestedSchema),
+        ArtifactList: jsonSchema(artifactListSchema),
+        Health: jsonSchema(healthSchema),
+        ProgressEvent: jsonSchema(progressEventSchema),
+        EpochEvent: jsonSchema(epochEventSchema),
+        TrainingReport: jsonSchema(trainingReportSchema),
+        TrainingResult: jsonSchema(trainingResultSchema),
+      },
+    },
+  };
+}
