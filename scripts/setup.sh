@@ -40,6 +40,33 @@ ensure_npm_packages() {
   cp package-lock.json "$stamp"
 }
 
+# Redis answers at REDIS_URL, or a local redis-server is started (installed first if missing).
+redis_answers() {
+  local host=$1 port=$2
+  # PING over bash's /dev/tcp: needs no client binary.
+  timeout 2 bash -c "exec 3<>/dev/tcp/$host/$port && printf 'PING\r\n' >&3 && head -c 5 <&3" 2>/dev/null | grep -q PONG
+}
+
+ensure_redis() {
+  local url=${REDIS_URL:-redis://127.0.0.1:6379}
+  local hostport=${url#redis://}; hostport=${hostport#*@}; hostport=${hostport%%/*}
+  local host=${hostport%%:*} port=${hostport##*:}
+  [ "$port" = "$hostport" ] && port=6379
+  redis_answers "$host" "$port" && return 0
+  case "$host" in
+    127.0.0.1|localhost) ;;
+    *) log "Redis at $url does not answer, and it is not local: start it, or set REDIS_URL"; return 1 ;;
+  esac
+  command -v redis-server >/dev/null || ensure_apt_packages redis-server
+  log "starting redis-server on $host:$port"
+  mkdir -p var/redis
+  redis-server --daemonize yes --bind "$host" --port "$port" --save '' --appendonly no \
+    --dir "$PWD/var/redis" --logfile "$PWD/var/redis/redis.log"
+  for _ in $(seq 1 50); do redis_answers "$host" "$port" && return 0; sleep 0.1; done
+  log "redis-server did not start; see var/redis/redis.log"; return 1
+}
+
 ensure_node
 [ ${#APT_PACKAGES[@]} -gt 0 ] && ensure_apt_packages "${APT_PACKAGES[@]}"
 ensure_npm_packages
+[ "${CONVOY_SKIP_REDIS:-}" = 1 ] || ensure_redis

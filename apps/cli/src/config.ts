@@ -7,12 +7,16 @@ const environmentSchema = z.object({
   DATA_DIR: z.string().min(1).default('./var/data'),
   FASHION_MNIST_DIR: z.string().min(1).optional(),
   CONVOY_BACKEND: backendRequest.default('auto'),
+  API_URL: z.string().url().default('http://127.0.0.1:3000'),
+  API_TOKEN: z.string().min(1).optional(),
 });
 
 export interface CliConfig {
   readonly dataDir: string;
   readonly officialDataDir: string | undefined;
   readonly backend: z.infer<typeof backendRequest>;
+  readonly apiUrl: string;
+  readonly apiToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -35,5 +39,7 @@ export function readCliConfig(env: NodeJS.ProcessEnv): CliConfig {
         ? undefined
         : resolve(parsed.data.FASHION_MNIST_DIR),
     backend: parsed.data.CONVOY_BACKEND,
+    apiUrl: parsed.data.API_URL,
+    apiToken: parsed.data.API_TOKEN,
   };
 }

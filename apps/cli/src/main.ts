@@ -6,6 +6,12 @@ try {
   const program = createProgram(readCliConfig(process.env), output);
   await program.parseAsync(process.argv);
 } catch (error) {
-  process.stderr.write(`convoy: ${error instanceof Error ? error.message : String(error)}\n`);
+  const code =
+    error instanceof Error && 'code' in error && error.name === 'ApiError'
+      ? ` [${String(error.code)}]`
+      : '';
+  process.stderr.write(
+    `convoy: ${error instanceof Error ? error.message : String(error)}${code}\n`,
+  );
   process.exitCode = 1;
 }

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { CliConfig } from './config.js';
 import type { CommandOutput } from './options.js';
 import { registerBenchCommand } from './commands/bench.js';
+import { registerRemoteCommands } from './commands/remote.js';
 import { registerSummaryCommand } from './commands/summary.js';
 import { registerTrainCommand } from './commands/train.js';
 
@@ -19,5 +20,6 @@ export function createProgram(config: CliConfig, output: CommandOutput): Command
   registerSummaryCommand(program, output);
   registerTrainCommand(program, config, output);
   registerBenchCommand(program, config, output);
+  registerRemoteCommands(program, config, output);
   return program;
 }

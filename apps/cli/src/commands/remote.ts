@@ -1,0 +1,202 @@
+import { Option, type Command } from 'commander';
+import {
+  trainingReportSchema,
+  VISUALIZATION_KINDS,
+  type EpochRecord,
+  type TrainingProgress,
+} from '@convoy/schemas';
+import { ApiClient } from '../api-client.js';
+import type { CliConfig } from '../config.js';
+import { parseWholeNumber, writeLine, type CommandOutput } from '../options.js';
+import { createTrainingReporter, formatEpochLine } from '../progress.js';
+import {
+  addTrainingOptions,
+  trainingParamsFromFlags,
+  type TrainingFlags,
+} from '../training-flags.js';
+
+interface JobView {
+  id: string;
+  type: string;
+  state: string;
+  progress: TrainingProgress | null;
+  history: EpochRecord[];
+  result: unknown;
+  error: { code: string; message: string } | null;
+  backend?: string | null;
+  createdAt: string;
+  finishedAt?: string | null;
+}
+
+const TERMINAL_EXIT_CODES: Record<string, number> = { completed: 0, failed: 1, cancelled: 3 };
+
+/** Follows a job's events with a progress bar; resolves with the exit code its final state maps to. */
+async function watchJob(
+  client: ApiClient,
+  id: string,
+  output: CommandOutput,
+  json: boolean,
+): Promise<number> {
+  const reporter = createTrainingReporter(output.stderr);
+  let epochs = 0;
+  let finalState = 'unknown';
+  try {
+    await client.streamEvents(id, (event) => {
+      const data = JSON.parse(event.data) as Record<string, unknown>;
+      if (json) writeLine(output.stdout, JSON.stringify({ event: event.event, data }));
+      if (event.event === 'progress') {
+        const report = trainingReportSchema.safeParse(data.report ?? data);
+        const progress = report.success
+          ? report.data.progress
+          : (data.progress as TrainingProgress | null | undefined);
+        if (progress) {
+          epochs = progress.epochs;
+          if (!json) reporter.onProgress(progress);
+        }
+      } else if (event.event === 'epoch' && !json) {
+        const record = (data.record ?? data) as EpochRecord;
+        reporter.onEpochEnd(record, epochs || record.epoch);
+      } else if (
+        event.event === 'completed' ||
+        event.event === 'failed' ||
+        event.event === 'cancelled'
+      ) {
+        finalState = event.event;
+      }
+    });
+  } finally {
+    reporter.stop();
+  }
+  if (finalState === 'unknown')
+    finalState = (await client.request<JobView>('GET', `/v1/jobs/${encodeURIComponent(id)}`)).state;
+  if (!json) writeLine(output.stderr, `Job ${id}: ${finalState}`);
+  return TERMINAL_EXIT_CODES[finalState] ?? 1;
+}
+
+function printStatus(output: CommandOutput, job: JobView): void {
+  writeLine(
+    output.stdout,
+    `${job.id}  ${job.type}  ${job.state}${job.backend ? `  on ${job.backend}` : ''}`,
+  );
+  if (job.progress) {
+    const { epoch, epochs, batch, batches, percent } = job.progress;
+    writeLine(
+      output.stdout,
+      `progress: epoch ${epoch}/${epochs}, batch ${batch}/${batches} (${percent.toFixed(1)}%)`,
+    );
+  }
+  for (const record of job.history)
+    writeLine(output.stdout, formatEpochLine(record, job.progress?.epochs ?? job.history.length));
+  if (job.error) writeLine(output.stdout, `error: ${job.error.message}`);
+}
+
+export function registerRemoteCommands(
+  program: Command,
+  config: CliConfig,
+  output: CommandOutput,
+): void {
+  const client = () => new ApiClient({ baseUrl: config.apiUrl, token: config.apiToken });
+  const submit = program.command('submit').description('submit a job to the Convoy API (API_URL)');
+
+  addTrainingOptions(submit.command('train').description('submit a training job'))
+    .option('--watch', 'follow the job with a progress bar until it ends')
+    .option('--json', 'print JSON')
+    .action(async (flags: TrainingFlags & { watch?: boolean; json?: boolean }) => {
+      const params = await trainingParamsFromFlags(flags);
+      const created = await client().request<{ id: string; state: string }>('POST', '/v1/jobs', {
+        type: 'train',
+        params,
+      });
+      writeLine(
+        output.stdout,
+        flags.json ? JSON.stringify(created) : `Submitted ${created.id} (${created.state})`,
+      );
+      if (flags.watch)
+        process.exitCode = await watchJob(client(), created.id, output, flags.json ?? false);
+    });
+
+  submit
+    .command('visualize')
+    .description('submit a visualization of a training job')
+    .requiredOption('--job <id>', 'the training job')
+    .addOption(
+      new Option('--kind <kind>', 'what to compute')
+        .choices(VISUALIZATION_KINDS)
+        .makeOptionMandatory(),
+    )
+    .option('--layer <index-or-name>', 'layer index or Keras name (default: first conv layer)')
+    .option('--sample <n>', 'test-set image for feature maps and predictions', parseWholeNumber)
+    .addOption(
+      new Option('--weights <which>', 'trained or untrained weights')
+        .choices(['trained', 'untrained'])
+        .default('trained'),
+    )
+    .option('--watch', 'wait until the job ends')
+    .option('--json', 'print JSON')
+    .action(
+      async (flags: {
+        job: string;
+        kind: string;
+        layer?: string;
+        sample?: number;
+        weights: string;
+        watch?: boolean;
+        json?: boolean;
+      }) => {
+        const layer =
+          flags.layer === undefined
+            ? undefined
+            : /^\d+$/.test(flags.layer)
+              ? Number(flags.layer)
+              : flags.layer;
+        const params = {
+          jobId: flags.job,
+          kind: flags.kind,
+          weights: flags.weights,
+          ...(layer === undefined ? {} : { layer }),
+          ...(flags.sample === undefined ? {} : { sample: flags.sample }),
+        };
+        const created = await client().request<{ id: string; state: string }>('POST', '/v1/jobs', {
+          type: 'visualize',
+          params,
+        });
+        writeLine(
+          output.stdout,
+          flags.json ? JSON.stringify(created) : `Submitted ${created.id} (${created.state})`,
+        );
+        if (flags.watch)
+          process.exitCode = await watchJob(client(), created.id, output, flags.json ?? false);
+      },
+    );
+
+  program
+    .command('status <id>')
+    .description("print a job's state, progress and history")
+    .option('--json', 'print the job as JSON')
+    .action(async (id: string, flags: { json?: boolean }) => {
+      const job = await client().request<JobView>('GET', `/v1/jobs/${encodeURIComponent(id)}`);
+      if (flags.json) writeLine(output.stdout, JSON.stringify(job, null, 2));
+      else printStatus(output, job);
+    });
+
+  program
+    .command('watch <id>')
+    .description(
+      'follow a job with a progress bar until it ends (exit 0 completed, 1 failed, 3 cancelled)',
+    )
+    .option('--json', 'print each event as a JSON line')
+    .action(async (id: string, flags: { json?: boolean }) => {
+      process.exitCode = await watchJob(client(), id, output, flags.json ?? false);
+    });
+
+  program
+    .command('cancel <id>')
+    .description('cancel a job (waiting: removed; running: stops at its next batch)')
+    .action(async (id: string) => {
+      const answer = await client().request<{ state: string }>(
+        'DELETE',
+        `/v1/jobs/${encodeURIComponent(id)}`,
+      );
+      writeLine(output.stdout, `${id}: ${answer.state}`);
+    });
+}
