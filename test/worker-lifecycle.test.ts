@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QueueEvents } from 'bullmq';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CANCELLED_REASON,
+  createRedisConnection,
+  JobQueues,
+  QUEUE_NAMES,
+  type AnyJob,
+} from '@convoy/queue';
+import {
+  trainingReportSchema,
+  trainingResultSchema,
+  type TrainingParamsInput,
+} from '@convoy/schemas';
+import {
+  DATA_DIR,
+  REDIS_URL,
+  startApp,
+  waitUntil,
+  type RunningProcess,
+} from './support/processes.js';
+
+// Small enough to be quick, large enough that an epoch lasts a few seconds on wasm.
+const SMALL_JOB: TrainingParamsInput = { epochs: 3, dataset: { limit: 2000 }, batchSize: 32 };
+
+describe('worker processes: crash, shutdown, cancel, slow batches', () => {
+  const prefix = `test-${randomUUID()}`;
+  const connection = createRedisConnection(REDIS_URL);
+  const queues = new JobQueues({ connection, prefix });
+  let artifactsDir: string;
+  const running: RunningProcess[] = [];
+
+  const startWorker = (extra: Record<string, string> = {}) => {
+    const worker = startApp('worker', {
+      REDIS_URL,
+      CONVOY_QUEUE_PREFIX: prefix,
+      ARTIFACTS_DIR: artifactsDir,
+      DATA_DIR,
+      CONVOY_BACKEND: 'wasm',
+      WORKER_QUEUES: 'train',
+      WORKER_LOCK_DURATION_MS: '4000',
+      WORKER_STALLED_INTERVAL_MS: '2000',
+      ...extra,
+    });
+    running.push(worker);
+    return worker;
+  };
+  const enqueue = async (params: TrainingParamsInput) =>
+    (await queues.enqueue({ type: 'train', params } as never)) as AnyJob;
+  const reportOf = async (id: string) => {
+    const job = await queues.find(id);
+    const parsed = trainingReportSchema.safeParse(job?.progress);
+    return parsed.success ? parsed.data : undefined;
+  };
+  const finished = (id: string, timeoutMs = 240_000) =>
+    waitUntil(
+      async () => {
+        const job = await queues.find(id);
+        const state = await job?.getState();
+        return state === 'completed' || state === 'failed' ? job : undefined;
+      },
+      timeoutMs,
+      `job ${id} to finish`,
+    );
+  /** Waits until the job is part-way through `epoch` (one batch or more, not done). */
+  const reachEpoch = (id: string, epoch: number) =>
+    waitUntil(
+      async () => {
+        const report = await reportOf(id);
+        return report?.progress &&
+          report.progress.epoch === epoch &&
+          report.progress.batch > 3 &&
+          report.progress.batch < report.progress.batches - 3
+          ? report
+          : undefined;
+      },
+      180_000,
+      `job ${id} to be inside epoch ${epoch}`,
+    );
+
+  beforeAll(async () => {
+    artifactsDir = await mkdtemp(join(tmpdir(), 'convoy-worker-'));
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((worker) => worker.stop('SIGKILL')));
+  });
+  afterAll(async () => {
+    await Promise.all([
+      queues.train.obliterate({ force: true }),
+      queues.visualize.obliterate({ force: true }),
+    ]);
+    const keys = await connection.keys(`${prefix}:*`);
+    if (keys.length > 0) await connection.del(...keys);
+    await queues.close();
+    await connection.quit();
+    await rm(artifactsDir, { recursive: true, force: true });
+  });
+
+  it('recovers a job whose worker is killed (kill -9) in epoch 2: a second worker finishes it from the checkpoint', async () => {
+    const job = await enqueue(SMALL_JOB);
+    const first = startWorker();
+    await reachEpoch(job.id ?? '', 2);
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBe('SIGKILL');
+    const second = startWorker();
+    const done = await finished(job.id ?? '');
+    expect(await done.getState()).toBe('completed');
+    const result = trainingResultSchema.parse(done.returnvalue);
+    expect(result.history.map((record) => record.epoch)).toEqual([1, 2, 3]);
+    expect(result.resumedFromEpoch).toBeGreaterThanOrEqual(1);
+    // The second worker trained epochs 2 and 3 only.
+    expect(second.output.join('\n')).toMatch(/"resumedFromEpoch":1/);
+    expect(second.output.filter((line) => line.includes('epoch finished')).length).toBe(2);
+  }, 300_000);
+
+  it('on SIGTERM finishes the batch, checkpoints, hands the job back and exits 0; another worker resumes mid-epoch', async () => {
+    const job = await enqueue(SMALL_JOB);
+    const first = startWorker();
+    await reachEpoch(job.id ?? '', 2);
+    expect(await first.stop('SIGTERM')).toBe(0);
+    expect(await job.getState()).toBe('waiting');
+    expect(existsSync(join(artifactsDir, job.id ?? '', 'checkpoint/state.json'))).toBe(true);
+    startWorker();
+    const done = await finished(job.id ?? '');
+    expect(await done.getState()).toBe('completed');
+    const result = trainingResultSchema.parse(done.returnvalue);
+    expect(result.history.map((record) => record.epoch)).toEqual([1, 2, 3]);
+    expect(result.resumedFromEpoch).toBe(1);
+    expect(done.attemptsMade).toBeLessThanOrEqual(1);
+  }, 300_000);
+
+  it('cancels a running job at its next batch, keeping checkpoint and best model, without retries', async () => {
+    const job = await enqueue({ ...SMALL_JOB, epochs: 5 });
+    startWorker();
+    await reachEpoch(job.id ?? '', 2);
+    await queues.cancellation.request(job.id ?? '');
+    const done = await finished(job.id ?? '', 60_000);
+    expect(await done.getState()).toBe('failed');
+    expect(done.failedReason).toBe(CANCELLED_REASON);
+    expect(done.attemptsMade).toBe(1);
+    const jobDir = join(artifactsDir, job.id ?? '');
+    expect(existsSync(join(jobDir, 'checkpoint/state.json'))).toBe(true);
+    expect(existsSync(join(jobDir, 'model/model.json'))).toBe(true);
+  }, 300_000);
+
+  it('keeps its lock through batches longer than the whole lock duration (no stall, no lost lock)', async () => {
+    const events = new QueueEvents(QUEUE_NAMES.train, {
+      connection: createRedisConnection(REDIS_URL, 'blocking'),
+      prefix,
+    });
+    const stalled: string[] = [];
+    events.on('stalled', ({ jobId }) => stalled.push(jobId));
+    await events.waitUntilReady();
+    // Batches of 512 take over a second each on wasm, longer than the 1 s lock itself: only a main
+    // thread left free by the training thread renews the lock in time.
+    const job = await enqueue({
+      epochs: 2,
+      batchSize: 512,
+      dataset: { limit: 3000 },
+      earlyStopping: false,
+    });
+    const lock = { WORKER_LOCK_DURATION_MS: '1000', WORKER_STALLED_INTERVAL_MS: '500' };
+    const worker = startWorker(lock);
+    startWorker(lock); // a second worker whose stalled checker would catch a lost lock
+    const done = await finished(job.id ?? '');
+    expect(await done.getState()).toBe('completed');
+    expect(done.attemptsStarted).toBe(1);
+    expect(done.stalledCounter).toBe(0);
+    expect(stalled).toEqual([]);
+    expect(worker.output.join('\n')).not.toMatch(/Missing lock|stalled/i);
+    await events.close();
+  }, 300_000);
+});
