@@ -4,20 +4,42 @@ import { defineConfig } from 'vitest/config';
 
 // Tests import workspace packages from source so a change is tested without a rebuild.
 const root = fileURLToPath(new URL('.', import.meta.url));
+const workspaces = ['packages', 'apps'].flatMap((folder) =>
+  readdirSync(new URL(`${folder}/`, import.meta.url)).map((name) => ({ folder, name })),
+);
 const alias = Object.fromEntries(
-  readdirSync(new URL('packages/', import.meta.url)).map((name) => [
+  workspaces.map(({ folder, name }) => [
     `@convoy/${name}`,
-    `${root}packages/${name}/src/index.ts`,
+    `${root}${folder}/${name}/src/index.ts`,
   ]),
 );
 
 export default defineConfig({
   resolve: { alias },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',
-    reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          sequence: { groupOrder: 0 },
+          include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
+        },
+      },
+      {
+        // Real processes, real Redis, real Chromium: one file at a time, so their timing is not
+        // at the mercy of unit tests fighting for the same two cores.
+        extends: true,
+        test: {
+          name: 'e2e',
+          sequence: { groupOrder: 1 },
+          include: ['test/**/*.test.ts'],
+          fileParallelism: false,
+        },
+      },
+    ],
   },
 });
