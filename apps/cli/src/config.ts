@@ -8,6 +8,7 @@ const environmentSchema = z.object({
   FASHION_MNIST_DIR: z.string().min(1).optional(),
   CONVOY_BACKEND: backendRequest.default('auto'),
   API_URL: z.string().url().default('http://127.0.0.1:3000'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   API_TOKEN: z.string().min(1).optional(),
 });
 
@@ -16,6 +17,7 @@ export interface CliConfig {
   readonly officialDataDir: string | undefined;
   readonly backend: z.infer<typeof backendRequest>;
   readonly apiUrl: string;
+  readonly redisUrl: string;
   readonly apiToken: string | undefined;
 }
 
@@ -40,6 +42,7 @@ export function readCliConfig(env: NodeJS.ProcessEnv): CliConfig {
         : resolve(parsed.data.FASHION_MNIST_DIR),
     backend: parsed.data.CONVOY_BACKEND,
     apiUrl: parsed.data.API_URL,
+    redisUrl: parsed.data.REDIS_URL,
     apiToken: parsed.data.API_TOKEN,
   };
 }

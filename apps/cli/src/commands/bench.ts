@@ -6,7 +6,9 @@ import {
   type BackendRequest,
 } from '@convoy/model';
 import { MODEL_PRESETS, type ModelPreset } from '@convoy/schemas';
+import { fileURLToPath } from 'node:url';
 import type { CliConfig } from '../config.js';
+import { benchmarkQueue } from './bench-queue.js';
 import { parseWholeNumber, writeLine, type CommandOutput } from '../options.js';
 
 interface BenchTrainFlags {
@@ -75,8 +77,40 @@ export function registerBenchCommand(
           : `train ${flags.preset} batch ${result.batchSize} on ${backend.name}: ${result.imagesPerSecond.toFixed(0)} images/s (${result.images} images in ${result.seconds.toFixed(2)}s)`,
       );
     });
+  const repositoryRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+  const queue = bench
+    .command('queue')
+    .description(
+      'job submissions/s through the API beside raw BullMQ adds/s (anchor), same Redis, same run',
+    )
+    .option('--jobs <n>', 'jobs per measurement', parseWholeNumber, 5000)
+    .option(
+      '--anchors <dir>',
+      'directory of the anchor scripts',
+      `${repositoryRoot}../shared/anchors`,
+    )
+    .option('--json', 'print JSON')
+    .action(async (flags: { jobs: number; anchors: string; json?: boolean }) => {
+      const result = await benchmarkQueue({
+        redisUrl: config.redisUrl,
+        jobs: flags.jobs,
+        anchorsDir: flags.anchors,
+        repositoryRoot,
+      });
+      const ratio =
+        result.ratio === null
+          ? 'no anchor'
+          : `${result.ratio.toFixed(2)}× raw BullMQ (${result.bullmqAddsPerSecond} adds/s)`;
+      writeLine(
+        output.stdout,
+        flags.json
+          ? JSON.stringify({ benchmark: 'queue', ...result }, null, 2)
+          : `queue: ${result.apiSubmissionsPerSecond.toFixed(0)} submissions/s through the API = ${ratio}`,
+      );
+    });
   // `npm run bench` with no arguments runs every benchmark there is.
   bench.action(async () => {
     await train.parseAsync([], { from: 'user' });
+    await queue.parseAsync([], { from: 'user' });
   });
 }
