@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
-# Debian packages the project needs at run or test time (node-canvas, Redis, Chromium join later).
-APT_PACKAGES=(${CONVOY_APT_PACKAGES:-})
+# Debian packages the project needs: node-canvas builds from source against cairo and pango (its
+# prebuilt binaries download from outside the npm registry), and browser tests drive Chromium.
+APT_PACKAGES=(build-essential pkg-config libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev chromium)
 
 ensure_apt_packages() {
   local missing=()
