@@ -34,6 +34,8 @@ ensure_node() {
 
 # npm ci only when the lockfile changed since the last install: a re-run costs nothing.
 ensure_npm_packages() {
+  # node-canvas builds with node-gyp; point it at the installed Node headers instead of a download.
+  if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/common.gypi ]; then export npm_config_nodedir=/usr; fi
   local stamp=node_modules/.convoy-lock-stamp
   if [ -f "$stamp" ] && cmp -s package-lock.json "$stamp"; then return 0; fi
   log "installing npm packages (npm ci)"
