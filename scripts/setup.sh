@@ -69,6 +69,9 @@ ensure_redis() {
   log "redis-server did not start; see var/redis/redis.log"; return 1
 }
 
+# `--bench`: also the anchors' Python packages (PyTorch, matplotlib), so benchmarks compare in one run.
+[ "${1:-}" = "--bench" ] && APT_PACKAGES+=(python3-torch python3-matplotlib)
+
 ensure_node
 [ ${#APT_PACKAGES[@]} -gt 0 ] && ensure_apt_packages "${APT_PACKAGES[@]}"
 ensure_npm_packages

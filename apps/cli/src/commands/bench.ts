@@ -9,6 +9,7 @@ import { MODEL_PRESETS, type ModelPreset } from '@convoy/schemas';
 import { fileURLToPath } from 'node:url';
 import type { CliConfig } from '../config.js';
 import { benchmarkQueue } from './bench-queue.js';
+import { benchmarkRendering } from './bench-render.js';
 import { parseWholeNumber, writeLine, type CommandOutput } from '../options.js';
 
 interface BenchTrainFlags {
@@ -108,9 +109,35 @@ export function registerBenchCommand(
           : `queue: ${result.apiSubmissionsPerSecond.toFixed(0)} submissions/s through the API = ${ratio}`,
       );
     });
+  const render = bench
+    .command('render')
+    .description(
+      'ms per 8×8 feature-map grid and 2×16 filter grid PNG, beside matplotlib (anchor) in the same run',
+    )
+    .option(
+      '--anchors <dir>',
+      'directory of the anchor scripts',
+      `${repositoryRoot}../shared/anchors`,
+    )
+    .option('--json', 'print JSON')
+    .action(async (flags: { anchors: string; json?: boolean }) => {
+      const result = await benchmarkRendering(flags.anchors);
+      const versus = (ours: number, theirs: number | undefined) =>
+        theirs === undefined
+          ? ''
+          : ` (matplotlib ${theirs} ms: ${(theirs / ours).toFixed(0)}× faster)`;
+      writeLine(
+        output.stdout,
+        flags.json
+          ? JSON.stringify({ benchmark: 'render', ...result }, null, 2)
+          : `render: 8×8 feature maps ${result.featureMapGridMs.toFixed(1)} ms${versus(result.featureMapGridMs, result.matplotlib?.featureMapGridMs)}, ` +
+              `2×16 filters ${result.filterGridMs.toFixed(1)} ms${versus(result.filterGridMs, result.matplotlib?.filterGridMs)}`,
+      );
+    });
   // `npm run bench` with no arguments runs every benchmark there is.
   bench.action(async () => {
     await train.parseAsync([], { from: 'user' });
     await queue.parseAsync([], { from: 'user' });
+    await render.parseAsync([], { from: 'user' });
   });
 }
