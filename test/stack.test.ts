@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisConnection } from '@convoy/queue';
+import { createRedisConnection, removeQueuePrefix } from '@convoy/queue';
 import {
   trainingResultSchema,
   VISUALIZATION_KINDS,
@@ -87,8 +87,7 @@ describe('the stack: API process + two worker processes on real Redis', () => {
     await Promise.all([...workers, api].map((process) => process?.stop('SIGTERM')));
     // A connection with the offline queue, so commands wait for it to connect.
     const connection = createRedisConnection(REDIS_URL, 'blocking');
-    const keys = await connection.keys(`${prefix}:*`);
-    if (keys.length > 0) await connection.del(...keys);
+    await removeQueuePrefix(connection, prefix);
     await connection.quit();
     await rm(artifactsDir, { recursive: true, force: true });
   });

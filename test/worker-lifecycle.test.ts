@@ -10,6 +10,7 @@ import {
   createRedisConnection,
   JobQueues,
   QUEUE_NAMES,
+  removeQueuePrefix,
   type AnyJob,
 } from '@convoy/queue';
 import {
@@ -90,12 +91,7 @@ describe('worker processes: crash, shutdown, cancel, slow batches', () => {
     await Promise.all(running.splice(0).map((worker) => worker.stop('SIGKILL')));
   });
   afterAll(async () => {
-    await Promise.all([
-      queues.train.obliterate({ force: true }),
-      queues.visualize.obliterate({ force: true }),
-    ]);
-    const keys = await connection.keys(`${prefix}:*`);
-    if (keys.length > 0) await connection.del(...keys);
+    await removeQueuePrefix(connection, prefix);
     await queues.close();
     await connection.quit();
     await rm(artifactsDir, { recursive: true, force: true });

@@ -12,6 +12,7 @@ export { InvalidCursorError, JobIndex, type JobIndexPage } from './job-index.js'
 export {
   DEFAULT_JOB_OPTIONS,
   JobQueues,
+  removeQueuePrefix,
   type AnyJob,
   type JobQueuesOptions,
 } from './job-queues.js';

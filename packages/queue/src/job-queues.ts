@@ -94,3 +94,18 @@ export class JobQueues {
     await Promise.all([this.train.close(), this.visualize.close()]);
   }
 }
+
+/**
+ * Deletes every key under a BullMQ prefix (its queues and Convoy's index and cancellations): for
+ * tests and benchmarks that ran a stack on a throwaway prefix. Never call it with a shared prefix.
+ */
+export async function removeQueuePrefix(connection: Redis, prefix: string): Promise<void> {
+  if (!/^(test|bench)-/.test(prefix))
+    throw new Error(`refusing to remove keys of prefix "${prefix}" (only test-* and bench-*)`);
+  let cursor = '0';
+  do {
+    const [next, keys] = await connection.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+    if (keys.length > 0) await connection.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}

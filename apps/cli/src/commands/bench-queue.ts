@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { createApi, createConfig } from '@convoy/api';
-import { createRedisConnection, JobQueues } from '@convoy/queue';
+import { createRedisConnection, removeQueuePrefix } from '@convoy/queue';
 
 export interface QueueBenchmarkOptions {
   readonly redisUrl: string;
@@ -57,14 +57,7 @@ async function measureApi(redisUrl: string, jobs: number): Promise<number> {
     await new Promise((done) => server.close(done));
     await api.close();
     const connection = createRedisConnection(redisUrl, 'blocking');
-    const queues = new JobQueues({ connection, prefix });
-    await Promise.all([
-      queues.train.obliterate({ force: true }),
-      queues.visualize.obliterate({ force: true }),
-    ]);
-    const keys = await connection.keys(`${prefix}:*`);
-    if (keys.length > 0) await connection.del(...keys);
-    await queues.close();
+    await removeQueuePrefix(connection, prefix);
     await connection.quit();
     await rm(artifactsDir, { recursive: true, force: true });
   }

@@ -97,22 +97,21 @@ export function registerRemoteCommands(
 ): void {
   const client = () => new ApiClient({ baseUrl: config.apiUrl, token: config.apiToken });
   const submit = program.command('submit').description('submit a job to the Convoy API (API_URL)');
+  const submitJob = async (body: unknown, flags: { watch?: boolean; json?: boolean }) => {
+    const created = await client().request<{ id: string; state: string }>('POST', '/v1/jobs', body);
+    writeLine(
+      output.stdout,
+      flags.json ? JSON.stringify(created) : `Submitted ${created.id} (${created.state})`,
+    );
+    if (flags.watch)
+      process.exitCode = await watchJob(client(), created.id, output, flags.json ?? false);
+  };
 
   addTrainingOptions(submit.command('train').description('submit a training job'))
     .option('--watch', 'follow the job with a progress bar until it ends')
     .option('--json', 'print JSON')
     .action(async (flags: TrainingFlags & { watch?: boolean; json?: boolean }) => {
-      const params = await trainingParamsFromFlags(flags);
-      const created = await client().request<{ id: string; state: string }>('POST', '/v1/jobs', {
-        type: 'train',
-        params,
-      });
-      writeLine(
-        output.stdout,
-        flags.json ? JSON.stringify(created) : `Submitted ${created.id} (${created.state})`,
-      );
-      if (flags.watch)
-        process.exitCode = await watchJob(client(), created.id, output, flags.json ?? false);
+      await submitJob({ type: 'train', params: await trainingParamsFromFlags(flags) }, flags);
     });
 
   submit
@@ -156,16 +155,7 @@ export function registerRemoteCommands(
           ...(layer === undefined ? {} : { layer }),
           ...(flags.sample === undefined ? {} : { sample: flags.sample }),
         };
-        const created = await client().request<{ id: string; state: string }>('POST', '/v1/jobs', {
-          type: 'visualize',
-          params,
-        });
-        writeLine(
-          output.stdout,
-          flags.json ? JSON.stringify(created) : `Submitted ${created.id} (${created.state})`,
-        );
-        if (flags.watch)
-          process.exitCode = await watchJob(client(), created.id, output, flags.json ?? false);
+        await submitJob({ type: 'visualize', params }, flags);
       },
     );
 
