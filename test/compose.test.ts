@@ -52,6 +52,7 @@ const ALLOWED_ENV = new Set([
   'WORKER_CONCURRENCY',
   'TF_FORCE_GPU_ALLOW_GROWTH',
   'API_HOST',
+  'DASHBOARD_HOST',
   'NODE_ENV',
 ]);
 
@@ -169,6 +170,13 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(compose.volumes ?? {})).toContain(data?.source);
     const test = redis.healthcheck?.test;
     expect(Array.isArray(test) ? test.join(' ') : test).toMatch(/redis-cli\s+ping/);
+  });
+
+  it('makes the dashboard listen on all interfaces of its container, published on loopback only', () => {
+    expect(environment('dashboard').DASHBOARD_HOST).toBe('0.0.0.0');
+    expect(service('dashboard').ports?.every((port) => String(port).startsWith('127.0.0.1:'))).toBe(
+      true,
+    );
   });
 
   it('makes the API require a token and listen on all interfaces of its container', () => {

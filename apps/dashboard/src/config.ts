@@ -1,0 +1,113 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+export const DEFAULT_DASHBOARD_PORT = 3001;
+export const DEFAULT_DASHBOARD_HOST = '127.0.0.1';
+export const DEFAULT_API_URL = 'http://127.0.0.1:3000';
+export const DEFAULT_ARTIFACTS_DIR = './var/artifacts';
+/** Rendered PNGs kept in memory (bytes). */
+export const DEFAULT_IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A bearer token as RFC 6750 allows it (the API's own rule). */
+const tokenSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9\-._~+/]+=*$/, 'API_TOKEN may use letters, digits and -._~+/ (then =)')
+  .max(1024);
+
+/**
+ * Everything createDashboard needs. Environment variables map onto it in loadConfig; the options
+ * without a variable (image cache size, waits, timeouts, where the browser scripts are) exist for
+ * tests and embedding.
+ */
+export const dashboardConfigSchema = z.strictObject({
+  port: z.coerce.number().int().min(0).max(65_535).default(DEFAULT_DASHBOARD_PORT),
+  /** 127.0.0.1 by default; inside a container 0.0.0.0 (the dashboard has no login of its own). */
+  host: z.string().min(1).default(DEFAULT_DASHBOARD_HOST),
+  /** Where the Convoy API listens; the browser never talks to it directly. */
+  apiUrl: z
+    .string()
+    .regex(/^https?:\/\/[^/?#]+(\/[^?#]*)?$/, 'API_URL must be an http:// or https:// URL')
+    .default(DEFAULT_API_URL),
+  /** Sent to the API as `Authorization: Bearer <token>`; it stays on the server. */
+  apiToken: tokenSchema.optional(),
+  /** The API's and workers' artifact directory (read only): histories, summaries, tensors. */
+  artifactsDir: z.string().min(1).default(DEFAULT_ARTIFACTS_DIR),
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+  /** Largest total size of the rendered images kept in memory. */
+  imageCacheBytes: z.int().min(0).default(DEFAULT_IMAGE_CACHE_BYTES),
+  /**
+   * How long an image request waits for a visualization job before answering 202 pending: a
+   * stored result comes back within it, so the page shows it without a second round trip.
+   */
+  visualizationWaitMs: z.int().min(0).max(30_000).default(1_500),
+  /** Time limit of the dashboard's own (non-streaming) calls to the API. */
+  apiTimeoutMs: z.int().min(100).max(300_000).default(15_000),
+  /** The compiled browser scripts (default: dist/public beside the server code). */
+  publicDir: z.string().min(1).optional(),
+});
+
+export type DashboardConfig = z.output<typeof dashboardConfigSchema>;
+export type DashboardConfigInput = z.input<typeof dashboardConfigSchema>;
+
+/** The configuration is unusable; the message names the variables to fix. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const ENV_NAMES: Readonly<Record<string, string>> = {
+  port: 'DASHBOARD_PORT',
+  host: 'DASHBOARD_HOST',
+  apiUrl: 'API_URL',
+  apiToken: 'API_TOKEN',
+  artifactsDir: 'ARTIFACTS_DIR',
+  logLevel: 'LOG_LEVEL',
+};
+
+/** Parses the options object, filling in defaults. */
+export function createConfig(input: DashboardConfigInput = {}): DashboardConfig {
+  const parsed = dashboardConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const field = issue.path.join('.');
+      return field ? `${ENV_NAMES[field] ?? field}: ${issue.message}` : issue.message;
+    });
+    throw new ConfigError(`invalid dashboard configuration: ${problems.join('; ')}`, {
+      cause: parsed.error,
+    });
+  }
+  return { ...parsed.data, apiUrl: parsed.data.apiUrl.replace(/\/+$/, '') };
+}
+
+/** Reads the dashboard's environment variables (empty ones count as unset); main.ts calls it once. */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: DashboardConfigInput = {},
+): DashboardConfig {
+  const read = (name: string) => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const fromEnv: DashboardConfigInput = {
+    port: read('DASHBOARD_PORT'),
+    host: read('DASHBOARD_HOST'),
+    apiUrl: read('API_URL'),
+    apiToken: read('API_TOKEN'),
+    artifactsDir: read('ARTIFACTS_DIR'),
+    logLevel: read('LOG_LEVEL') as DashboardConfigInput['logLevel'],
+  };
+  const defined = Object.fromEntries(
+    Object.entries({ ...fromEnv, ...overrides }).filter(([, value]) => value !== undefined),
+  );
+  return createConfig(defined);
+}
+
+/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (bare === 'localhost') return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  if (isIP(bare) === 6) return bare === '::1' || /^::ffff:127\./.test(bare);
+  return false;
+}

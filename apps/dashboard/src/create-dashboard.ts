@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import express, { type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { LocalArtifactStore } from '@convoy/storage';
+import { ApiClient } from './api-client.js';
+import { createApiProxy } from './api-proxy.js';
+import type { DashboardConfig } from './config.js';
+import { createErrorHandler, notFoundHandler } from './error-handler.js';
+import { HttpError } from './http-error.js';
+import { createImageRouter } from './image-routes.js';
+import { createLogger } from './logger.js';
+import { LruCache } from './lru-cache.js';
+import { createPageRouter } from './page-routes.js';
+import type { RenderedImage } from './render-module.js';
+import { STYLE_SHEET } from './styles.js';
+import { UploadStore } from './uploads.js';
+import { VisualizationResolver, type CacheKeyFunction } from './visualization-resolver.js';
+
+export interface CreateDashboardOptions {
+  /** Default: a pino logger at config.logLevel. */
+  readonly logger?: Logger | undefined;
+  /** Visualization cache keys (default: @convoy/model's, imported on first use). */
+  readonly cacheKeys?: (() => Promise<CacheKeyFunction | undefined>) | undefined;
+}
+
+export interface Dashboard {
+  readonly app: Express;
+  /** Ends the API streams (SSE) it is proxying, so the HTTP server can close. */
+  close(): Promise<void>;
+}
+
+/** The browser scripts compiled by tsconfig.client.json: `dist/public` beside src/ and dist/. */
+export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL('../dist/public/', import.meta.url));
+
+/**
+ * The web dashboard as an Express app: server-rendered pages, their small scripts, the API
+ * proxy (`/api/*` → `/v1/*` with the token added on this side), and PNGs rendered from the
+ * artifacts. It does not listen: main.ts does, and tests call `app.listen(0)`.
+ */
+export function createDashboard(
+  config: DashboardConfig,
+  options: CreateDashboardOptions = {},
+): Dashboard {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const api = new ApiClient({
+    baseUrl: config.apiUrl,
+    token: config.apiToken,
+    timeoutMs: config.apiTimeoutMs,
+  });
+  const store = new LocalArtifactStore(config.artifactsDir);
+  const resolver = new VisualizationResolver({
+    api,
+    store,
+    logger,
+    waitMs: config.visualizationWaitMs,
+    cacheKeys: options.cacheKeys,
+  });
+  const images = new LruCache<RenderedImage>({
+    maxSize: config.imageCacheBytes,
+    sizeOf: (image) => image.data.byteLength,
+  });
+  const proxy = createApiProxy({
+    apiUrl: config.apiUrl,
+    authorization: () => api.authorization(),
+    logger,
+  });
+  const publicDir = config.publicDir ?? DEFAULT_PUBLIC_DIR;
+  if (!existsSync(publicDir)) {
+    logger.warn({ publicDir }, 'the browser scripts are missing: run `npm run build`');
+  }
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false); // every cacheable answer sets its own ETag
+  app.use(
+    pinoHttp({
+      logger,
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      serializers: {
+        req: (request: { id: unknown; method: string; url: string }) => ({
+          id: request.id,
+          method: request.method,
+          url: request.url,
+        }),
+        res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
+      },
+      customLogLevel: (_request, response, error) =>
+        error || response.statusCode >= 500
+          ? 'error'
+          : response.statusCode >= 400
+            ? 'warn'
+            : 'debug',
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'default-src': ["'self'"],
+          'script-src': ["'self'"],
+          'style-src': ["'self'"],
+          'img-src': ["'self'", 'data:', 'blob:'],
+          'connect-src': ["'self'"],
+          'form-action': ["'self'"],
+          'upgrade-insecure-requests': null,
+        },
+      },
+    }),
+  );
+  app.use(sameOriginWrites());
+
+  app.get('/healthz', async (_request, response) => {
+    const apiUp = await fetch(`${config.apiUrl}/healthz`, { signal: AbortSignal.timeout(2_000) })
+      .then((answer) => answer.ok)
+      .catch(() => false);
+    response
+      .status(apiUp ? 200 : 503)
+      .set('Cache-Control', 'no-store')
+      .json({ status: apiUp ? 'ok' : 'unavailable', api: apiUp ? 'up' : 'down' });
+  });
+  app.get('/static/style.css', (request, response) => {
+    response.set({ 'Cache-Control': 'no-cache', ETag: STYLE_ETAG });
+    if (request.fresh) response.status(304).end();
+    else response.type('css').send(STYLE_SHEET);
+  });
+  app.use(
+    '/static',
+    express.static(publicDir, {
+      index: false,
+      fallthrough: true,
+      etag: true,
+      setHeaders: (response) => response.setHeader('Cache-Control', 'no-cache'),
+    }),
+  );
+  app.use('/api', proxy.handler);
+  app.use(createImageRouter({ api, store, resolver, uploads: new UploadStore(), images }));
+  app.use(createPageRouter({ api, store }));
+  app.use(notFoundHandler());
+  app.use(createErrorHandler(logger));
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    close: () => (closing ??= proxy.close()),
+  };
+}
+
+const STYLE_ETAG = `"${createHash('sha256').update(STYLE_SHEET).digest('base64url').slice(0, 22)}"`;
+
+/**
+ * Requests that change something (POST, DELETE) must come from the dashboard's own pages: a
+ * browser sends `Origin` with them, and another site's origin is refused (403) before the API
+ * token is ever used on its behalf.
+ */
+function sameOriginWrites(): RequestHandler {
+  return function checkOrigin(request, _response, next) {
+    if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') {
+      next();
+      return;
+    }
+    const origin = request.headers.origin;
+    if (origin !== undefined && origin !== 'null') {
+      let host: string | undefined;
+      try {
+        host = new URL(origin).host;
+      } catch {
+        host = undefined;
+      }
+      if (host !== request.headers.host) {
+        throw new HttpError(403, 'CROSS_ORIGIN', 'requests from other sites are refused');
+      }
+    } else if (origin === 'null') {
+      throw new HttpError(403, 'CROSS_ORIGIN', 'requests from other sites are refused');
+    }
+    next();
+  };
+}

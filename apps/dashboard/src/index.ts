@@ -1,0 +1,16 @@
+export {
+  createDashboard,
+  DEFAULT_PUBLIC_DIR,
+  type CreateDashboardOptions,
+  type Dashboard,
+} from './create-dashboard.js';
+export {
+  ConfigError,
+  createConfig,
+  dashboardConfigSchema,
+  loadConfig,
+  type DashboardConfig,
+  type DashboardConfigInput,
+} from './config.js';
+export { HttpError, type ErrorBody, type ErrorDetail } from './http-error.js';
+export type { CacheKeyFunction, VisualizationRequest } from './visualization-resolver.js';

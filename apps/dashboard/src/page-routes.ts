@@ -1,0 +1,137 @@
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { JobView } from '@convoy/api';
+import { jobIdSchema, modelSummarySchema, type ModelSummary } from '@convoy/schemas';
+import type { ArtifactStore } from '@convoy/storage';
+import type { ApiClient } from './api-client.js';
+import { HttpError, jobNotFound } from './http-error.js';
+import { idsOf } from './image-routes.js';
+import { renderComparePage, type CompareRun } from './pages/compare-page.js';
+import { renderJobListPage, renderJobRows, type JobListFilter } from './pages/job-list-page.js';
+import {
+  JOB_FRAGMENTS,
+  renderFragment,
+  renderJobPage,
+  type JobFragment,
+  type JobPageArtifacts,
+} from './pages/job-page.js';
+import { renderSubmitPage } from './pages/submit-page.js';
+
+export interface PageRoutesOptions {
+  readonly api: ApiClient;
+  readonly store: ArtifactStore;
+}
+
+/** Jobs shown on the list page and offered on the compare page. */
+const LIST_LIMIT = 50;
+
+type JobHandler = (request: Request, response: Response, view: JobView) => Promise<void> | void;
+
+/**
+ * The HTML pages, rendered on the server from the API's job views and the job's artifacts, and
+ * the fragments the pages' scripts fetch to refresh a part of themselves (one renderer for both).
+ */
+export function createPageRouter(options: PageRoutesOptions): Router {
+  const router = Router();
+  const job = (handler: JobHandler): RequestHandler =>
+    async function withJob(request, response) {
+      const id = String(request.params.id ?? '');
+      if (!jobIdSchema.safeParse(id).success) throw jobNotFound(id);
+      const view = await options.api.getJob(id);
+      if (view === undefined) throw jobNotFound(id);
+      await handler(request, response, view);
+    };
+  const sendHtml = (response: Response, body: string) =>
+    response.type('html').set('Cache-Control', 'no-store').send(body);
+
+  router.get('/', async (request, response) => {
+    const filter = filterOf(request);
+    const list = await options.api.listJobs({ type: typeOfFilter(filter), limit: LIST_LIMIT });
+    sendHtml(response, renderJobListPage(list.items, filter));
+  });
+  router.get('/fragments/jobs', async (request, response) => {
+    const filter = filterOf(request);
+    const list = await options.api.listJobs({ type: typeOfFilter(filter), limit: LIST_LIMIT });
+    sendHtml(response, renderJobRows(list.items, Date.now()).value);
+  });
+  router.get('/jobs/new', (_request, response) => {
+    sendHtml(response, renderSubmitPage());
+  });
+  router.get(
+    '/jobs/:id',
+    job(async (_request, response, view) => {
+      sendHtml(response, renderJobPage(view, await readJobArtifacts(options.store, view)));
+    }),
+  );
+  router.get(
+    '/jobs/:id/fragments/:name',
+    job(async (request, response, view) => {
+      const name = String(request.params.name);
+      if (!(JOB_FRAGMENTS as readonly string[]).includes(name)) {
+        throw new HttpError(404, 'NOT_FOUND', `no fragment ${JSON.stringify(name)}`);
+      }
+      const artifacts = await readJobArtifacts(options.store, view);
+      sendHtml(response, renderFragment(name as JobFragment, view, artifacts, Date.now()).value);
+    }),
+  );
+  router.get('/compare', async (request, response) => {
+    const ids = idsOf(request.query.ids).slice(0, 10);
+    const [list, runs] = await Promise.all([
+      options.api.listJobs({ type: 'train', limit: LIST_LIMIT }),
+      Promise.all(ids.map((id) => compareRun(options, id))),
+    ]);
+    const candidates = list.items.filter((item) => item.history.length > 0);
+    for (const run of runs) {
+      if (!candidates.some((item) => item.id === run.view.id)) candidates.push(run.view);
+    }
+    sendHtml(response, renderComparePage(candidates, runs));
+  });
+  return router;
+}
+
+function filterOf(request: Request): JobListFilter {
+  const type = request.query.type;
+  return type === 'visualize' || type === 'all' ? type : 'train';
+}
+
+function typeOfFilter(filter: JobListFilter): 'train' | 'visualize' | undefined {
+  return filter === 'all' ? undefined : filter;
+}
+
+async function compareRun(options: PageRoutesOptions, id: string): Promise<CompareRun> {
+  if (!jobIdSchema.safeParse(id).success || !id.startsWith('train_')) throw jobNotFound(id);
+  const view = await options.api.getJob(id);
+  if (view === undefined) throw jobNotFound(id);
+  return { view, summary: await readSummary(options.store, view.id) };
+}
+
+async function readSummary(store: ArtifactStore, id: string): Promise<ModelSummary | undefined> {
+  const artifacts = store.job(id);
+  if ((await artifacts.stat('summary.json')) === null) return undefined;
+  try {
+    const parsed = modelSummarySchema.safeParse(
+      JSON.parse((await artifacts.read('summary.json')).toString('utf8')),
+    );
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the job page reads from the artifacts: the summary and the best model's files. */
+export async function readJobArtifacts(
+  store: ArtifactStore,
+  view: JobView,
+): Promise<JobPageArtifacts> {
+  if (view.type !== 'train') {
+    return { summary: undefined, modelFiles: [], hasTrainedModel: false };
+  }
+  const [summary, modelFiles] = await Promise.all([
+    readSummary(store, view.id),
+    store.job(view.id).list('model'),
+  ]);
+  return {
+    summary,
+    modelFiles,
+    hasTrainedModel: modelFiles.some((file) => file.path === 'model/model.json'),
+  };
+}

@@ -1,0 +1,61 @@
+import { html, jsonForScript, type SafeHtml } from '../html.js';
+
+export type Section = 'jobs' | 'submit' | 'compare';
+
+export interface PageOptions {
+  readonly title: string;
+  readonly section?: Section | undefined;
+  /** The browser script of the page (`job` → /static/job.js), if it has one. */
+  readonly script?: string | undefined;
+  /** Data for the script, as `<script type="application/json" id="page-data">`. */
+  readonly data?: unknown;
+}
+
+/** A whole page: navigation, the body, the style sheet and the page's module script. */
+export function renderPage(options: PageOptions, body: SafeHtml): string {
+  const link = (section: Section, href: string, label: string) =>
+    html`<a href="${href}" class="${options.section === section ? 'current' : ''}">${label}</a>`;
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${options.title} · Convoy</title>
+        <link rel="stylesheet" href="/static/style.css" />
+        <link rel="icon" href="data:," />
+        ${
+          options.data === undefined
+            ? ''
+            : html`<script type="application/json" id="page-data">
+                ${jsonForScript(options.data)}
+              </script>`
+        }
+        ${
+          options.script === undefined
+            ? ''
+            : html`<script type="module" src="/static/${options.script}.js"></script>`
+        }
+      </head>
+      <body>
+        <header class="top">
+          <nav>
+            <a class="brand" href="/">Convoy</a>
+            ${link('jobs', '/', 'Jobs')} ${link('submit', '/jobs/new', 'New training job')}
+            ${link('compare', '/compare', 'Compare runs')}
+          </nav>
+        </header>
+        <main>${body}</main>
+      </body>
+    </html> `.value;
+}
+
+export function renderErrorPage(status: number, message: string): string {
+  return renderPage(
+    { title: `Error ${status}` },
+    html`<section class="card">
+      <h1>${status === 404 ? 'Not found' : `Error ${status}`}</h1>
+      <p>${message}</p>
+      <p><a href="/">Back to the jobs</a></p>
+    </section>`,
+  );
+}

@@ -1,0 +1,134 @@
+import { MODEL_PRESET_LAYERS, MODEL_PRESETS } from '@convoy/schemas';
+import { html, type SafeHtml } from '../html.js';
+import { renderPage } from './layout.js';
+
+/** A labelled input with the slot its API error (by zod path) is shown in. */
+function field(label: string, path: string, input: SafeHtml, hint?: string): SafeHtml {
+  return html`<label>
+    <span>${label}${hint ? html` <span class="small">(${hint})</span>` : ''}</span> ${input}
+    <span class="field-error" data-error-for="${path}"></span>
+  </label>`;
+}
+
+function numberInput(name: string, path: string, value: string, step = '1'): SafeHtml {
+  return html`<input
+    name="${name}"
+    id="field-${name}"
+    data-path="${path}"
+    type="number"
+    step="${step}"
+    value="${value}"
+    inputmode="decimal"
+  />`;
+}
+
+/**
+ * The training form. Validation is the API's: the form sends what was typed (`novalidate`) and
+ * shows the 400's `details` next to the fields their zod paths name (submit-page.ts in the
+ * browser maps `params.model.layers.2.units` to row 2's units field).
+ */
+export function renderSubmitPage(): string {
+  return renderPage(
+    {
+      title: 'New training job',
+      section: 'submit',
+      script: 'submit',
+      data: { presets: MODEL_PRESET_LAYERS },
+    },
+    html`<div class="page-head"><h1>New training job</h1></div>
+      <form id="train-form" class="card stack" novalidate>
+        <div class="form-errors" id="form-errors" role="alert"></div>
+        <fieldset>
+          <legend>Model</legend>
+          <div class="controls">
+            ${MODEL_PRESETS.map(
+              (preset, index) =>
+                html`<label class="inline"
+                  ><input
+                    type="radio"
+                    name="model-mode"
+                    value="${preset}"
+                    ${index === 0 ? 'checked' : ''}
+                  />
+                  preset <code>${preset}</code></label
+                >`,
+            )}
+            <label class="inline"
+              ><input type="radio" name="model-mode" value="custom" /> custom layers</label
+            >
+          </div>
+          <span class="field-error" data-error-for="params.model"></span>
+          <div id="layer-editor" hidden>
+            <p class="small muted">
+              Input 28×28×1; the last layer must be a dense layer of 10 units with softmax.
+              <button type="button" id="load-preset">Start from the <code>cnn</code> preset</button>
+            </p>
+            <span class="field-error" data-error-for="params.model.layers"></span>
+            <div class="table-wrap">
+              <table class="layer-table">
+                <thead>
+                  <tr>
+                    <th>#</th>
+                    <th>Layer</th>
+                    <th>Settings</th>
+                    <th></th>
+                  </tr>
+                </thead>
+                <tbody id="layer-rows"></tbody>
+              </table>
+            </div>
+            <p><button type="button" id="add-layer">Add layer</button></p>
+          </div>
+        </fieldset>
+        <fieldset>
+          <legend>Training</legend>
+          <div class="fields">
+            ${field('Epochs', 'params.epochs', numberInput('epochs', 'params.epochs', '10'))}
+            ${field('Batch size', 'params.batchSize', numberInput('batchSize', 'params.batchSize', '32'))}
+            ${field(
+              'Validation split',
+              'params.validationSplit',
+              numberInput('validationSplit', 'params.validationSplit', '0.2', '0.05'),
+            )}
+            ${field(
+              'Learning rate',
+              'params.optimizer.learningRate',
+              numberInput('learningRate', 'params.optimizer.learningRate', '0.001', '0.0001'),
+              'adam',
+            )}
+            ${field('Seed', 'params.seed', numberInput('seed', 'params.seed', '42'))}
+            ${field(
+              'Data limit',
+              'params.dataset.limit',
+              html`<input
+                name="limit"
+                id="field-limit"
+                data-path="params.dataset.limit"
+                type="number"
+                step="100"
+                placeholder="all 60,000"
+              />`,
+              'training images',
+            )}
+          </div>
+        </fieldset>
+        <fieldset>
+          <legend>Early stopping</legend>
+          <div class="fields">
+            <label class="inline"
+              ><input type="checkbox" name="earlyStopping" id="field-earlyStopping" checked /> stop
+              when val_loss stops improving (best weights restored)</label
+            >
+            ${field(
+              'Patience',
+              'params.earlyStopping.patience',
+              numberInput('patience', 'params.earlyStopping.patience', '2'),
+              'epochs',
+            )}
+          </div>
+          <span class="field-error" data-error-for="params.earlyStopping"></span>
+        </fieldset>
+        <div><button type="submit" class="primary" id="submit-job">Start training</button></div>
+      </form>`,
+  );
+}

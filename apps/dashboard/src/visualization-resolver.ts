@@ -1,0 +1,315 @@
+import { endianness } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import {
+  VISUALIZATION_MANIFEST_FILE,
+  visualizationDirectory,
+  visualizationJobResultSchema,
+  visualizationManifestSchema,
+  type VisualizationKind,
+  type VisualizationManifest,
+  type VisualizationTensor,
+} from '@convoy/schemas';
+import type { ArtifactStore } from '@convoy/storage';
+import { ApiError, ApiUnavailableError, type ApiClient } from './api-client.js';
+import { HttpError } from './http-error.js';
+import { LruCache } from './lru-cache.js';
+
+/** A visualization as the dashboard asks the API for it (the visualize job's params). */
+export interface VisualizationRequest {
+  readonly jobId: string;
+  readonly kind: VisualizationKind;
+  readonly layer?: number | string | undefined;
+  readonly sample?: number | undefined;
+  /** Base64 PNG (28×28) for feature maps or predictions of an uploaded image. */
+  readonly image?: string | undefined;
+  /** sha256 (hex) of the uploaded PNG's bytes, when `image` is set. */
+  readonly imageSha256?: string | undefined;
+  readonly weights: 'trained' | 'untrained';
+}
+
+export type ResolvedVisualization =
+  | {
+      readonly status: 'ready';
+      readonly manifest: VisualizationManifest;
+      /** The directory of manifest.json and the tensor files within the training job's artifacts. */
+      readonly directory: string;
+    }
+  | { readonly status: 'pending'; readonly jobId: string };
+
+/** `visualizationCacheKey` of @convoy/model: where a request's stored result lives. */
+export type CacheKeyFunction = (request: VisualizationRequest) => string;
+
+/**
+ * @convoy/model's cache key, imported on first use (it brings tfjs with it, so not at startup).
+ * Resolves to undefined when the package cannot be loaded: the dashboard then learns each key from
+ * the visualize job's result instead.
+ */
+export function lazyModelCacheKey(logger: Logger): () => Promise<CacheKeyFunction | undefined> {
+  let loading: Promise<CacheKeyFunction | undefined> | undefined;
+  return () =>
+    (loading ??= import('@convoy/model').then(
+      (model) => (request) =>
+        model.visualizationCacheKey({
+          jobId: request.jobId,
+          kind: request.kind,
+          weights: request.weights,
+          ...(request.layer === undefined ? {} : { layer: request.layer }),
+          ...(request.sample === undefined ? {} : { sample: request.sample }),
+          ...(request.image === undefined ? {} : { image: request.image }),
+        }),
+      (error: unknown) => {
+        logger.warn({ err: error }, 'cannot load @convoy/model; cache keys come from the API');
+        return undefined;
+      },
+    ));
+}
+
+export interface VisualizationResolverOptions {
+  readonly api: ApiClient;
+  readonly store: ArtifactStore;
+  readonly logger: Logger;
+  /** How long resolve() follows a new visualize job before answering pending. */
+  readonly waitMs: number;
+  /** Default: lazyModelCacheKey. */
+  readonly cacheKeys?: () => Promise<CacheKeyFunction | undefined>;
+}
+
+/**
+ * Finds the stored result of a visualization request, or has a worker compute it.
+ *
+ * 1. With the request's cache key (computed here, or learnt from an earlier job), a manifest on
+ *    disk that is newer than the model it was computed from is the answer: no API call at all.
+ * 2. Otherwise a visualize job is submitted (once: concurrent and later requests follow the same
+ *    job) and followed for up to `waitMs`; a worker returns a stored result at once, so most
+ *    requests end here. A job still running after that is `pending` (HTTP 202 to the browser).
+ * 3. A failed job is an HttpError 422 with the worker's message (a bad layer, a bad image); the
+ *    API refusing the request maps to 400/404/409 with its message and details.
+ */
+export class VisualizationResolver {
+  private readonly jobs = new LruCache<string>({ maxEntries: 10_000 });
+  private readonly learntKeys = new LruCache<string>({ maxEntries: 10_000 });
+  private readonly manifests = new LruCache<VisualizationManifest>({ maxEntries: 1_000 });
+  private readonly inflight = new Map<string, Promise<ResolvedVisualization>>();
+  private readonly cacheKeys: () => Promise<CacheKeyFunction | undefined>;
+
+  constructor(private readonly options: VisualizationResolverOptions) {
+    this.cacheKeys = options.cacheKeys ?? lazyModelCacheKey(options.logger);
+  }
+
+  resolve(request: VisualizationRequest): Promise<ResolvedVisualization> {
+    const requestKey = requestKeyOf(request);
+    const running = this.inflight.get(requestKey);
+    if (running !== undefined) return running;
+    const resolving = this.resolveOnce(request, requestKey).finally(() =>
+      this.inflight.delete(requestKey),
+    );
+    this.inflight.set(requestKey, resolving);
+    return resolving;
+  }
+
+  /** The values of one tensor of a ready visualization. */
+  async readTensor(
+    trainJobId: string,
+    directory: string,
+    tensor: VisualizationTensor,
+  ): Promise<Float32Array> {
+    const bytes = await this.options.store.job(trainJobId).read(`${directory}/${tensor.file}`);
+    return decodeFloat32(bytes, tensor.shape);
+  }
+
+  private async resolveOnce(
+    request: VisualizationRequest,
+    requestKey: string,
+    attempt = 0,
+  ): Promise<ResolvedVisualization> {
+    const cacheKey = await this.cacheKeyOf(request, requestKey);
+    if (cacheKey !== undefined) {
+      const stored = await this.readStored(request, cacheKey);
+      if (stored !== undefined) return stored;
+    }
+    let jobId = this.jobs.get(requestKey);
+    if (jobId === undefined) {
+      jobId = await this.submit(request);
+      this.jobs.set(requestKey, jobId);
+    }
+    const followed = await this.follow(request, requestKey, jobId);
+    if (followed !== 'retry') return followed;
+    this.jobs.delete(requestKey);
+    if (attempt >= 1) {
+      throw new HttpError(503, 'VISUALIZATION_UNAVAILABLE', 'the visualization job went away', {
+        headers: { 'Retry-After': '2' },
+      });
+    }
+    return this.resolveOnce(request, requestKey, attempt + 1);
+  }
+
+  private async cacheKeyOf(
+    request: VisualizationRequest,
+    requestKey: string,
+  ): Promise<string | undefined> {
+    const compute = await this.cacheKeys();
+    if (compute !== undefined) {
+      try {
+        return compute(request);
+      } catch {
+        // A request @convoy/model cannot key (a malformed upload): the API will say why.
+      }
+    }
+    return this.learntKeys.get(requestKey);
+  }
+
+  /** The stored manifest of `cacheKey`, if it exists and is newer than the model it describes. */
+  private async readStored(
+    request: VisualizationRequest,
+    cacheKey: string,
+  ): Promise<ResolvedVisualization | undefined> {
+    const artifacts = this.options.store.job(request.jobId);
+    const directory = visualizationDirectory(cacheKey);
+    const modelDirectory = request.weights === 'untrained' ? 'initial' : 'model';
+    const [manifestInfo, modelInfo] = await Promise.all([
+      artifacts.stat(`${directory}/${VISUALIZATION_MANIFEST_FILE}`),
+      artifacts.stat(`${modelDirectory}/model.json`),
+    ]);
+    if (manifestInfo === null) return undefined;
+    // The worker's rule: a training job that saved a better model since makes the result stale.
+    if (modelInfo !== null && modelInfo.modified > manifestInfo.modified) return undefined;
+    const memoKey = `${request.jobId}/${directory}@${manifestInfo.modified.getTime()}:${manifestInfo.size}`;
+    let manifest = this.manifests.get(memoKey);
+    if (manifest === undefined) {
+      try {
+        const text = (await artifacts.read(`${directory}/${VISUALIZATION_MANIFEST_FILE}`)).toString(
+          'utf8',
+        );
+        const parsed = visualizationManifestSchema.safeParse(JSON.parse(text));
+        if (!parsed.success) return undefined;
+        manifest = parsed.data;
+      } catch {
+        return undefined; // replaced or removed meanwhile: ask the API
+      }
+      this.manifests.set(memoKey, manifest);
+    }
+    return { status: 'ready', manifest, directory };
+  }
+
+  private async submit(request: VisualizationRequest): Promise<string> {
+    try {
+      const created = await this.options.api.createJob({
+        type: 'visualize',
+        params: {
+          jobId: request.jobId,
+          kind: request.kind,
+          weights: request.weights,
+          ...(request.layer === undefined ? {} : { layer: request.layer }),
+          ...(request.sample === undefined ? {} : { sample: request.sample }),
+          ...(request.image === undefined ? {} : { image: request.image }),
+        },
+      });
+      return created.id;
+    } catch (error) {
+      throw fromApiError(error);
+    }
+  }
+
+  /** Polls the job until it finishes or `waitMs` passes; 'retry' when it vanished or was cancelled. */
+  private async follow(
+    request: VisualizationRequest,
+    requestKey: string,
+    jobId: string,
+  ): Promise<ResolvedVisualization | 'retry'> {
+    const deadline = Date.now() + this.options.waitMs;
+    let delay = 50;
+    for (;;) {
+      let view;
+      try {
+        view = await this.options.api.getJob(jobId);
+      } catch (error) {
+        throw fromApiError(error);
+      }
+      if (view === undefined || view.state === 'cancelled') return 'retry';
+      if (view.state === 'failed') {
+        this.jobs.delete(requestKey);
+        throw new HttpError(
+          422,
+          'VISUALIZATION_FAILED',
+          (view.error?.message ?? 'the visualization failed').replace(/^UnrecoverableError: /, ''),
+        );
+      }
+      if (view.state === 'completed') {
+        this.jobs.delete(requestKey);
+        const result = visualizationJobResultSchema.safeParse(view.result);
+        if (!result.success) {
+          throw new HttpError(502, 'BAD_VISUALIZATION_RESULT', `job ${jobId} has no usable result`);
+        }
+        this.learntKeys.set(requestKey, result.data.cacheKey);
+        if (result.data.trainJobId !== request.jobId) {
+          throw new HttpError(502, 'BAD_VISUALIZATION_RESULT', `job ${jobId} is of another model`);
+        }
+        return { status: 'ready', manifest: result.data.manifest, directory: result.data.path };
+      }
+      if (Date.now() >= deadline) return { status: 'pending', jobId };
+      await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
+      delay = Math.min(delay * 2, 250);
+    }
+  }
+}
+
+/** One key per distinct request (the upload by its hash, not its bytes). */
+function requestKeyOf(request: VisualizationRequest): string {
+  return JSON.stringify([
+    request.jobId,
+    request.kind,
+    request.weights,
+    request.layer ?? null,
+    request.sample ?? null,
+    request.imageSha256 ?? (request.image === undefined ? null : request.image),
+  ]);
+}
+
+/** An API call's failure as the dashboard's own HttpError (the API's 4xx kept, except auth). */
+export function fromApiError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+    // The browser did nothing wrong: the dashboard's own API_TOKEN is missing or not accepted.
+    return new HttpError(
+      502,
+      'API_AUTH_FAILED',
+      `the Convoy API refused the dashboard's API_TOKEN: ${error.message}`,
+      { cause: error },
+    );
+  }
+  if (error instanceof ApiError) {
+    const status = error.status >= 400 && error.status < 500 ? error.status : 502;
+    return new HttpError(status, error.code, error.message, {
+      details: error.details,
+      cause: error,
+    });
+  }
+  if (error instanceof ApiUnavailableError) {
+    return new HttpError(502, 'API_UNAVAILABLE', error.message, { cause: error });
+  }
+  return new HttpError(500, 'INTERNAL', 'internal server error', { cause: error });
+}
+
+/**
+ * Raw little-endian float32 (the manifest's format) as a Float32Array, checked against the shape.
+ * A Buffer from the pool may start at an offset that is not a multiple of 4: then it is copied.
+ */
+export function decodeFloat32(bytes: Uint8Array, shape: readonly number[]): Float32Array {
+  const expected = 4 * shape.reduce((product, size) => product * size, 1);
+  if (bytes.byteLength !== expected) {
+    throw new HttpError(
+      500,
+      'BAD_TENSOR_FILE',
+      `a tensor of shape [${shape.join(', ')}] needs ${expected} bytes; the file has ${bytes.byteLength}`,
+    );
+  }
+  if (endianness() !== 'LE') {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return Float32Array.from({ length: bytes.byteLength / 4 }, (_, i) =>
+      view.getFloat32(i * 4, true),
+    );
+  }
+  const aligned = bytes.byteOffset % 4 === 0 ? bytes : Uint8Array.prototype.slice.call(bytes);
+  return new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
+}
