@@ -26,12 +26,25 @@ export function formatEpochLine(record: EpochRecord, epochs: number): string {
   return parts.join(' - ');
 }
 
+const LOG_LINE_INTERVAL_MS = 15_000;
+
+export function formatProgressLine(progress: TrainingProgress): string {
+  return [
+    `Epoch ${progress.epoch}/${progress.epochs}`,
+    `batch ${progress.batch}/${progress.batches}`,
+    `loss: ${fixed(progress.loss)}`,
+    `accuracy: ${fixed(progress.accuracy)}`,
+    `${progress.percent.toFixed(1)}% of the job`,
+  ].join(' - ');
+}
+
 /**
  * On a terminal: a live bar per epoch (batch, loss, accuracy, ETA) and a Keras line when it ends.
- * Elsewhere (pipes, CI logs): only the epoch lines, so logs stay readable.
+ * Elsewhere (pipes, CI logs): a progress line every 15 s and the epoch lines, so logs stay readable.
  */
 export function createTrainingReporter(
   stream: NodeJS.WritableStream & { isTTY?: boolean },
+  logLineIntervalMs = LOG_LINE_INTERVAL_MS,
 ): TrainingReporter {
   const bar = stream.isTTY
     ? new SingleBar({
@@ -44,9 +57,17 @@ export function createTrainingReporter(
       })
     : null;
   let barEpoch = 0;
+  let lastLine = Date.now();
   return {
     onProgress(progress) {
-      if (!bar) return;
+      if (!bar) {
+        // Logs get a line now and then, so a long epoch does not look like a hang.
+        if (Date.now() - lastLine < logLineIntervalMs || progress.batch === progress.batches)
+          return;
+        lastLine = Date.now();
+        writeLine(stream, formatProgressLine(progress));
+        return;
+      }
       const payload = {
         epoch: progress.epoch,
         epochs: progress.epochs,
