@@ -171,7 +171,9 @@ describe('the stack: API process + two worker processes on real Redis', () => {
       type: 'visualize',
       params: { jobId: firstId, kind: 'feature-maps', sample: 3 },
     });
-    const again = visualizationJobResultSchema.parse((await finished(featureMaps.body.id)).result);
+    const repeated = await finished(featureMaps.body.id);
+    expect(repeated.state, repeated.error?.message).toBe('completed');
+    const again = visualizationJobResultSchema.parse(repeated.result);
     expect(again.cached).toBe(true);
     expect(again.manifest.kind).toBe('feature-maps');
   }, 600_000);

@@ -24,12 +24,14 @@ export class JobLookup {
     const type = jobTypeOf(id);
     if (type === null) return undefined;
     this.assertAvailable();
-    const job = await this.queues.find(id);
+    // State first, then the job: read the other way round, a job finishing in between would be
+    // reported completed with the fields (result, finish time) of its still-active snapshot.
+    const bullState = await this.queues.queue(type).getJobState(id);
+    const job = bullState === 'unknown' ? undefined : await this.queues.find(id);
     if (job === undefined) {
       const record = await this.queues.cancellation.findRemoved(id);
       return record === null ? undefined : { kind: 'removed', id, type, record };
     }
-    const bullState = await job.getState();
     const cancelRequested =
       bullState === 'failed'
         ? job.failedReason === CANCELLED_REASON
