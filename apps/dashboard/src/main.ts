@@ -1,5 +1,5 @@
-import { once } from 'node:events';
-import { isLoopbackHost, loadConfig } from './config.js';
+import { isLoopbackHost, serveUntilSignal } from '@convoy/http';
+import { loadConfig } from './config.js';
 import { createDashboard } from './create-dashboard.js';
 import { createLogger } from './logger.js';
 
@@ -8,39 +8,21 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
   const dashboard = createDashboard(config, { logger });
-  const server = dashboard.app.listen(config.port, config.host);
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
   if (!isLoopbackHost(config.host)) {
     logger.warn(
       { host: config.host },
       'the dashboard has no login and acts with API_TOKEN for whoever reaches it: keep it behind a private network or an authenticating proxy',
     );
   }
-  logger.info(
-    { host: config.host, port, apiUrl: config.apiUrl, auth: config.apiToken !== undefined },
-    `Convoy dashboard listening on http://${shownHost}:${port}`,
-  );
-
-  let stopping = false;
-  const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    await dashboard.close(); // ends proxied event streams, so their connections turn idle
-    await new Promise((resolve) => setImmediate(resolve));
-    server.closeIdleConnections();
-    const timer = setTimeout(() => server.closeAllConnections(), 5_000);
-    await closed;
-    clearTimeout(timer);
-    logger.info('stopped');
-    process.exit(0);
-  };
-  process.once('SIGTERM', (signal) => void stop(signal));
-  process.once('SIGINT', (signal) => void stop(signal));
+  await serveUntilSignal((port, host) => dashboard.app.listen(port, host), {
+    name: 'Convoy dashboard',
+    host: config.host,
+    port: config.port,
+    logger,
+    details: { apiUrl: config.apiUrl, auth: config.apiToken !== undefined },
+    // Ends proxied event streams, so their connections turn idle.
+    close: () => dashboard.close(),
+  });
 }
 
 main().catch((error: unknown) => {
