@@ -97,9 +97,10 @@ export function filterGradientByPatches(
     const dilations: [number, number] = [info.dilationHeight, info.dilationWidth];
     const window = cropSpatial(x, rows, cols);
     const patches = runConv2D(window, oneHot, strides, dilations, windowPadding(rows, cols));
-    // Transposed explicitly: wasm's BatchMatMul is about 10x slower with transposeA.
-    const columns = tf.transpose(tf.reshape(patches, [-1, taps]));
-    const grad = tf.matMul(columns, tf.reshape(dy, [-1, info.outChannels]));
+    // transposeA: on wasm, Convoy's BatchMatMul (registered with this kernel) picks the cheapest
+    // explicit transpose; for a first layer it multiplies dyᵀ · patches, packing only the patches.
+    const patchRows = tf.reshape(patches, [-1, taps]);
+    const grad = tf.matMul(patchRows, tf.reshape(dy, [-1, info.outChannels]), true, false);
     return tf.reshape<tf.Rank.R4>(grad, info.filterShape);
   });
 }

@@ -71,6 +71,16 @@ async function expectWasmMatchesCpu(f: () => tf.Tensor[]): Promise<void> {
 
 let previousBackend = '';
 const wasmOwnBackpropInput = kernel(tf.Conv2DBackpropInput);
+/** Kernels Convoy wraps: wasm's own, captured before anything is registered. */
+const WRAPPED = [
+  tf.BatchMatMul,
+  tf._FusedMatMul,
+  tf.MaxPoolGrad,
+  tf.AvgPoolGrad,
+  tf.Sum,
+  tf.Identity,
+];
+const wasmOwn = new Map(WRAPPED.map((name) => [name, kernel(name)]));
 
 beforeAll(async () => {
   previousBackend = tf.getBackend();
@@ -84,14 +94,42 @@ afterAll(async () => {
 });
 
 describe('registerWasmTrainingKernels', () => {
-  it('installs both kernels, idempotently and without warnings', () => {
+  it('installs every kernel, idempotently and without warnings', () => {
     const warn = vi.spyOn(console, 'warn');
+    const wrappers = WRAPPED.map(kernel);
     registerWasmTrainingKernels();
     registerWasmTrainingKernels();
     expect(warn).not.toHaveBeenCalled();
     warn.mockRestore();
     expect(kernel(tf.Conv2DBackpropFilter)).toBe(conv2DBackpropFilterConfig);
     expect(kernel(tf.Conv2DBackpropInput)).toBe(conv2DBackpropInputConfig);
+    WRAPPED.forEach((name, i) => {
+      expect(wasmOwn.get(name)).toBeDefined();
+      expect(kernel(name)).not.toBe(wasmOwn.get(name));
+      // the same wrapper as before: registering again wraps nothing twice
+      expect(kernel(name)).toBe(wrappers[i]);
+      // wasm binds its C++ function in setupFunc; the wrapper keeps it for the cases it delegates
+      expect(kernel(name)?.setupFunc === undefined).toBe(
+        wasmOwn.get(name)?.setupFunc === undefined,
+      );
+    });
+  });
+
+  it('unregister restores wasm’s own kernels for everything Convoy wraps', async () => {
+    unregisterWasmTrainingKernels();
+    try {
+      WRAPPED.forEach((name) => expect(kernel(name)).toBe(wasmOwn.get(name)));
+      await expectWasmMatchesCpu(() => [
+        tf.matMul(tensor4d([1, 1, 5, 3], 1), tensor4d([1, 1, 5, 4], 2), true),
+      ]);
+    } finally {
+      registerWasmTrainingKernels();
+    }
+    WRAPPED.forEach((name) => expect(kernel(name)).not.toBe(wasmOwn.get(name)));
+    // wrapped afresh, around wasm's own kernels again (not around a previous wrapper)
+    await expectWasmMatchesCpu(() => [
+      tf.matMul(tensor4d([1, 1, 40, 30], 1), tensor4d([1, 1, 40, 20], 2), true),
+    ]);
   });
 
   it('unregister restores wasm’s own Conv2DBackpropInput, which still works', async () => {
@@ -202,5 +240,34 @@ describe('memory', () => {
     expect(tf.memory().numBytes).toBe(before.numBytes);
     expect(tf.engine().backend.numDataIds()).toBe(buffersBefore);
     tf.dispose(configs.flatMap(({ x, w }) => [x, w]));
+  });
+});
+
+describe('registered before the wasm backend starts', () => {
+  it('the wrappers set up wasm’s own kernels, which they delegate to', async () => {
+    const factory = tf.findBackendFactory('wasm');
+    expect(factory).toBeDefined();
+    if (!factory) return;
+    unregisterWasmTrainingKernels();
+    // A fresh wasm backend, started while Convoy's kernels are registered.
+    tf.removeBackend('wasm');
+    tf.registerBackend('wasm', factory, 2);
+    registerWasmTrainingKernels();
+    expect(kernel(tf.BatchMatMul)).not.toBe(wasmOwn.get(tf.BatchMatMul));
+    await tf.setBackend('wasm');
+    await expectWasmMatchesCpu(() => [
+      // no transposes: wasm's own BatchMatMul, through the wrapper
+      tf.matMul(tensor4d([1, 1, 6, 5], 1), tensor4d([1, 1, 5, 4], 2)),
+      tf.matMul(tensor4d([1, 1, 40, 30], 1), tensor4d([1, 1, 40, 20], 2), true),
+      tf.fused.matMul({
+        a: tf.reshape(tensor4d([1, 1, 6, 5], 3), [1, 6, 5]),
+        b: tf.reshape(tensor4d([1, 1, 5, 4], 4), [1, 5, 4]),
+        bias: tf.ones([4]),
+        activation: 'relu',
+      }),
+      tf.grad((x: tf.Tensor) => tf.sum(tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid')))(
+        tensor4d([2, 4, 4, 3], 5),
+      ),
+    ]);
   });
 });
