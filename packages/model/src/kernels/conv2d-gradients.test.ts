@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   conv2dFilterGradient,
   filterGradientByConv,
@@ -9,13 +9,14 @@ import {
   planFilterGradient,
 } from './conv2d-backprop-filter.js';
 import { conv2dInputGradient } from './conv2d-backprop-input.js';
+import type { Pad, Result, Shape4D } from './kernel-testing.test-helper.js';
 import {
-  registerWasmTrainingKernels,
-  unregisterWasmTrainingKernels,
-} from './register-wasm-kernels.js';
+  relativeError as unsizedRelativeError,
+  runOnBackend,
+  sizeOf,
+  useWasmTrainingKernels,
+} from './kernel-testing.test-helper.js';
 
-type Shape4D = [number, number, number, number];
-type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil';
 
 interface ConvCase {
@@ -137,28 +138,17 @@ function randomValues(size: number, seed: number): Float32Array {
   return values;
 }
 
+/** The shared relative error, after expecting as many values as expected. */
 function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
   expect(actual.length).toBe(expected.length);
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs((actual[i] ?? NaN) - (expected[i] ?? NaN)));
-    maxRef = Math.max(maxRef, Math.abs(expected[i] ?? NaN));
-  }
-  return maxDiff / Math.max(maxRef, 1e-6);
+  return unsizedRelativeError(actual, expected);
 }
 
-/** Runs `f` on a backend and returns its result's values (and shape), disposing everything. */
-async function on(
-  backend: string,
-  f: () => tf.Tensor,
-): Promise<{ values: Float32Array; shape: number[] }> {
-  await tf.setBackend(backend);
-  const result = tf.tidy(f);
-  const values = (await result.data()) as Float32Array;
-  const shape = result.shape;
-  result.dispose();
-  return { values, shape };
+/** Runs `f` on a backend and returns its one result's values (and shape), disposing everything. */
+async function on(backend: string, f: () => tf.Tensor): Promise<Result> {
+  const [result] = await runOnBackend(backend, () => [f()]);
+  if (result === undefined) throw new Error('no result');
+  return result;
 }
 
 /** Compares `f` (and any `alternatives`) run on wasm with `f` run on cpu. */
@@ -216,10 +206,6 @@ function inputKernel(
     .runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, attrs as unknown as tf.NamedAttrMap);
 }
 
-function sizeOf(shape: number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
 function tensors(c: ConvCase, dilations: number | [number, number] = 1) {
   const dyShape = outShape(c, dilations);
   return {
@@ -259,18 +245,7 @@ function naiveGradients(c: ConvCase, dilations: [number, number]) {
   return { dW, dx };
 }
 
-let previousBackend = '';
-
-beforeAll(async () => {
-  previousBackend = tf.getBackend();
-  await tf.setBackend('wasm');
-  registerWasmTrainingKernels();
-});
-
-afterAll(async () => {
-  unregisterWasmTrainingKernels();
-  if (previousBackend) await tf.setBackend(previousBackend);
-});
+useWasmTrainingKernels();
 
 describe('Conv2DBackpropFilter on wasm matches cpu', () => {
   // The kernel picks one strategy per shape; both are checked on every case.

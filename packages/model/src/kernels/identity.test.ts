@@ -3,26 +3,14 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 // tfjs-core's Node bundle registers no gradients; tfjs-layers' bundle does.
 import '@tensorflow/tfjs-layers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  registerWasmTrainingKernels,
-  unregisterWasmTrainingKernels,
-} from './register-wasm-kernels.js';
+  backendBuffers as buffers,
+  expectNoLeaks,
+  useWasmTrainingKernels,
+} from './kernel-testing.test-helper.js';
 
-let previousBackend = '';
-
-beforeAll(async () => {
-  previousBackend = tf.getBackend();
-  await tf.setBackend('wasm');
-  registerWasmTrainingKernels();
-});
-
-afterAll(async () => {
-  unregisterWasmTrainingKernels();
-  if (previousBackend) await tf.setBackend(previousBackend);
-});
-
-const buffers = () => tf.engine().backend.numDataIds();
+useWasmTrainingKernels();
 
 describe('Identity on wasm', () => {
   it('clones share the buffer, which lives until the last of them is disposed', async () => {
@@ -92,13 +80,7 @@ describe('Identity on wasm', () => {
         const loss = (v: tf.Tensor) => tf.sum(tf.relu(tf.clone(tf.mul(v, tf.clone(v)))));
         return [tf.grad(loss)(x), tf.clone(x)];
       });
-    tf.dispose(step());
-    const before = tf.memory();
-    const buffersBefore = buffers();
-    for (let i = 0; i < 50; i++) tf.dispose(step());
-    expect(tf.memory().numTensors).toBe(before.numTensors);
-    expect(tf.memory().numBytes).toBe(before.numBytes);
-    expect(buffers()).toBe(buffersBefore);
+    expectNoLeaks(step, 50);
     x.dispose();
   });
 });

@@ -3,71 +3,20 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 // tfjs-core's Node bundle registers no gradients; tfjs-layers' bundle does.
 import '@tensorflow/tfjs-layers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { explicitCosts, matMulDims, planMatMul } from './mat-mul.js';
+import { describe, expect, it } from 'vitest';
 import {
-  registerWasmTrainingKernels,
-  unregisterWasmTrainingKernels,
-} from './register-wasm-kernels.js';
+  expectNoLeaks,
+  expectWasmResultsMatchCpu,
+  tensor,
+  useWasmTrainingKernels,
+} from './kernel-testing.test-helper.js';
+import { explicitCosts, matMulDims, planMatMul } from './mat-mul.js';
 
 const TOLERANCE = 1e-4;
 
-/** Deterministic values in [-1, 1). */
-function values(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let state = seed;
-  for (let i = 0; i < size; i++) {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    out[i] = (state >>> 8) / 2 ** 23 - 1;
-  }
-  return out;
-}
-
-function tensor(shape: number[], seed: number): tf.Tensor {
-  return tf.tensor(
-    values(
-      shape.reduce((a, b) => a * b, 1),
-      seed,
-    ),
-    shape,
-  );
-}
-
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs((actual[i] ?? NaN) - (expected[i] ?? NaN)));
-    maxRef = Math.max(maxRef, Math.abs(expected[i] ?? NaN));
-  }
-  return maxDiff / Math.max(maxRef, 1e-6);
-}
-
-interface Result {
-  shape: number[];
-  values: Float32Array;
-}
-
-/** Runs `f` on a backend and returns every result tensor's shape and values, disposing all. */
-async function on(backend: string, f: () => tf.Tensor[]): Promise<Result[]> {
-  await tf.setBackend(backend);
-  const results = tf.tidy(f);
-  const data = await Promise.all(
-    results.map(async (t) => ({ shape: t.shape, values: (await t.data()) as Float32Array })),
-  );
-  tf.dispose(results);
-  return data;
-}
-
-async function expectWasmMatchesCpu(f: () => tf.Tensor[]): Promise<void> {
-  const expected = await on('cpu', f);
-  const actual = await on('wasm', f);
-  expect(actual).toHaveLength(expected.length);
-  expected.forEach((e, i) => {
-    expect(actual[i]?.shape).toEqual(e.shape);
-    expect(relativeError(actual[i]?.values ?? [], e.values)).toBeLessThanOrEqual(TOLERANCE);
-  });
-}
+/** Shapes and values of every result, within TOLERANCE. */
+const expectWasmMatchesCpu = (f: () => tf.Tensor[]) =>
+  expectWasmResultsMatchCpu(f, { tolerance: TOLERANCE, shape: true });
 
 /** Operand shapes of an M×K by K×N product with the given flags and batch. */
 function operands(
@@ -101,18 +50,7 @@ const SIZES: { name: string; mkn: [number, number, number] }[] = [
   { name: 'long K (first-layer patches)', mkn: [9, 2051, 32] },
 ];
 
-let previousBackend = '';
-
-beforeAll(async () => {
-  previousBackend = tf.getBackend();
-  await tf.setBackend('wasm');
-  registerWasmTrainingKernels();
-});
-
-afterAll(async () => {
-  unregisterWasmTrainingKernels();
-  if (previousBackend) await tf.setBackend(previousBackend);
-});
+useWasmTrainingKernels();
 
 describe('planMatMul', () => {
   const plan = (mkn: [number, number, number], transposeA: boolean, transposeB: boolean) => {
@@ -319,13 +257,7 @@ describe('memory', () => {
           }),
         ),
       ]);
-    tf.dispose(step());
-    const before = tf.memory();
-    const buffersBefore = tf.engine().backend.numDataIds();
-    for (let i = 0; i < 30; i++) tf.dispose(step());
-    expect(tf.memory().numTensors).toBe(before.numTensors);
-    expect(tf.memory().numBytes).toBe(before.numBytes);
-    expect(tf.engine().backend.numDataIds()).toBe(buffersBefore);
+    expectNoLeaks(step, 30);
     tf.dispose([...inputs, bias]);
   });
 });

@@ -3,29 +3,17 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 // tfjs-core's Node bundle registers no gradients; tfjs-layers' bundle does.
 import '@tensorflow/tfjs-layers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type { Pad, Shape4D } from './kernel-testing.test-helper.js';
 import {
-  registerWasmTrainingKernels,
-  unregisterWasmTrainingKernels,
-} from './register-wasm-kernels.js';
-
-type Shape4D = [number, number, number, number];
-type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  expectNoLeaks,
+  expectWasmResultsMatchCpu,
+  sizeOf,
+  useWasmTrainingKernels,
+  values,
+} from './kernel-testing.test-helper.js';
 
 const TOLERANCE = 1e-4;
-
-/** Deterministic values in [-1, 1). */
-function values(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let state = seed;
-  for (let i = 0; i < size; i++) {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    out[i] = (state >>> 8) / 2 ** 23 - 1;
-  }
-  return out;
-}
-
-const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Inputs with many ties: values in {−1, 0, 1, 2}, half of them ReLU-like zeros. */
 function tiedValues(size: number, seed: number): Float32Array {
@@ -35,42 +23,9 @@ function tiedValues(size: number, seed: number): Float32Array {
   });
 }
 
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs((actual[i] ?? NaN) - (expected[i] ?? NaN)));
-    maxRef = Math.max(maxRef, Math.abs(expected[i] ?? NaN));
-  }
-  return maxDiff / Math.max(maxRef, 1e-6);
-}
-
-/** Index of the first value that is not bit-for-bit the same (−0 ≠ +0), or −1. */
-function firstDifference(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  for (let i = 0; i < expected.length; i++) {
-    if (!Object.is(actual[i], expected[i])) return i;
-  }
-  return -1;
-}
-
-async function on(backend: string, f: () => tf.Tensor[]): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  const results = tf.tidy(f);
-  const data = await Promise.all(results.map((t) => t.data() as Promise<Float32Array>));
-  tf.dispose(results);
-  return data;
-}
-
-async function expectWasmMatchesCpu(f: () => tf.Tensor[], exact = false): Promise<void> {
-  const expected = await on('cpu', f);
-  const actual = await on('wasm', f);
-  expect(actual).toHaveLength(expected.length);
-  expected.forEach((e, i) => {
-    expect(actual[i]).toHaveLength(e.length);
-    if (exact) expect(firstDifference(actual[i] ?? [], e)).toBe(-1);
-    else expect(relativeError(actual[i] ?? [], e)).toBeLessThanOrEqual(TOLERANCE);
-  });
-}
+/** Values (and how many) of every result: bit-for-bit if `exact`, else within TOLERANCE. */
+const expectWasmMatchesCpu = (f: () => tf.Tensor[], exact = false) =>
+  expectWasmResultsMatchCpu(f, { tolerance: TOLERANCE, length: true, exact });
 
 interface PoolCase {
   name: string;
@@ -182,18 +137,7 @@ function avgPoolGrad(c: PoolCase, x: tf.Tensor4D, dy: tf.Tensor): tf.Tensor {
     .runKernel(tf.AvgPoolGrad, { dy, input: x }, attrs as unknown as tf.NamedAttrMap);
 }
 
-let previousBackend = '';
-
-beforeAll(async () => {
-  previousBackend = tf.getBackend();
-  await tf.setBackend('wasm');
-  registerWasmTrainingKernels();
-});
-
-afterAll(async () => {
-  unregisterWasmTrainingKernels();
-  if (previousBackend) await tf.setBackend(previousBackend);
-});
+useWasmTrainingKernels();
 
 describe('MaxPoolGrad on wasm matches cpu', () => {
   it.each(CASES)('$name', async (c) => {
@@ -317,13 +261,7 @@ describe('memory', () => {
           ),
         ]),
       );
-    tf.dispose(step());
-    const before = tf.memory();
-    const buffersBefore = tf.engine().backend.numDataIds();
-    for (let i = 0; i < 50; i++) tf.dispose(step());
-    expect(tf.memory().numTensors).toBe(before.numTensors);
-    expect(tf.memory().numBytes).toBe(before.numBytes);
-    expect(tf.engine().backend.numDataIds()).toBe(buffersBefore);
+    expectNoLeaks(step, 50);
     tf.dispose(x);
   });
 });

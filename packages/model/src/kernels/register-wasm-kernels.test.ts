@@ -3,15 +3,21 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 // tfjs-core's Node bundle registers no gradients; tfjs-layers' bundle does.
 import '@tensorflow/tfjs-layers';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
+import type { Shape4D } from './kernel-testing.test-helper.js';
+import {
+  expectNoLeaks,
+  expectWasmResultsMatchCpu,
+  tensor4d,
+  useWasmTrainingKernels,
+  values,
+} from './kernel-testing.test-helper.js';
 import {
   registerWasmTrainingKernels,
   unregisterWasmTrainingKernels,
 } from './register-wasm-kernels.js';
-
-type Shape4D = [number, number, number, number];
 
 const TOLERANCE = 1e-4;
 
@@ -19,57 +25,10 @@ function kernel(name: string): tf.KernelConfig | undefined {
   return tf.getKernel(name, 'wasm') as tf.KernelConfig | undefined;
 }
 
-/** Deterministic values in [-1, 1). */
-function values(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let state = seed;
-  for (let i = 0; i < size; i++) {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    out[i] = (state >>> 8) / 2 ** 23 - 1;
-  }
-  return out;
-}
+/** Values (and how many) of every result, within TOLERANCE. */
+const expectWasmMatchesCpu = (f: () => tf.Tensor[]) =>
+  expectWasmResultsMatchCpu(f, { tolerance: TOLERANCE, length: true });
 
-function tensor4d(shape: Shape4D, seed: number): tf.Tensor4D {
-  return tf.tensor4d(
-    values(
-      shape.reduce((a, b) => a * b, 1),
-      seed,
-    ),
-    shape,
-  );
-}
-
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs((actual[i] ?? NaN) - (expected[i] ?? NaN)));
-    maxRef = Math.max(maxRef, Math.abs(expected[i] ?? NaN));
-  }
-  return maxDiff / Math.max(maxRef, 1e-6);
-}
-
-/** Runs `f` on a backend and returns every result tensor's values, disposing everything. */
-async function on(backend: string, f: () => tf.Tensor[]): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  const results = tf.tidy(f);
-  const data = await Promise.all(results.map((t) => t.data() as Promise<Float32Array>));
-  tf.dispose(results);
-  return data;
-}
-
-async function expectWasmMatchesCpu(f: () => tf.Tensor[]): Promise<void> {
-  const expected = await on('cpu', f);
-  const actual = await on('wasm', f);
-  expect(actual).toHaveLength(expected.length);
-  expected.forEach((e, i) => {
-    expect(actual[i]).toHaveLength(e.length);
-    expect(relativeError(actual[i] ?? [], e)).toBeLessThanOrEqual(TOLERANCE);
-  });
-}
-
-let previousBackend = '';
 const wasmOwnBackpropInput = kernel(tf.Conv2DBackpropInput);
 /** Kernels Convoy wraps: wasm's own, captured before anything is registered. */
 const WRAPPED = [
@@ -82,16 +41,7 @@ const WRAPPED = [
 ];
 const wasmOwn = new Map(WRAPPED.map((name) => [name, kernel(name)]));
 
-beforeAll(async () => {
-  previousBackend = tf.getBackend();
-  await tf.setBackend('wasm');
-  registerWasmTrainingKernels();
-});
-
-afterAll(async () => {
-  unregisterWasmTrainingKernels();
-  if (previousBackend) await tf.setBackend(previousBackend);
-});
+useWasmTrainingKernels();
 
 describe('registerWasmTrainingKernels', () => {
   it('installs every kernel, idempotently and without warnings', () => {
@@ -232,13 +182,7 @@ describe('memory', () => {
             .map((g) => tf.sum(g));
         }),
       );
-    tf.dispose(step());
-    const before = tf.memory();
-    const buffersBefore = tf.engine().backend.numDataIds();
-    for (let i = 0; i < 50; i++) tf.dispose(step());
-    expect(tf.memory().numTensors).toBe(before.numTensors);
-    expect(tf.memory().numBytes).toBe(before.numBytes);
-    expect(tf.engine().backend.numDataIds()).toBe(buffersBefore);
+    expectNoLeaks(step, 50);
     tf.dispose(configs.flatMap(({ x, w }) => [x, w]));
   });
 });

@@ -3,90 +3,22 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 // tfjs-core's Node bundle registers no gradients; tfjs-layers' bundle does.
 import '@tensorflow/tfjs-layers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  registerWasmTrainingKernels,
-  unregisterWasmTrainingKernels,
-} from './register-wasm-kernels.js';
+  expectNoLeaks,
+  expectWasmResultsMatchCpu,
+  tensor,
+  useWasmTrainingKernels,
+} from './kernel-testing.test-helper.js';
 import { reducesLeadingAxes, sumRowsInto } from './sum.js';
 
 const TOLERANCE = 1e-6;
 
-/** Deterministic values in [-1, 1). */
-function values(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let state = seed;
-  for (let i = 0; i < size; i++) {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    out[i] = (state >>> 8) / 2 ** 23 - 1;
-  }
-  return out;
-}
-
-function tensor(shape: number[], seed: number): tf.Tensor {
-  return tf.tensor(
-    values(
-      shape.reduce((a, b) => a * b, 1),
-      seed,
-    ),
-    shape,
-  );
-}
-
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs((actual[i] ?? NaN) - (expected[i] ?? NaN)));
-    maxRef = Math.max(maxRef, Math.abs(expected[i] ?? NaN));
-  }
-  return maxDiff / Math.max(maxRef, 1e-6);
-}
-
-interface Result {
-  shape: number[];
-  dtype: string;
-  values: ArrayLike<number>;
-}
-
-async function on(backend: string, f: () => tf.Tensor[]): Promise<Result[]> {
-  await tf.setBackend(backend);
-  const results = tf.tidy(f);
-  const data = await Promise.all(
-    results.map(async (t) => ({
-      shape: t.shape,
-      dtype: t.dtype,
-      values: (await t.data()) as ArrayLike<number>,
-    })),
-  );
-  tf.dispose(results);
-  return data;
-}
-
 /** cpu sums in float64; so do we, so the two agree far below the usual 1e-4. */
-async function expectWasmMatchesCpu(f: () => tf.Tensor[], tolerance = TOLERANCE): Promise<void> {
-  const expected = await on('cpu', f);
-  const actual = await on('wasm', f);
-  expect(actual).toHaveLength(expected.length);
-  expected.forEach((e, i) => {
-    expect(actual[i]?.shape).toEqual(e.shape);
-    expect(actual[i]?.dtype).toBe(e.dtype);
-    expect(relativeError(actual[i]?.values ?? [], e.values)).toBeLessThanOrEqual(tolerance);
-  });
-}
+const expectWasmMatchesCpu = (f: () => tf.Tensor[], tolerance = TOLERANCE) =>
+  expectWasmResultsMatchCpu(f, { tolerance, shape: true, dtype: true });
 
-let previousBackend = '';
-
-beforeAll(async () => {
-  previousBackend = tf.getBackend();
-  await tf.setBackend('wasm');
-  registerWasmTrainingKernels();
-});
-
-afterAll(async () => {
-  unregisterWasmTrainingKernels();
-  if (previousBackend) await tf.setBackend(previousBackend);
-});
+useWasmTrainingKernels();
 
 describe('reducesLeadingAxes', () => {
   it('accepts every axis but the last, in any order or sign', () => {
@@ -161,13 +93,7 @@ describe('memory', () => {
     const x = tensor([4, 9, 7, 3], 1);
     const step = () =>
       tf.tidy(() => [tf.sum(x, [0, 1, 2]), tf.sum(x, [0, 1, 2], true), tf.sum(x, 1)]);
-    tf.dispose(step());
-    const before = tf.memory();
-    const buffersBefore = tf.engine().backend.numDataIds();
-    for (let i = 0; i < 50; i++) tf.dispose(step());
-    expect(tf.memory().numTensors).toBe(before.numTensors);
-    expect(tf.memory().numBytes).toBe(before.numBytes);
-    expect(tf.engine().backend.numDataIds()).toBe(buffersBefore);
+    expectNoLeaks(step, 50);
     tf.dispose(x);
   });
 });
