@@ -154,7 +154,8 @@ describe('the dashboard in a real browser, in front of a real stack (API + 2 wor
     const connection = createRedisConnection(REDIS_URL, 'blocking');
     await removeQueuePrefix(connection, prefix);
     await connection.quit();
-    await rm(artifactsDir, { recursive: true, force: true });
+    // Retries: a worker that was just stopped may still be finishing a write (ENOTEMPTY).
+    await rm(artifactsDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   it('submits a job from the form, follows it live, then shows its filters, maps and predictions', async () => {

@@ -89,7 +89,8 @@ describe('the stack: API process + two worker processes on real Redis', () => {
     const connection = createRedisConnection(REDIS_URL, 'blocking');
     await removeQueuePrefix(connection, prefix);
     await connection.quit();
-    await rm(artifactsDir, { recursive: true, force: true });
+    // Retries: a worker that was just stopped may still be finishing a write (ENOTEMPTY).
+    await rm(artifactsDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   it('runs several training jobs on two workers, streams their events, then every kind of visualization', async () => {

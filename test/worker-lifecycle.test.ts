@@ -94,7 +94,8 @@ describe('worker processes: crash, shutdown, cancel, slow batches', () => {
     await removeQueuePrefix(connection, prefix);
     await queues.close();
     await connection.quit();
-    await rm(artifactsDir, { recursive: true, force: true });
+    // Retries: a worker that was just stopped may still be finishing a write (ENOTEMPTY).
+    await rm(artifactsDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   it('recovers a job whose worker is killed (kill -9) in epoch 2: a second worker finishes it from the checkpoint', async () => {

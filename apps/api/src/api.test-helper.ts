@@ -110,7 +110,8 @@ export async function startTestApi(overrides: ApiConfigInput = {}): Promise<Test
       const keys = await connection.keys(`${prefix}:*`);
       if (keys.length > 0) await connection.del(...keys);
       await connection.quit();
-      await rm(artifactsDir, { recursive: true, force: true });
+      // Retries: a worker that was just stopped may still be finishing a write (ENOTEMPTY).
+      await rm(artifactsDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }

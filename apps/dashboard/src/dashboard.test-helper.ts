@@ -127,7 +127,8 @@ export async function startTestStack(overrides: DashboardConfigInput = {}): Prom
       const redis = createRedisConnection(REDIS_URL, 'blocking');
       await removeQueuePrefix(redis, prefix);
       await redis.quit();
-      await rm(artifactsDir, { recursive: true, force: true });
+      // Retries: a worker that was just stopped may still be finishing a write (ENOTEMPTY).
+      await rm(artifactsDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }
