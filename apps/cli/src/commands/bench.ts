@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { CliConfig } from '../config.js';
 import { benchmarkQueue } from './bench-queue.js';
 import { benchmarkRendering } from './bench-render.js';
+import { benchmarkTrainingMatrix, runTorchAnchor } from './bench-train.js';
 import { parseWholeNumber, writeLine, type CommandOutput } from '../options.js';
 
 interface BenchTrainFlags {
@@ -17,6 +18,9 @@ interface BenchTrainFlags {
   batchSize: number;
   images: number;
   backend?: BackendRequest;
+  matrix?: boolean;
+  anchor?: boolean;
+  anchors: string;
   json?: boolean;
 }
 
@@ -25,6 +29,7 @@ export function registerBenchCommand(
   config: CliConfig,
   output: CommandOutput,
 ): void {
+  const repositoryRoot = fileURLToPath(new URL('../../../../', import.meta.url));
   const bench = program
     .command('bench')
     .description('measure Convoy against its anchors (no subcommand: every benchmark)');
@@ -44,8 +49,22 @@ export function registerBenchCommand(
         BACKEND_REQUESTS,
       ),
     )
+    .option('--matrix', 'both presets × batch sizes 32 and 128')
+    .option(
+      '--anchor',
+      'also run the PyTorch anchor (torch_anchor.py, 2 and 1 threads) and print ratios',
+    )
+    .option(
+      '--anchors <dir>',
+      'directory of the anchor scripts',
+      `${repositoryRoot}../shared/anchors`,
+    )
     .option('--json', 'print JSON')
     .action(async (flags: BenchTrainFlags) => {
+      if (flags.matrix || flags.anchor) {
+        await benchTrainingWithAnchor(flags);
+        return;
+      }
       if (!MODEL_PRESETS.includes(flags.preset as ModelPreset)) {
         program.error(
           `error: unknown preset "${flags.preset}" (choose ${MODEL_PRESETS.join(', ')})`,
@@ -78,7 +97,63 @@ export function registerBenchCommand(
           : `train ${flags.preset} batch ${result.batchSize} on ${backend.name}: ${result.imagesPerSecond.toFixed(0)} images/s (${result.images} images in ${result.seconds.toFixed(2)}s)`,
       );
     });
-  const repositoryRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+  async function benchTrainingWithAnchor(flags: BenchTrainFlags): Promise<void> {
+    const backend = await initializeBackend(flags.backend ?? config.backend);
+    const rows = flags.matrix
+      ? await benchmarkTrainingMatrix(MODEL_PRESETS, [32, 128], flags.images)
+      : await benchmarkTrainingMatrix(
+          [flags.preset as ModelPreset],
+          [flags.batchSize],
+          flags.images,
+        );
+    const torch = flags.anchor
+      ? (await Promise.all([2, 1].map((threads) => runTorchAnchor(flags.anchors, threads)))).filter(
+          (result) => result !== null,
+        )
+      : [];
+    // The anchor trains the seed CNN at batch 32: the ratio is for that row.
+    const seed = rows.find((row) => row.preset === 'cnn' && row.batchSize === 32);
+    const ratios = seed
+      ? torch.map((anchor) => ({
+          threads: anchor.threads,
+          ratio: seed.imagesPerSecond / anchor.trainImagesPerSecond,
+        }))
+      : [];
+    if (flags.json) {
+      writeLine(
+        output.stdout,
+        JSON.stringify(
+          {
+            benchmark: 'train',
+            backend: backend.name,
+            device: backend.device,
+            rows,
+            torch,
+            ratios,
+          },
+          null,
+          2,
+        ),
+      );
+      return;
+    }
+    for (const row of rows)
+      writeLine(
+        output.stdout,
+        `train ${row.preset} batch ${row.batchSize} on ${backend.name}: ${row.imagesPerSecond.toFixed(0)} images/s`,
+      );
+    for (const anchor of torch)
+      writeLine(
+        output.stdout,
+        `PyTorch (${anchor.threads} thread${anchor.threads > 1 ? 's' : ''}): ${anchor.trainImagesPerSecond} images/s training, ${anchor.inferImagesPerSecond} inference`,
+      );
+    for (const { threads, ratio } of ratios)
+      writeLine(
+        output.stdout,
+        `seed CNN, batch 32: ${ratio.toFixed(2)}× PyTorch with ${threads} thread${threads > 1 ? 's' : ''}`,
+      );
+  }
+
   const queue = bench
     .command('queue')
     .description(
