@@ -5,7 +5,7 @@ import { QueueEvents } from 'bullmq';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
+import { requestLogger } from '@convoy/http';
 import { JOB_TYPES } from '@convoy/schemas';
 import { createRedisConnection, JobQueues, pingRedis, QUEUE_NAMES } from '@convoy/queue';
 import { LocalArtifactStore } from '@convoy/storage';
@@ -99,26 +99,7 @@ export async function createApi(config: ApiConfig, options: CreateApiOptions = {
 
   const app = express();
   app.disable('x-powered-by');
-  app.use(
-    pinoHttp({
-      logger,
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
-      serializers: {
-        req: (request: { id: unknown; method: string; url: string }) => ({
-          id: request.id,
-          method: request.method,
-          url: request.url,
-        }),
-        res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
-      },
-      customLogLevel: (_request, response, error) =>
-        error || response.statusCode >= 500
-          ? 'error'
-          : response.statusCode >= 400
-            ? 'warn'
-            : 'info',
-    }),
-  );
+  app.use(requestLogger(logger, 'info'));
   app.use(metrics.countRequests);
   app.use(
     helmet({

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
+import { requestLogger } from '@convoy/http';
 import { LocalArtifactStore } from '@convoy/storage';
 import { ApiClient } from './api-client.js';
 import { createApiProxy } from './api-proxy.js';
@@ -76,26 +76,7 @@ export function createDashboard(
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // every cacheable answer sets its own ETag
-  app.use(
-    pinoHttp({
-      logger,
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
-      serializers: {
-        req: (request: { id: unknown; method: string; url: string }) => ({
-          id: request.id,
-          method: request.method,
-          url: request.url,
-        }),
-        res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
-      },
-      customLogLevel: (_request, response, error) =>
-        error || response.statusCode >= 500
-          ? 'error'
-          : response.statusCode >= 400
-            ? 'warn'
-            : 'debug',
-    }),
-  );
+  app.use(requestLogger(logger, 'debug'));
   app.use(
     helmet({
       contentSecurityPolicy: {
