@@ -61,9 +61,9 @@ describe('worker processes: crash, shutdown, cancel, slow batches', () => {
   const finished = (id: string, timeoutMs = 240_000) =>
     waitUntil(
       async () => {
-        const job = await queues.find(id);
-        const state = await job?.getState();
-        return state === 'completed' || state === 'failed' ? job : undefined;
+        // State first, then the job: a job fetched before it finished would carry no result.
+        const state = await queues.train.getJobState(id);
+        return state === 'completed' || state === 'failed' ? await queues.find(id) : undefined;
       },
       timeoutMs,
       `job ${id} to finish`,
