@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -10,6 +11,11 @@ const environmentSchema = z.object({
   API_URL: z.string().url().default('http://127.0.0.1:3000'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   API_TOKEN: z.string().min(1).optional(),
+  // Empty counts as unset: compose passes `${TRAINING_THREADS:-}` through.
+  TRAINING_THREADS: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z.coerce.number().int().positive().optional(),
+  ),
 });
 
 export interface CliConfig {
@@ -19,6 +25,8 @@ export interface CliConfig {
   readonly apiUrl: string;
   readonly redisUrl: string;
   readonly apiToken: string | undefined;
+  /** Threads for local training and benchmarks (data-parallel on wasm); default: every core. */
+  readonly trainingThreads: number;
 }
 
 export class ConfigError extends Error {
@@ -44,5 +52,6 @@ export function readCliConfig(env: NodeJS.ProcessEnv): CliConfig {
     apiUrl: parsed.data.API_URL,
     redisUrl: parsed.data.REDIS_URL,
     apiToken: parsed.data.API_TOKEN,
+    trainingThreads: parsed.data.TRAINING_THREADS ?? availableParallelism(),
   };
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { BACKEND_REQUESTS, type BackendRequest } from '@convoy/model';
@@ -22,6 +23,12 @@ const environmentSchema = z.object({
     )
     .pipe(z.array(z.enum(JOB_TYPES)).min(1)),
   WORKER_CONCURRENCY: positiveInt(1),
+  /** Threads per training job (data-parallel on wasm); default: the cores shared by the concurrent jobs. */
+  // Empty counts as unset: compose passes `${TRAINING_THREADS:-}` through.
+  TRAINING_THREADS: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z.coerce.number().int().positive().optional(),
+  ),
   // Not in DESIGN.md's contract: tuning and isolation knobs, for tests and operators.
   WORKER_LOCK_DURATION_MS: positiveInt(30_000),
   WORKER_STALLED_INTERVAL_MS: positiveInt(30_000),
@@ -41,6 +48,7 @@ export interface WorkerConfig {
   readonly backend: BackendRequest;
   readonly queues: readonly JobType[];
   readonly concurrency: number;
+  readonly trainingThreads: number;
   readonly lockDurationMs: number;
   readonly stalledIntervalMs: number;
   readonly maxStalledCount: number;
@@ -72,6 +80,9 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     backend: value.CONVOY_BACKEND,
     queues: [...new Set(value.WORKER_QUEUES)],
     concurrency: value.WORKER_CONCURRENCY,
+    trainingThreads:
+      value.TRAINING_THREADS ??
+      Math.max(1, Math.floor(availableParallelism() / value.WORKER_CONCURRENCY)),
     lockDurationMs: value.WORKER_LOCK_DURATION_MS,
     stalledIntervalMs: value.WORKER_STALLED_INTERVAL_MS,
     maxStalledCount: value.WORKER_MAX_STALLED_COUNT,

@@ -37,6 +37,7 @@ export async function createWorker(
       artifactsDir: config.artifactsDir,
       dataDir: config.dataDir,
       officialDataDir: config.officialDataDir,
+      threads: config.trainingThreads,
     },
     config.concurrency,
   );

@@ -13,6 +13,8 @@ export interface TrainingThreadConfig {
   readonly artifactsDir: string;
   readonly dataDir: string;
   readonly officialDataDir: string | undefined;
+  /** Threads per training run (data-parallel on wasm). */
+  readonly threads: number;
 }
 
 export type ToTrainingThread =

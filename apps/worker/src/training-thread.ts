@@ -36,6 +36,7 @@ async function run(
       backend,
       resume: true,
       signal: current.signal,
+      threads: config.threads,
       onStart: ({ resumedFromEpoch, history }) =>
         send({ type: 'start', resumedFromEpoch, history: [...history] }),
       onProgress: (progress) => send({ type: 'progress', progress }),

@@ -9,6 +9,8 @@ export interface TrainingBenchmarkOptions {
   /** Images per timed pass; the anchor script uses 3,200. */
   readonly images: number;
   readonly seed?: number | undefined;
+  /** Threads for data-parallel training (wasm); 1 by default. */
+  readonly threads?: number | undefined;
 }
 
 export interface TrainingBenchmarkResult {
@@ -16,6 +18,7 @@ export interface TrainingBenchmarkResult {
   readonly images: number;
   readonly batchSize: number;
   readonly seconds: number;
+  readonly threads: number;
 }
 
 /**
@@ -35,6 +38,7 @@ export async function benchmarkTraining(
     const run = await trainModel({
       model,
       train: { xs, ys },
+      threads: options.threads,
       params: {
         epochs: 2,
         batchSize: options.batchSize,
@@ -51,6 +55,7 @@ export async function benchmarkTraining(
       images: options.images,
       batchSize: options.batchSize,
       seconds,
+      threads: run.threads,
     };
   } finally {
     model.dispose();

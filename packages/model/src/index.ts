@@ -43,11 +43,12 @@ export type {
   TrainingSnapshot,
 } from './training-state.js';
 export { runTraining, TRAINING_ARTIFACTS, type RunTrainingOptions } from './run-training.js';
+export { countCorrect, sparseCategoricalCrossentropy } from './losses.js';
 export { formatSummary, kerasClassName, kerasLayerNames, summarizeModel } from './summary.js';
 export {
   createOptimizer,
   evaluateModel,
-  sparseCategoricalCrossentropy,
+  trainingThreads,
   trainModel,
   validateLabelledTensors,
   type LabelledTensors,

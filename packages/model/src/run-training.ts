@@ -53,6 +53,8 @@ export interface RunTrainingOptions {
   readonly onProgress?: ((progress: TrainingProgress) => void) | undefined;
   readonly onEpochEnd?: ((record: EpochRecord) => void | Promise<void>) | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** Threads for data-parallel training on wasm (TrainModelOptions.threads). */
+  readonly threads?: number | undefined;
 }
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
@@ -114,6 +116,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
       params,
       resumeFrom: resume ?? undefined,
       signal: options.signal,
+      threads: options.threads,
       onProgress: options.onProgress,
       onCheckpoint: async (current) => {
         await saveModel(current, artifacts, TRAINING_ARTIFACTS.bestModel);
@@ -140,6 +143,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
       trainImages: split.train.count,
       validationImages: split.validation.count,
       imagesPerSecond: result.imagesPerSecond,
+      threads: result.threads,
       seconds: result.seconds,
       ...(result.resumedFromEpoch !== undefined
         ? { resumedFromEpoch: result.resumedFromEpoch }

@@ -3,9 +3,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { createRandom, NUM_CLASSES, shuffleIndices } from '@convoy/data';
 import type { EpochRecord, TrainingParams, TrainingProgress } from '@convoy/schemas';
+import { countCorrect, sparseCategoricalCrossentropy } from './losses.js';
 import { BestMetricTracker, EarlyStopping, type EpochLogs } from './callbacks.js';
 import type { PartialEpoch, ResumeState, TrainingSnapshot } from './training-state.js';
 import { seedDropoutLayers } from './build-model.js';
+import { GradientReplicas } from './parallel/gradient-replicas.js';
 import { InvalidTrainingDataError, NonFiniteLossError, TrainingAbortedError } from './errors.js';
 
 export interface LabelledTensors {
@@ -38,6 +40,11 @@ export interface TrainModelOptions {
   /** Stops training at the next batch boundary. */
   readonly signal?: AbortSignal | undefined;
   readonly progressIntervalMs?: number | undefined;
+  /**
+   * Threads to train on (data-parallel, see GradientReplicas); 1 trains on this thread alone. Used on
+   * the wasm backend only: libtensorflow already spreads each op over the cores.
+   */
+  readonly threads?: number | undefined;
 }
 
 export interface TrainModelResult {
@@ -52,6 +59,8 @@ export interface TrainModelResult {
   readonly imagesPerSecond: number;
   /** The finished epoch this run resumed after, when it resumed. */
   readonly resumedFromEpoch?: number | undefined;
+  /** Threads the steps ran on. */
+  readonly threads: number;
 }
 
 const EVALUATION_BATCH_SIZE = 500;
@@ -67,30 +76,6 @@ export function createOptimizer(config: TrainingParams['optimizer']): tf.Optimiz
     case 'rmsprop':
       return tf.train.rmsprop(config.learningRate, 0.9, 0, 1e-7);
   }
-}
-
-/** Keras's sparse categorical cross-entropy on probabilities: mean of −log(clip(p[label])). */
-export function sparseCategoricalCrossentropy(
-  labels: tf.Tensor1D,
-  probabilities: tf.Tensor2D,
-): tf.Scalar {
-  return tf.tidy(() => {
-    const epsilon = 1e-7;
-    const clipped = tf.clipByValue(probabilities, epsilon, 1 - epsilon);
-    const oneHot = tf.oneHot(tf.cast(labels, 'int32'), probabilities.shape[1] ?? NUM_CLASSES);
-    const loss = tf.neg(tf.mean<tf.Scalar>(tf.sum(tf.mul(oneHot, tf.log(clipped)), -1)));
-    // wasm's clip maps NaN to the lower bound, which would hide a diverged model behind a finite
-    // loss; adding 0 × Σp lets NaN and ∞ through and changes nothing else.
-    return tf.add(loss, tf.mul(tf.sum(probabilities), 0));
-  });
-}
-
-function countCorrect(labels: tf.Tensor1D, probabilities: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(() =>
-    tf.sum<tf.Scalar>(
-      tf.cast(tf.equal(tf.argMax(probabilities, -1), tf.cast(labels, 'int32')), 'float32'),
-    ),
-  );
 }
 
 /** Loss and accuracy over a whole set, in inference mode (dropout off). */
@@ -123,6 +108,49 @@ export async function evaluateModel(
 interface StepResult {
   loss: number;
   correct: number;
+}
+
+async function parallelTrainStep(
+  replicas: GradientReplicas,
+  optimizer: tf.Optimizer,
+  variables: tf.Variable[],
+  train: LabelledTensors,
+  indices: Int32Array,
+  dropoutSeed: number,
+): Promise<StepResult> {
+  const batch = await replicas.computeGradients(indices, dropoutSeed, train);
+  try {
+    // Named in the variables' order: the optimizer keys its slots by position, as minimize() does.
+    optimizer.applyGradients(
+      Object.fromEntries(variables.map((variable, index) => [variable.name, batch.grads[index]!])),
+    );
+  } finally {
+    tf.dispose(batch.grads);
+  }
+  return { loss: batch.loss, correct: batch.correct };
+}
+
+/** Threads that training will use for data parallelism on the current backend. */
+export function trainingThreads(requested: number | undefined, backend = tf.getBackend()): number {
+  return backend === 'wasm' ? Math.max(1, Math.floor(requested ?? 1)) : 1;
+}
+
+async function startReplicas(
+  model: LayersModel,
+  variables: tf.Variable[],
+  train: LabelledTensors,
+  threads: number,
+  maxBatchSize: number,
+): Promise<GradientReplicas | null> {
+  if (threads <= 1) return null;
+  return GradientReplicas.start({
+    model,
+    variables,
+    threads,
+    images: train.xs.dataSync() as Float32Array,
+    labels: train.ys.dataSync() as Float32Array,
+    maxBatchSize,
+  });
 }
 
 async function trainStep(
@@ -252,7 +280,10 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   const started = performance.now();
   let trainingMs = 0;
   let stoppedEarly = false;
+  const threads = trainingThreads(options.threads);
+  let replicas: GradientReplicas | null = null;
   try {
+    replicas = await startReplicas(model, variables, train, threads, params.batchSize);
     for (let epoch = history.length + 1; epoch <= params.epochs; epoch += 1) {
       const order = epochOrder(params.seed, epoch, count);
       let lastProgress = 0;
@@ -269,9 +300,15 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
         const indices = Int32Array.from(
           order.subarray(batch * params.batchSize, (batch + 1) * params.batchSize),
         );
-        seedDropoutLayers(model, dropoutSeed(params.seed, epoch, batch));
+        const stepSeed = dropoutSeed(params.seed, epoch, batch);
         const stepStarted = performance.now();
-        const step = await trainStep(model, optimizer, variables, train.xs, train.ys, indices);
+        let step: StepResult;
+        if (replicas) {
+          step = await parallelTrainStep(replicas, optimizer, variables, train, indices, stepSeed);
+        } else {
+          seedDropoutLayers(model, stepSeed);
+          step = await trainStep(model, optimizer, variables, train.xs, train.ys, indices);
+        }
         trainingMs += performance.now() - stepStarted;
         if (!Number.isFinite(step.loss)) throw new NonFiniteLossError(epoch, batch + 1, step.loss);
         partial = {
@@ -332,6 +369,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
       if (stoppedEarly) break;
     }
   } finally {
+    await replicas?.dispose();
     optimizer.dispose();
     earlyStopping?.dispose();
   }
@@ -346,5 +384,6 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     seconds: (performance.now() - started) / 1000,
     imagesPerSecond: trainingMs > 0 ? imagesTrained / (trainingMs / 1000) : 0,
     resumedFromEpoch: resumeFrom ? resumeFrom.history.length : undefined,
+    threads,
   };
 }

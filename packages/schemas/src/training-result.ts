@@ -50,6 +50,8 @@ export const trainingResultSchema = z.object({
   trainImages: z.int(),
   validationImages: z.int(),
   imagesPerSecond: z.number(),
+  /** Threads the training steps ran on (data-parallel on wasm; 1 elsewhere). */
+  threads: z.int().positive().optional(),
   seconds: z.number(),
   /** The last finished epoch a resumed job started from (absent when it ran in one go). */
   resumedFromEpoch: z.int().min(0).optional(),

@@ -9,16 +9,20 @@ export interface TrainingBenchmarkRow extends TrainingBenchmarkResult {
   readonly preset: ModelPreset;
 }
 
-/** Every combination of presets and batch sizes, one after another on the current backend. */
+/** Every combination of presets, batch sizes and thread counts, one after another on the current backend. */
 export async function benchmarkTrainingMatrix(
   presets: readonly ModelPreset[],
   batchSizes: readonly number[],
+  threadCounts: readonly number[],
   images: number,
 ): Promise<TrainingBenchmarkRow[]> {
   const rows: TrainingBenchmarkRow[] = [];
   for (const preset of presets) {
     for (const batchSize of batchSizes) {
-      rows.push({ preset, ...(await benchmarkTraining({ model: { preset }, batchSize, images })) });
+      for (const threads of threadCounts) {
+        const result = await benchmarkTraining({ model: { preset }, batchSize, images, threads });
+        rows.push({ preset, ...result });
+      }
     }
   }
   return rows;

@@ -3,6 +3,7 @@ import {
   BACKEND_REQUESTS,
   benchmarkTraining,
   initializeBackend,
+  trainingThreads,
   type BackendRequest,
 } from '@convoy/model';
 import { MODEL_PRESETS, type ModelPreset } from '@convoy/schemas';
@@ -22,7 +23,10 @@ interface BenchTrainFlags {
   anchor?: boolean;
   anchors: string;
   json?: boolean;
+  threads?: number;
 }
+
+const threadsLabel = (threads: number) => `${threads} thread${threads === 1 ? '' : 's'}`;
 
 export function registerBenchCommand(
   program: Command,
@@ -49,7 +53,12 @@ export function registerBenchCommand(
         BACKEND_REQUESTS,
       ),
     )
-    .option('--matrix', 'both presets × batch sizes 32 and 128')
+    .option(
+      '--threads <n>',
+      'threads for data-parallel training on wasm (default: TRAINING_THREADS or every core)',
+      parseWholeNumber,
+    )
+    .option('--matrix', 'both presets × batch sizes 32 and 128, on 1 thread and on --threads')
     .option(
       '--anchor',
       'also run the PyTorch anchor (torch_anchor.py, 2 and 1 threads) and print ratios',
@@ -82,6 +91,7 @@ export function registerBenchCommand(
         model: { preset: flags.preset as ModelPreset },
         batchSize: flags.batchSize,
         images: flags.images,
+        threads: flags.threads ?? config.trainingThreads,
       });
       const report = {
         benchmark: 'train',
@@ -94,16 +104,23 @@ export function registerBenchCommand(
         output.stdout,
         flags.json
           ? JSON.stringify(report, null, 2)
-          : `train ${flags.preset} batch ${result.batchSize} on ${backend.name}: ${result.imagesPerSecond.toFixed(0)} images/s (${result.images} images in ${result.seconds.toFixed(2)}s)`,
+          : `train ${flags.preset} batch ${result.batchSize} on ${backend.name}, ${threadsLabel(result.threads)}: ${result.imagesPerSecond.toFixed(0)} images/s (${result.images} images in ${result.seconds.toFixed(2)}s)`,
       );
     });
   async function benchTrainingWithAnchor(flags: BenchTrainFlags): Promise<void> {
     const backend = await initializeBackend(flags.backend ?? config.backend);
+    const threads = trainingThreads(flags.threads ?? config.trainingThreads);
     const rows = flags.matrix
-      ? await benchmarkTrainingMatrix(MODEL_PRESETS, [32, 128], flags.images)
+      ? await benchmarkTrainingMatrix(
+          MODEL_PRESETS,
+          [32, 128],
+          threads > 1 ? [1, threads] : [1],
+          flags.images,
+        )
       : await benchmarkTrainingMatrix(
           [flags.preset as ModelPreset],
           [flags.batchSize],
+          [threads],
           flags.images,
         );
     const torch = flags.anchor
@@ -112,7 +129,9 @@ export function registerBenchCommand(
         )
       : [];
     // The anchor trains the seed CNN at batch 32: the ratio is for that row.
-    const seed = rows.find((row) => row.preset === 'cnn' && row.batchSize === 32);
+    const seed = rows.find(
+      (row) => row.preset === 'cnn' && row.batchSize === 32 && row.threads === threads,
+    );
     const ratios = seed
       ? torch.map((anchor) => ({
           threads: anchor.threads,
@@ -140,17 +159,17 @@ export function registerBenchCommand(
     for (const row of rows)
       writeLine(
         output.stdout,
-        `train ${row.preset} batch ${row.batchSize} on ${backend.name}: ${row.imagesPerSecond.toFixed(0)} images/s`,
+        `train ${row.preset} batch ${row.batchSize} on ${backend.name}, ${threadsLabel(row.threads)}: ${row.imagesPerSecond.toFixed(0)} images/s`,
       );
     for (const anchor of torch)
       writeLine(
         output.stdout,
-        `PyTorch (${anchor.threads} thread${anchor.threads > 1 ? 's' : ''}): ${anchor.trainImagesPerSecond} images/s training, ${anchor.inferImagesPerSecond} inference`,
+        `PyTorch (${threadsLabel(anchor.threads)}): ${anchor.trainImagesPerSecond} images/s training, ${anchor.inferImagesPerSecond} inference`,
       );
-    for (const { threads, ratio } of ratios)
+    for (const { threads: anchorThreads, ratio } of ratios)
       writeLine(
         output.stdout,
-        `seed CNN, batch 32: ${ratio.toFixed(2)}× PyTorch with ${threads} thread${threads > 1 ? 's' : ''}`,
+        `seed CNN, batch 32, Convoy on ${threadsLabel(threads)}: ${ratio.toFixed(2)}× PyTorch on ${threadsLabel(anchorThreads)}`,
       );
   }
 

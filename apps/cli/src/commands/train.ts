@@ -4,11 +4,12 @@ import {
   BACKEND_REQUESTS,
   initializeBackend,
   runTraining,
+  trainingThreads,
   type BackendRequest,
 } from '@convoy/model';
 import { createLocalJobArtifacts } from '@convoy/storage';
 import type { CliConfig } from '../config.js';
-import { writeLine, type CommandOutput } from '../options.js';
+import { parseWholeNumber, writeLine, type CommandOutput } from '../options.js';
 import { createTrainingReporter } from '../progress.js';
 import {
   addTrainingOptions,
@@ -20,6 +21,7 @@ interface TrainFlags extends TrainingFlags {
   backend?: BackendRequest;
   out?: string;
   json?: boolean;
+  threads?: number;
 }
 
 export function registerTrainCommand(
@@ -37,6 +39,11 @@ export function registerTrainCommand(
         BACKEND_REQUESTS,
       ),
     )
+    .option(
+      '--threads <n>',
+      'threads for data-parallel training on wasm (default: TRAINING_THREADS or every core)',
+      parseWholeNumber,
+    )
     .option('--out <dir>', 'artifact directory (default ./var/runs/train-<time>)')
     .option('--json', 'print the result as JSON on stdout')
     .action(async (flags: TrainFlags) => {
@@ -48,7 +55,7 @@ export function registerTrainCommand(
       const model = 'preset' in params.model ? params.model.preset : 'custom model';
       writeLine(
         output.stderr,
-        `Training ${model} on ${backend.name} (${backend.device}) → ${outDir}`,
+        `Training ${model} on ${backend.name} (${backend.device}, ${trainingThreads(flags.threads ?? config.trainingThreads)} thread(s)) → ${outDir}`,
       );
       const reporter = createTrainingReporter(output.stderr);
       try {
@@ -58,6 +65,7 @@ export function registerTrainCommand(
           dataDir: config.dataDir,
           officialDataDir: config.officialDataDir,
           backend,
+          threads: flags.threads ?? config.trainingThreads,
           onProgress: (progress) => reporter.onProgress(progress),
           onEpochEnd: (record) => reporter.onEpochEnd(record, params.epochs),
         });
