@@ -31,9 +31,24 @@ function interleaveZeros(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
   return tf.reshape(spread, [n, oh * sh, ow * sw, c]);
 }
 
-/** [KH, KW, CI, CO] → [KH, KW, CO, CI], reversed in KH and KW. */
-function flipFilter(filter: tf.Tensor4D): tf.Tensor4D {
-  return tf.reverse(tf.transpose(filter, [0, 1, 3, 2]), [0, 1]);
+/**
+ * [KH, KW, CI, CO] → [KH, KW, CO, CI], reversed in KH and KW. One loop over the (small) filter:
+ * wasm's Reverse alone took ≈0.5 ms on the seed's [3, 3, 64, 32], a tenth of the convolution.
+ */
+export function flipFilter(filter: tf.Tensor4D): tf.Tensor4D {
+  const [kh, kw, ci, co] = filter.shape;
+  const source = filter.dataSync();
+  const flipped = new Float32Array(source.length);
+  let target = 0;
+  for (let h = kh - 1; h >= 0; h--) {
+    for (let w = kw - 1; w >= 0; w--) {
+      const tap = (h * kw + w) * ci * co;
+      for (let o = 0; o < co; o++) {
+        for (let i = 0; i < ci; i++) flipped[target++] = source[tap + i * co + o] as number;
+      }
+    }
+  }
+  return tf.tensor4d(flipped, [kh, kw, co, ci]);
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   filterGradientByPatches,
   planFilterGradient,
 } from './conv2d-backprop-filter.js';
-import { conv2dInputGradient } from './conv2d-backprop-input.js';
+import { conv2dInputGradient, flipFilter } from './conv2d-backprop-input.js';
 import type { Pad, Result, Shape4D } from './kernel-testing.test-helper.js';
 import {
   relativeError as unsizedRelativeError,
@@ -365,5 +365,21 @@ describe('shape checks', () => {
       /filter input depth/,
     );
     tf.dispose([x, w, dy]);
+  });
+});
+
+describe('flipFilter', () => {
+  it.each([
+    [3, 3, 64, 32],
+    [2, 5, 3, 1],
+    [1, 1, 4, 7],
+  ] as Shape4D[])('transposes in/out and reverses the taps of a %j filter', async (...shape) => {
+    await tf.setBackend('wasm');
+    const filter = tf.randomNormal<tf.Rank.R4>(shape, 0, 1, 'float32', 9);
+    const flipped = flipFilter(filter);
+    const expected = tf.reverse(tf.transpose(filter, [0, 1, 3, 2]), [0, 1]);
+    expect(flipped.shape).toEqual(expected.shape);
+    expect(Array.from(flipped.dataSync())).toEqual(Array.from(expected.dataSync()));
+    tf.dispose([filter, flipped, expected]);
   });
 });

@@ -67,6 +67,10 @@ export function maxPoolGradInto(
   const { strideHeight, strideWidth, effectiveFilterHeight, effectiveFilterWidth } = info;
   const { top, left } = info.padInfo;
   dx.fill(0);
+  if (isDisjoint2x2(info)) {
+    maxPool2x2GradInto(x, dy, dx, info);
+    return;
+  }
   let o = 0;
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outHeight; oh++) {
@@ -91,6 +95,62 @@ export function maxPoolGradInto(
             }
           }
           if (where >= 0) dx[where] = (dx[where] as number) + (dy[o + d] as number);
+        }
+      }
+    }
+  }
+}
+
+/** The seed's pool: 2×2 windows, stride 2, no padding, so every window lies whole inside x. */
+function isDisjoint2x2(info: Pool2DInfo): boolean {
+  return (
+    info.effectiveFilterHeight === 2 &&
+    info.effectiveFilterWidth === 2 &&
+    info.strideHeight === 2 &&
+    info.strideWidth === 2 &&
+    info.padInfo.top === 0 &&
+    info.padInfo.left === 0 &&
+    info.outHeight * 2 <= info.inHeight &&
+    info.outWidth * 2 <= info.inWidth
+  );
+}
+
+/**
+ * maxPoolGradInto for disjoint 2×2 windows, the four candidates unrolled with channels innermost:
+ * the general loop's per-window bounds and two-trip inner loops cost more than the comparisons.
+ * Same choice rule (first strict maximum in scan order, NaN and −∞ never chosen).
+ */
+function maxPool2x2GradInto(x: Int32Array, dy: Float32Array, dx: Float32Array, info: Pool2DInfo) {
+  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
+  const rowStride = inWidth * channels;
+  let o = 0;
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++, o += channels) {
+        const p0 = ((b * inHeight + oh * 2) * inWidth + ow * 2) * channels;
+        for (let d = 0; d < channels; d++) {
+          let best = NEG_INF_KEY;
+          let where = -1;
+          let p = p0 + d;
+          let key = orderKey(x[p] as number);
+          let wins = -(+(key > best) & +(key <= POS_INF_KEY));
+          best ^= (best ^ key) & wins;
+          where ^= (where ^ p) & wins;
+          p += channels;
+          key = orderKey(x[p] as number);
+          wins = -(+(key > best) & +(key <= POS_INF_KEY));
+          best ^= (best ^ key) & wins;
+          where ^= (where ^ p) & wins;
+          p += rowStride - channels;
+          key = orderKey(x[p] as number);
+          wins = -(+(key > best) & +(key <= POS_INF_KEY));
+          best ^= (best ^ key) & wins;
+          where ^= (where ^ p) & wins;
+          p += channels;
+          key = orderKey(x[p] as number);
+          wins = -(+(key > best) & +(key <= POS_INF_KEY));
+          where ^= (where ^ p) & wins;
+          if (where >= 0) dx[where] = dy[o + d] as number;
         }
       }
     }
