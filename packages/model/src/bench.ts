@@ -1,7 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { buildModel } from './build-model.js';
 import { trainModel } from './train.js';
+import { createRandom, type ImageSet } from '@convoy/data';
 import type { ModelSpec } from '@convoy/schemas';
+import { computeFeatureMaps } from './visualize/feature-maps.js';
+import { testImage } from './visualize/input-image.js';
+import { predictClasses } from './visualize/predictions.js';
 
 export interface TrainingBenchmarkOptions {
   readonly model: ModelSpec;
@@ -30,8 +34,8 @@ export async function benchmarkTraining(
 ): Promise<TrainingBenchmarkResult> {
   const seed = options.seed ?? 42;
   const xs = tf.randomUniform([options.images, 28, 28, 1], 0, 1, 'float32', seed) as tf.Tensor4D;
-  const ys = tf.floor(
-    tf.randomUniform([options.images], 0, 10, 'float32', seed + 1),
+  const ys = tf.tidy(() =>
+    tf.floor(tf.randomUniform([options.images], 0, 10, 'float32', seed + 1)),
   ) as tf.Tensor1D;
   const model = buildModel(options.model, { seed });
   try {
@@ -60,5 +64,54 @@ export async function benchmarkTraining(
   } finally {
     model.dispose();
     tf.dispose([xs, ys]);
+  }
+}
+
+export interface InferenceBenchmarkResult {
+  /** Forward passes over a 10,000-image test set as a confusion-matrix job runs them. */
+  readonly confusionMatrix: { readonly images: number; readonly imagesPerSecond: number };
+  /** One image through the feature-map model (every conv layer's activations read back). */
+  readonly featureMaps: { readonly runs: number; readonly msPerImage: number };
+}
+
+/**
+ * Inference as visualization jobs run it, on an untrained model of `model` (speed does not
+ * depend on the weights): predictClasses over `images` random test images (one warm-up pass of
+ * 500), and computeFeatureMaps for one image, `featureMapRuns` times after 5 warm-up runs.
+ */
+export async function benchmarkInference(options: {
+  readonly model: ModelSpec;
+  readonly images?: number;
+  readonly featureMapRuns?: number;
+  readonly seed?: number;
+}): Promise<InferenceBenchmarkResult> {
+  const count = options.images ?? 10_000;
+  const runs = options.featureMapRuns ?? 50;
+  const random = createRandom(options.seed ?? 42);
+  const images = Uint8Array.from({ length: count * 28 * 28 }, () => Math.floor(random() * 256));
+  const labels = Uint8Array.from({ length: count }, () => Math.floor(random() * 10));
+  const set: ImageSet = { images, labels, count };
+  const model = buildModel(options.model, { seed: options.seed ?? 42 });
+  try {
+    const warmUp = Math.min(500, count);
+    await predictClasses(model, {
+      images: images.subarray(0, warmUp * 784),
+      labels: labels.subarray(0, warmUp),
+      count: warmUp,
+    });
+    let started = performance.now();
+    await predictClasses(model, set);
+    const confusionSeconds = (performance.now() - started) / 1000;
+    const image = testImage(set, 0);
+    for (let run = 0; run < 5; run += 1) await computeFeatureMaps(model, image);
+    started = performance.now();
+    for (let run = 0; run < runs; run += 1) await computeFeatureMaps(model, image);
+    const featureMapMs = (performance.now() - started) / runs;
+    return {
+      confusionMatrix: { images: count, imagesPerSecond: count / confusionSeconds },
+      featureMaps: { runs, msPerImage: featureMapMs },
+    };
+  } finally {
+    model.dispose();
   }
 }

@@ -8,7 +8,9 @@ export {
   type CudaProbe,
 } from './backend.js';
 export {
+  benchmarkInference,
   benchmarkTraining,
+  type InferenceBenchmarkResult,
   type TrainingBenchmarkOptions,
   type TrainingBenchmarkResult,
 } from './bench.js';

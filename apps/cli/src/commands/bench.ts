@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import {
   BACKEND_REQUESTS,
+  benchmarkInference,
   benchmarkTraining,
   initializeBackend,
   trainingThreads,
@@ -203,6 +204,72 @@ export function registerBenchCommand(
           : `queue: ${result.apiSubmissionsPerSecond.toFixed(0)} submissions/s through the API = ${ratio}`,
       );
     });
+  const infer = bench
+    .command('infer')
+    .description(
+      'inference as visualization jobs run it: confusion matrix over 10,000 images (images/s) and feature maps of one image (ms), beside PyTorch inference',
+    )
+    .option('--preset <name>', `model preset (${MODEL_PRESETS.join(', ')})`, 'cnn')
+    .addOption(
+      new Option('--backend <name>', 'compute backend (default: CONVOY_BACKEND or auto)').choices(
+        BACKEND_REQUESTS,
+      ),
+    )
+    .option('--anchor', 'also run the PyTorch anchor (torch_anchor.py, 2 and 1 threads)')
+    .option(
+      '--anchors <dir>',
+      'directory of the anchor scripts',
+      `${repositoryRoot}../shared/anchors`,
+    )
+    .option('--json', 'print JSON')
+    .action(
+      async (flags: {
+        preset: string;
+        backend?: BackendRequest;
+        anchor?: boolean;
+        anchors: string;
+        json?: boolean;
+      }) => {
+        if (!MODEL_PRESETS.includes(flags.preset as ModelPreset)) {
+          program.error(
+            `error: unknown preset "${flags.preset}" (choose ${MODEL_PRESETS.join(', ')})`,
+            { exitCode: 2 },
+          );
+        }
+        const backend = await initializeBackend(flags.backend ?? config.backend);
+        const result = await benchmarkInference({ model: { preset: flags.preset as ModelPreset } });
+        const torch = flags.anchor
+          ? (
+              await Promise.all([2, 1].map((threads) => runTorchAnchor(flags.anchors, threads)))
+            ).filter((anchor) => anchor !== null)
+          : [];
+        const ratios = torch.map((anchor) => ({
+          threads: anchor.threads,
+          ratio: result.confusionMatrix.imagesPerSecond / anchor.inferImagesPerSecond,
+        }));
+        if (flags.json) {
+          const report = { benchmark: 'infer', preset: flags.preset, backend: backend.name };
+          writeLine(
+            output.stdout,
+            JSON.stringify(
+              { ...report, device: backend.device, ...result, torch, ratios },
+              null,
+              2,
+            ),
+          );
+          return;
+        }
+        writeLine(
+          output.stdout,
+          `infer ${flags.preset} on ${backend.name}: confusion matrix ${result.confusionMatrix.imagesPerSecond.toFixed(0)} images/s (${result.confusionMatrix.images} images), feature maps ${result.featureMaps.msPerImage.toFixed(2)} ms per image`,
+        );
+        for (const { threads, ratio } of ratios)
+          writeLine(
+            output.stdout,
+            `inference: ${ratio.toFixed(2)}× PyTorch on ${threadsLabel(threads)} (${torch.find((anchor) => anchor.threads === threads)?.inferImagesPerSecond} images/s)`,
+          );
+      },
+    );
   const render = bench
     .command('render')
     .description(
@@ -231,6 +298,7 @@ export function registerBenchCommand(
   // `npm run bench` with no arguments runs every benchmark there is.
   bench.action(async () => {
     await train.parseAsync([], { from: 'user' });
+    await infer.parseAsync([], { from: 'user' });
     await queue.parseAsync([], { from: 'user' });
     await render.parseAsync([], { from: 'user' });
   });
