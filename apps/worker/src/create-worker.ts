@@ -80,6 +80,7 @@ export async function createWorker(
     dataDir: config.dataDir,
     officialDataDir: config.officialDataDir,
     control,
+    threads: config.trainingThreads,
   };
   const workers: Worker[] = config.queues.map((type) =>
     type === 'train'

@@ -22,6 +22,8 @@ export interface VisualizeProcessorContext {
   readonly dataDir: string;
   readonly officialDataDir: string | undefined;
   readonly control: JobControl;
+  /** Threads for a confusion matrix (data-parallel on wasm). */
+  readonly threads: number;
 }
 
 const NEEDS_TEST_SET = new Set(['feature-maps', 'predictions', 'confusion-matrix']);
@@ -90,7 +92,7 @@ export async function processVisualizeJob(
       const result = await computeVisualization(
         params,
         { model, ...(testSet ? { testSet } : {}) },
-        { signal },
+        { signal, threads: context.threads },
       );
       const files = visualizationFiles(result);
       // Tensors first, manifest last: a manifest on disk means its files are complete.

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { buildModel } from './build-model.js';
-import { trainModel } from './train.js';
+import { trainingThreads, trainModel } from './train.js';
 import { createRandom, type ImageSet } from '@convoy/data';
 import type { ModelSpec } from '@convoy/schemas';
 import { computeFeatureMaps } from './visualize/feature-maps.js';
@@ -69,7 +69,11 @@ export async function benchmarkTraining(
 
 export interface InferenceBenchmarkResult {
   /** Forward passes over a 10,000-image test set as a confusion-matrix job runs them. */
-  readonly confusionMatrix: { readonly images: number; readonly imagesPerSecond: number };
+  readonly confusionMatrix: {
+    readonly images: number;
+    readonly imagesPerSecond: number;
+    readonly threads: number;
+  };
   /** One image through the feature-map model (every conv layer's activations read back). */
   readonly featureMaps: { readonly runs: number; readonly msPerImage: number };
 }
@@ -84,6 +88,8 @@ export async function benchmarkInference(options: {
   readonly images?: number;
   readonly featureMapRuns?: number;
   readonly seed?: number;
+  /** Threads for the confusion matrix (wasm); 1 by default. */
+  readonly threads?: number;
 }): Promise<InferenceBenchmarkResult> {
   const count = options.images ?? 10_000;
   const runs = options.featureMapRuns ?? 50;
@@ -100,7 +106,7 @@ export async function benchmarkInference(options: {
       count: warmUp,
     });
     let started = performance.now();
-    await predictClasses(model, set);
+    await predictClasses(model, set, { threads: options.threads ?? 1 });
     const confusionSeconds = (performance.now() - started) / 1000;
     const image = testImage(set, 0);
     for (let run = 0; run < 5; run += 1) await computeFeatureMaps(model, image);
@@ -108,7 +114,11 @@ export async function benchmarkInference(options: {
     for (let run = 0; run < runs; run += 1) await computeFeatureMaps(model, image);
     const featureMapMs = (performance.now() - started) / runs;
     return {
-      confusionMatrix: { images: count, imagesPerSecond: count / confusionSeconds },
+      confusionMatrix: {
+        images: count,
+        imagesPerSecond: count / confusionSeconds,
+        threads: trainingThreads(options.threads),
+      },
       featureMaps: { runs, msPerImage: featureMapMs },
     };
   } finally {

@@ -215,6 +215,11 @@ export function registerBenchCommand(
         BACKEND_REQUESTS,
       ),
     )
+    .option(
+      '--threads <n>',
+      'threads for the confusion matrix on wasm (default: TRAINING_THREADS or every core)',
+      parseWholeNumber,
+    )
     .option('--anchor', 'also run the PyTorch anchor (torch_anchor.py, 2 and 1 threads)')
     .option(
       '--anchors <dir>',
@@ -229,6 +234,7 @@ export function registerBenchCommand(
         anchor?: boolean;
         anchors: string;
         json?: boolean;
+        threads?: number;
       }) => {
         if (!MODEL_PRESETS.includes(flags.preset as ModelPreset)) {
           program.error(
@@ -237,7 +243,10 @@ export function registerBenchCommand(
           );
         }
         const backend = await initializeBackend(flags.backend ?? config.backend);
-        const result = await benchmarkInference({ model: { preset: flags.preset as ModelPreset } });
+        const result = await benchmarkInference({
+          model: { preset: flags.preset as ModelPreset },
+          threads: flags.threads ?? config.trainingThreads,
+        });
         const torch = flags.anchor
           ? (
               await Promise.all([2, 1].map((threads) => runTorchAnchor(flags.anchors, threads)))
@@ -261,7 +270,7 @@ export function registerBenchCommand(
         }
         writeLine(
           output.stdout,
-          `infer ${flags.preset} on ${backend.name}: confusion matrix ${result.confusionMatrix.imagesPerSecond.toFixed(0)} images/s (${result.confusionMatrix.images} images), feature maps ${result.featureMaps.msPerImage.toFixed(2)} ms per image`,
+          `infer ${flags.preset} on ${backend.name}: confusion matrix ${result.confusionMatrix.imagesPerSecond.toFixed(0)} images/s (${result.confusionMatrix.images} images, ${threadsLabel(result.confusionMatrix.threads)}), feature maps ${result.featureMaps.msPerImage.toFixed(2)} ms per image`,
         );
         for (const { threads, ratio } of ratios)
           writeLine(

@@ -1,22 +1,10 @@
-import { Worker as Thread } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { seedDropoutLayers } from '../build-model.js';
-import {
-  IMAGE_SIZE,
-  splitBatch,
-  variableOffsets,
-  type FromReplica,
-  type ReplicaInit,
-  type ToReplica,
-} from './replica-protocol.js';
+import { startReplicas, type Replica } from './replica.js';
+import { IMAGE_SIZE, splitBatch, variableOffsets, type ReplicaInit } from './replica-protocol.js';
 import { computeShardGradients } from './shard-gradients.js';
 import { setDropoutShard, type BatchShard } from './sharded-dropout.js';
-
-// Compiled next to this file; when tests run this module from source, the build's copy is used.
-const REPLICA_ENTRY = import.meta.url.endsWith('.ts')
-  ? new URL('../../dist/parallel/replica-thread.js', import.meta.url)
-  : new URL('./replica-thread.js', import.meta.url);
 
 export interface GradientReplicasOptions {
   readonly model: LayersModel;
@@ -36,57 +24,20 @@ export interface BatchGradients {
   readonly correct: number;
 }
 
-class Replica {
-  private pending: {
-    resolve: (message: FromReplica) => void;
-    reject: (error: Error) => void;
-  } | null = null;
-  private failure: Error | null = null;
+/** A training replica's shard and gradient slots, as this thread sees them. */
+interface TrainingViews {
   readonly images: Float32Array;
   readonly labels: Float32Array;
   readonly gradients: Float32Array;
+}
 
-  constructor(
-    private readonly thread: Thread,
-    init: ReplicaInit,
-  ) {
-    this.images = new Float32Array(init.buffers.images);
-    this.labels = new Float32Array(init.buffers.labels);
-    this.gradients = new Float32Array(init.buffers.gradients);
-    thread.on('message', (message: FromReplica) => this.settle(message));
-    thread.on('error', (error) => this.fail(error));
-    thread.on('exit', (code) => this.fail(new Error(`gradient replica exited with code ${code}`)));
-  }
-
-  /** Resolves with the replica's next message ('ready' or a step's result). */
-  next(): Promise<FromReplica> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
-    });
-  }
-
-  send(message: ToReplica): void {
-    this.thread.postMessage(message);
-  }
-
-  terminate(): Promise<number> {
-    this.failure ??= new Error('gradient replica stopped');
-    return this.thread.terminate();
-  }
-
-  private settle(message: FromReplica): void {
-    const pending = this.pending;
-    this.pending = null;
-    if (message.type === 'error') pending?.reject(new Error(message.message));
-    else pending?.resolve(message);
-  }
-
-  private fail(error: Error): void {
-    this.failure ??= error;
-    this.pending?.reject(error);
-    this.pending = null;
-  }
+function trainingViews(init: ReplicaInit): TrainingViews {
+  if (init.mode !== 'train') throw new Error('not a training replica');
+  return {
+    images: new Float32Array(init.buffers.images),
+    labels: new Float32Array(init.buffers.labels),
+    gradients: new Float32Array(init.buffers.gradients),
+  };
 }
 
 /**
@@ -100,7 +51,7 @@ class Replica {
 export class GradientReplicas {
   private constructor(
     private readonly options: GradientReplicasOptions,
-    private readonly replicas: Replica[],
+    private readonly replicas: Replica<TrainingViews>[],
     private readonly weights: Float32Array,
     private readonly offsets: number[],
   ) {}
@@ -111,27 +62,18 @@ export class GradientReplicas {
     const weights = new SharedArrayBuffer(total * 4);
     const maxShard = Math.ceil(options.maxBatchSize / options.threads);
     const modelTopology = JSON.stringify(options.model.toJSON(null, false));
-    const replicas: Replica[] = [];
-    try {
-      for (let index = 1; index < options.threads; index += 1) {
-        const init: ReplicaInit = {
-          modelTopology,
-          backend: tf.getBackend(),
-          buffers: {
-            weights,
-            images: new SharedArrayBuffer(maxShard * IMAGE_SIZE * 4),
-            labels: new SharedArrayBuffer(maxShard * 4),
-            gradients: new SharedArrayBuffer(total * 4),
-          },
-        };
-        const thread = new Thread(REPLICA_ENTRY, { workerData: init });
-        replicas.push(new Replica(thread, init));
-      }
-      await Promise.all(replicas.map((replica) => replica.next()));
-    } catch (error) {
-      await Promise.all(replicas.map((replica) => replica.terminate()));
-      throw error;
-    }
+    const inits = Array.from({ length: options.threads - 1 }, (): ReplicaInit => ({
+      mode: 'train',
+      modelTopology,
+      backend: tf.getBackend(),
+      buffers: {
+        weights,
+        images: new SharedArrayBuffer(maxShard * IMAGE_SIZE * 4),
+        labels: new SharedArrayBuffer(maxShard * 4),
+        gradients: new SharedArrayBuffer(total * 4),
+      },
+    }));
+    const replicas = await startReplicas(inits, trainingViews);
     return new GradientReplicas(options, replicas, new Float32Array(weights), offsets);
   }
 
@@ -150,11 +92,9 @@ export class GradientReplicas {
     if (first === undefined) throw new Error('empty batch');
     this.publishWeights();
     const remote = others.map((shard, index) => {
-      const replica = this.replicas[index] as Replica;
+      const replica = this.replicas[index] as Replica<TrainingViews>;
       this.writeShard(replica, indices.subarray(shard.offset, shard.offset + shard.size));
-      const result = replica.next();
-      replica.send({ type: 'step', ...shard, batchSize, dropoutSeed });
-      return result;
+      return replica.request({ type: 'step', ...shard, batchSize, dropoutSeed });
     });
     let mine: ReturnType<typeof computeShardGradients>;
     try {
@@ -214,7 +154,7 @@ export class GradientReplicas {
     const offset = this.offsets[index] ?? 0;
     let sum = grad;
     for (const replica of this.replicas.slice(0, replicas)) {
-      const values = replica.gradients.subarray(offset, offset + grad.size);
+      const values = replica.views.gradients.subarray(offset, offset + grad.size);
       sum = tf.add(sum, tf.tensor(values, grad.shape, 'float32'));
     }
     return sum === grad ? tf.clone(grad) : sum;
@@ -226,14 +166,14 @@ export class GradientReplicas {
     });
   }
 
-  private writeShard(replica: Replica, rows: Int32Array): void {
+  private writeShard(replica: Replica<TrainingViews>, rows: Int32Array): void {
     const { images, labels } = this.options;
     rows.forEach((row, position) => {
-      replica.images.set(
+      replica.views.images.set(
         images.subarray(row * IMAGE_SIZE, (row + 1) * IMAGE_SIZE),
         position * IMAGE_SIZE,
       );
-      replica.labels[position] = labels[row] ?? Number.NaN;
+      replica.views.labels[position] = labels[row] ?? Number.NaN;
     });
   }
 }

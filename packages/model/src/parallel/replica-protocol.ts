@@ -13,25 +13,47 @@ export interface ReplicaBuffers {
   readonly gradients: SharedArrayBuffer;
 }
 
-export interface ReplicaInit {
-  /** The model's Keras topology (LayersModel.toJSON), to build the same layers. */
-  readonly modelTopology: string;
-  /** The tfjs backend the coordinator trains on. */
-  readonly backend: string;
-  readonly buffers: ReplicaBuffers;
+/** Shared memory of a prediction replica; every buffer is shared by all replicas of a run. */
+export interface PredictionBuffers {
+  /** All the model's weights (LayersModel.weights order), concatenated. */
+  readonly weights: SharedArrayBuffer;
+  /** The image set's pixels, 0–255, [count, 28, 28]. */
+  readonly images: SharedArrayBuffer;
+  /** Predicted class per image, written by whichever thread took its chunk. */
+  readonly predictions: SharedArrayBuffer;
+  /** Int32 [next chunk, images done, stop flag], updated with Atomics. */
+  readonly control: SharedArrayBuffer;
 }
 
-export type ToReplica = {
-  readonly type: 'step';
-  readonly offset: number;
-  readonly size: number;
-  readonly batchSize: number;
-  readonly dropoutSeed: number;
-};
+export const CONTROL_NEXT_CHUNK = 0;
+export const CONTROL_IMAGES_DONE = 1;
+export const CONTROL_STOP = 2;
+export const CONTROL_SLOTS = 3;
+
+export type ReplicaInit = {
+  /** The model's Keras topology (LayersModel.toJSON), to build the same layers. */
+  readonly modelTopology: string;
+  /** The tfjs backend the coordinator runs on. */
+  readonly backend: string;
+} & (
+  | { readonly mode: 'train'; readonly buffers: ReplicaBuffers }
+  | { readonly mode: 'predict'; readonly buffers: PredictionBuffers }
+);
+
+export type ToReplica =
+  | {
+      readonly type: 'step';
+      readonly offset: number;
+      readonly size: number;
+      readonly batchSize: number;
+      readonly dropoutSeed: number;
+    }
+  | { readonly type: 'predict'; readonly count: number; readonly chunkSize: number };
 
 export type FromReplica =
   | { readonly type: 'ready' }
   | { readonly type: 'done'; readonly loss: number; readonly correct: number }
+  | { readonly type: 'predicted'; readonly chunks: number }
   | { readonly type: 'error'; readonly message: string };
 
 /** Offsets of each variable in the flat weight and gradient buffers. */

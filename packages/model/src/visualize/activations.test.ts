@@ -182,6 +182,31 @@ describe('feature maps, predictions and the confusion matrix', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('predicts the same classes on 2 and 3 threads as on one (chunks shared out as threads ask)', async () => {
+    const single = await computeConfusionMatrix(model, set, { batchSize: 20 });
+    for (const threads of [2, 3]) {
+      const progress: number[] = [];
+      const parallel = await withoutLeaks(() =>
+        computeConfusionMatrix(model, set, {
+          batchSize: 20,
+          threads,
+          onProgress: (done) => progress.push(done),
+        }),
+      );
+      expect(parallel.content.confusion).toEqual(single.content.confusion);
+      expect(progress.at(-1)).toBe(300);
+      expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    }
+    const controller = new AbortController();
+    const run = computeConfusionMatrix(model, set, {
+      batchSize: 20,
+      threads: 2,
+      signal: controller.signal,
+      onProgress: () => controller.abort(new Error('cancelled')),
+    });
+    await expect(run).rejects.toThrow('cancelled');
+  });
+
   it('summarises true and predicted labels, with null for a class without images', () => {
     const summary = confusionSummary([0, 0, 1, 2], [0, 1, 1, 0], ['a', 'b', 'c', 'd']);
     expect(summary.matrix).toEqual([

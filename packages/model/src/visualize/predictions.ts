@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES, type ImageSet } from '@convoy/data';
@@ -6,6 +7,8 @@ import type { VisualizationComputation } from './computation.js';
 import { assertImagePixels } from './feature-maps.js';
 import type { InputImage } from './input-image.js';
 import { TensorCollector } from './tensor-file.js';
+import { predictClassesInParallel } from '../parallel/parallel-predict.js';
+import { trainingThreads } from '../train.js';
 
 const PIXELS = IMAGE_SIZE * IMAGE_SIZE;
 export const DEFAULT_CONFUSION_BATCH_SIZE = 500;
@@ -72,6 +75,8 @@ export interface ConfusionMatrixOptions {
   readonly signal?: AbortSignal;
   /** Called after each batch with the images done so far. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Threads to predict on (wasm only; see predictClassesInParallel); default 1. */
+  readonly threads?: number;
 }
 
 /** The model's predicted class (argmax) for every image of a set, in batched forward passes. */
@@ -86,6 +91,12 @@ export async function predictClasses(
     throw new RangeError(`batchSize must be a positive integer, not ${batchSize}`);
   if (set.images.length !== set.count * PIXELS || set.labels.length !== set.count)
     throw new RangeError(`the image set's arrays do not hold ${set.count} images and labels`);
+  const threads = trainingThreads(options.threads);
+  // Below a few chunks, starting replica threads costs more than it saves.
+  if (threads > 1 && set.count >= 4 * batchSize) {
+    const parallel = { ...options, threads, chunkSize: batchSize };
+    return (await predictClassesInParallel(model, set, parallel)).predictions;
+  }
   const predicted = new Int32Array(set.count);
   for (let start = 0; start < set.count; start += batchSize) {
     options.signal?.throwIfAborted();
@@ -99,11 +110,13 @@ export async function predictClasses(
       return tf.argMax(model.predict(images) as tf.Tensor, -1);
     });
     try {
-      // Awaiting each batch lets timers (job lock renewal, progress events) run in between.
       predicted.set(await classes.data(), start);
     } finally {
       classes.dispose();
     }
+    // A macrotask turn per batch lets timers (job lock renewal, progress events) run in between:
+    // on wasm, data() settles as a microtask, which alone would not.
+    await yieldToEventLoop();
     options.onProgress?.(end, set.count);
   }
   return predicted;
