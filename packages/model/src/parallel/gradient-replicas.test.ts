@@ -4,7 +4,7 @@ import { modelSpecSchema, type TrainingParams } from '@convoy/schemas';
 import { initializeBackend } from '../backend.js';
 import { buildModel } from '../build-model.js';
 import { trainModel, trainingThreads, type LabelledTensors } from '../train.js';
-import { splitBatch } from './replica-protocol.js';
+import { splitBatch, splitBatchByRates } from './replica-protocol.js';
 import { shardedDropout } from './sharded-dropout.js';
 
 // Both conv layers, both poolings, dense and dropout: every kernel a step runs on a replica.
@@ -146,5 +146,28 @@ describe('splitBatch', () => {
       { offset: 17, size: 8 },
     ]);
     expect(splitBatch(1, 4)).toEqual([{ offset: 0, size: 1 }]);
+  });
+});
+
+describe('splitBatchByRates', () => {
+  it('sizes shards by speed, at least one row each, covering the batch', () => {
+    expect(splitBatchByRates(32, [3, 1])).toEqual([
+      { offset: 0, size: 24 },
+      { offset: 24, size: 8 },
+    ]);
+    expect(splitBatchByRates(32, [0.55, 0.5])).toEqual([
+      { offset: 0, size: 17 },
+      { offset: 17, size: 15 },
+    ]);
+    expect(splitBatchByRates(4, [100, 1, 1])).toEqual([
+      { offset: 0, size: 2 },
+      { offset: 2, size: 1 },
+      { offset: 3, size: 1 },
+    ]);
+  });
+
+  it('splits equally until every speed is known', () => {
+    expect(splitBatchByRates(32, [Number.NaN, 2])).toEqual(splitBatch(32, 2));
+    expect(splitBatchByRates(32, [0, 2])).toEqual(splitBatch(32, 2));
   });
 });

@@ -2,9 +2,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { seedDropoutLayers } from '../build-model.js';
 import { startReplicas, type Replica } from './replica.js';
-import { IMAGE_SIZE, splitBatch, variableOffsets, type ReplicaInit } from './replica-protocol.js';
+import {
+  IMAGE_SIZE,
+  splitBatchByRates,
+  variableOffsets,
+  type ReplicaInit,
+} from './replica-protocol.js';
 import { computeShardGradients } from './shard-gradients.js';
 import { setDropoutShard, type BatchShard } from './sharded-dropout.js';
+import { StepChannel } from './step-channel.js';
 
 export interface GradientReplicasOptions {
   readonly model: LayersModel;
@@ -29,6 +35,7 @@ interface TrainingViews {
   readonly images: Float32Array;
   readonly labels: Float32Array;
   readonly gradients: Float32Array;
+  readonly channel: StepChannel;
 }
 
 function trainingViews(init: ReplicaInit): TrainingViews {
@@ -37,6 +44,7 @@ function trainingViews(init: ReplicaInit): TrainingViews {
     images: new Float32Array(init.buffers.images),
     labels: new Float32Array(init.buffers.labels),
     gradients: new Float32Array(init.buffers.gradients),
+    channel: new StepChannel(init.buffers.channel),
   };
 }
 
@@ -54,13 +62,16 @@ export class GradientReplicas {
     private readonly replicas: Replica<TrainingViews>[],
     private readonly weights: Float32Array,
     private readonly offsets: number[],
-  ) {}
+  ) {
+    this.rates = new Array<number>(replicas.length + 1).fill(Number.NaN); // unmeasured: equal shards
+  }
 
   static async start(options: GradientReplicasOptions): Promise<GradientReplicas> {
     const sizes = options.variables.map((variable) => variable.size);
     const { offsets, total } = variableOffsets(sizes);
     const weights = new SharedArrayBuffer(total * 4);
-    const maxShard = Math.ceil(options.maxBatchSize / options.threads);
+    // Shards are sized by measured speed: any replica may get nearly the whole batch.
+    const maxShard = options.maxBatchSize;
     const modelTopology = JSON.stringify(options.model.toJSON(null, false));
     const inits = Array.from({ length: options.threads - 1 }, (): ReplicaInit => ({
       mode: 'train',
@@ -71,6 +82,7 @@ export class GradientReplicas {
         images: new SharedArrayBuffer(maxShard * IMAGE_SIZE * 4),
         labels: new SharedArrayBuffer(maxShard * 4),
         gradients: new SharedArrayBuffer(total * 4),
+        channel: new SharedArrayBuffer(StepChannel.BYTES),
       },
     }));
     const replicas = await startReplicas(inits, trainingViews);
@@ -81,6 +93,20 @@ export class GradientReplicas {
     return this.replicas.length + 1;
   }
 
+  /**
+   * Rows per millisecond of each thread (this one first), averaged over recent steps. Cores are not
+   * equally fast in practice (a busy neighbour, a shared host), and a step lasts as long as its
+   * slowest shard, so shards are sized by these.
+   */
+  private readonly rates: number[];
+
+  private updateRate(thread: number, rows: number, milliseconds: number): void {
+    if (!(rows > 0 && milliseconds > 0)) return;
+    const measured = rows / milliseconds;
+    const previous = this.rates[thread] ?? Number.NaN;
+    this.rates[thread] = Number.isNaN(previous) ? measured : 0.7 * previous + 0.3 * measured;
+  }
+
   /** Gradients of the batch `indices` (rows of the training set) with the current weights. */
   async computeGradients(
     indices: Int32Array,
@@ -88,14 +114,17 @@ export class GradientReplicas {
     local: { xs: tf.Tensor4D; ys: tf.Tensor1D },
   ): Promise<BatchGradients> {
     const batchSize = indices.length;
-    const [first, ...others] = splitBatch(batchSize, this.threads);
+    const [first, ...others] = splitBatchByRates(batchSize, this.rates);
     if (first === undefined) throw new Error('empty batch');
     this.publishWeights();
     const remote = others.map((shard, index) => {
       const replica = this.replicas[index] as Replica<TrainingViews>;
       this.writeShard(replica, indices.subarray(shard.offset, shard.offset + shard.size));
-      return replica.request({ type: 'step', ...shard, batchSize, dropoutSeed });
+      const sequence = replica.views.channel.post({ ...shard, batchSize, dropoutSeed });
+      return () => replica.views.channel.result(sequence, () => replica.failure);
     });
+    const settleRemote = () => Promise.allSettled(remote.map((result) => result()));
+    const localStarted = performance.now();
     let mine: ReturnType<typeof computeShardGradients>;
     try {
       mine = this.computeLocalShard(indices.subarray(0, first.size), dropoutSeed, local, {
@@ -103,19 +132,21 @@ export class GradientReplicas {
         batchSize,
       });
     } catch (error) {
-      await Promise.allSettled(remote); // the replicas finish their step before the next one
+      await settleRemote(); // the replicas finish their step before the next one
       throw error;
     }
     try {
       const [loss, correct] = await Promise.all([mine.loss.data(), mine.correct.data()]);
-      const settled = await Promise.allSettled(remote);
+      this.updateRate(0, first.size, performance.now() - localStarted);
+      const settled = await settleRemote();
       let totalLoss = loss[0] ?? Number.NaN;
       let totalCorrect = correct[0] ?? 0;
-      for (const result of settled) {
+      for (const [index, result] of settled.entries()) {
         if (result.status === 'rejected') throw result.reason;
-        if (result.value.type !== 'done') throw new Error(`replica answered ${result.value.type}`);
+        if (!result.value.ok) throw new Error(`gradient replica failed: ${result.value.message}`);
         totalLoss += result.value.loss;
         totalCorrect += result.value.correct;
+        this.updateRate(index + 1, others[index]?.size ?? 0, result.value.milliseconds);
       }
       const grads = tf.tidy(() =>
         mine.grads.map((grad, index) => this.addReplicaGradients(grad, index, others.length)),
@@ -147,6 +178,7 @@ export class GradientReplicas {
 
   async dispose(): Promise<void> {
     setDropoutShard(this.options.model, null);
+    for (const replica of this.replicas) replica.views.channel.stop();
     await Promise.all(this.replicas.map((replica) => replica.terminate()));
   }
 

@@ -11,6 +11,8 @@ export interface ReplicaBuffers {
   readonly labels: SharedArrayBuffer;
   /** The replica's gradients, laid out like `weights`. */
   readonly gradients: SharedArrayBuffer;
+  /** The per-step handshake (StepChannel). */
+  readonly channel: SharedArrayBuffer;
 }
 
 /** Shared memory of a prediction replica; every buffer is shared by all replicas of a run. */
@@ -40,19 +42,15 @@ export type ReplicaInit = {
   | { readonly mode: 'predict'; readonly buffers: PredictionBuffers }
 );
 
-export type ToReplica =
-  | {
-      readonly type: 'step';
-      readonly offset: number;
-      readonly size: number;
-      readonly batchSize: number;
-      readonly dropoutSeed: number;
-    }
-  | { readonly type: 'predict'; readonly count: number; readonly chunkSize: number };
+/** Prediction replicas take requests as messages; training steps go through a StepChannel. */
+export type ToReplica = {
+  readonly type: 'predict';
+  readonly count: number;
+  readonly chunkSize: number;
+};
 
 export type FromReplica =
   | { readonly type: 'ready' }
-  | { readonly type: 'done'; readonly loss: number; readonly correct: number }
   | { readonly type: 'predicted'; readonly chunks: number }
   | { readonly type: 'error'; readonly message: string };
 
@@ -68,19 +66,33 @@ export function variableOffsets(sizes: readonly number[]): { offsets: number[]; 
 }
 
 /** Splits a batch into contiguous shards, one per replica, the first ones one larger when uneven. */
-export function splitBatch(
-  batchSize: number,
-  replicas: number,
-): { offset: number; size: number }[] {
-  const count = Math.max(1, Math.min(replicas, batchSize));
-  const base = Math.floor(batchSize / count);
-  const extra = batchSize % count;
-  const shards: { offset: number; size: number }[] = [];
-  let offset = 0;
-  for (let index = 0; index < count; index += 1) {
-    const size = base + (index < extra ? 1 : 0);
-    shards.push({ offset, size });
-    offset += size;
+export function splitBatch(batchSize: number, replicas: number): BatchSplit {
+  return splitBatchByRates(batchSize, new Array<number>(replicas).fill(1));
+}
+
+export type BatchSplit = { offset: number; size: number }[];
+
+/**
+ * Splits a batch into contiguous shards in proportion to each thread's speed (rows per ms), so
+ * they finish together; equal shards until every speed is known. Every thread gets at least one
+ * row while there are rows enough, and leftover rows go to the first threads; threads beyond the
+ * batch size get no shard.
+ */
+export function splitBatchByRates(batchSize: number, rates: readonly number[]): BatchSplit {
+  const count = Math.max(1, Math.min(rates.length, batchSize));
+  const measured = rates.slice(0, count).every((rate) => Number.isFinite(rate) && rate > 0);
+  const used = measured ? rates.slice(0, count) : new Array<number>(count).fill(1);
+  const total = used.reduce((sum, rate) => sum + rate, 0);
+  const spare = batchSize - count; // one row each is given first
+  const sizes = used.map((rate) => 1 + Math.floor((spare * rate) / total));
+  let left = batchSize - sizes.reduce((sum, size) => sum + size, 0);
+  for (let index = 0; left > 0; index = (index + 1) % count, left -= 1) {
+    sizes[index] = (sizes[index] ?? 0) + 1;
   }
-  return shards;
+  let offset = 0;
+  return sizes.map((size) => {
+    const shard = { offset, size };
+    offset += size;
+    return shard;
+  });
 }

@@ -1,6 +1,6 @@
 // Entry of a replica thread: builds the coordinator's model on its own backend, then either
 // computes a shard's gradients for each training step, or predicts chunks of an image set.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { models, type LayersModel } from '@tensorflow/tfjs-layers';
 import { initializeBackend, type BackendRequest } from '../backend.js';
@@ -17,9 +17,10 @@ import {
 } from './replica-protocol.js';
 import { computeShardGradients } from './shard-gradients.js';
 import { setDropoutShard } from './sharded-dropout.js';
+import { StepChannel, type StepOutcome, type StepRequest } from './step-channel.js';
 
-const port = parentPort;
-if (port === null) throw new Error('replica-thread runs only as a worker thread');
+if (parentPort === null) throw new Error('replica-thread runs only as a worker thread');
+const port: MessagePort = parentPort;
 const send = (message: FromReplica) => port.postMessage(message);
 
 /** Writes `values` (laid out as variableOffsets of the tensors' sizes) into the tensors. */
@@ -33,31 +34,45 @@ function loadInto(targets: readonly tf.Variable[], values: Float32Array): void {
   });
 }
 
-function trainingReplica(model: LayersModel, buffers: ReplicaBuffers) {
+/** Runs training steps as the coordinator posts them, until it asks to stop; never returns to the event loop. */
+function runTrainingReplica(model: LayersModel, buffers: ReplicaBuffers): void {
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   const { offsets } = variableOffsets(variables.map((variable) => variable.size));
   const weights = new Float32Array(buffers.weights);
   const gradients = new Float32Array(buffers.gradients);
   const images = new Float32Array(buffers.images);
   const labels = new Float32Array(buffers.labels);
-  return async (step: Extract<ToReplica, { type: 'step' }>): Promise<FromReplica> => {
+  const channel = new StepChannel(buffers.channel);
+  const runStep = (step: StepRequest): StepOutcome => {
+    const started = performance.now();
     loadInto(variables, weights);
-    const shard = { offset: step.offset, size: step.size, batchSize: step.batchSize };
     seedDropoutLayers(model, step.dropoutSeed);
-    setDropoutShard(model, shard);
+    setDropoutShard(model, step);
     const xs = tf.tensor4d(images.subarray(0, step.size * IMAGE_SIZE), [step.size, 28, 28, 1]);
     const ys = tf.tensor1d(labels.subarray(0, step.size), 'float32');
-    const result = computeShardGradients(model, variables, xs, ys, shard);
+    const result = computeShardGradients(model, variables, xs, ys, step);
     try {
       for (const [index, grad] of result.grads.entries()) {
         gradients.set(grad.dataSync() as Float32Array, offsets[index] ?? 0);
       }
-      const [loss, correct] = await Promise.all([result.loss.data(), result.correct.data()]);
-      return { type: 'done', loss: loss[0] ?? Number.NaN, correct: correct[0] ?? 0 };
+      const loss = result.loss.dataSync()[0] ?? Number.NaN;
+      const correct = result.correct.dataSync()[0] ?? 0;
+      return { ok: true, loss, correct, milliseconds: performance.now() - started };
     } finally {
       tf.dispose([xs, ys, result.loss, result.correct, ...result.grads]);
     }
   };
+  for (let sequence = 1; ; sequence += 1) {
+    const step = channel.next(sequence);
+    if (step === null) return;
+    let outcome: StepOutcome;
+    try {
+      outcome = runStep(step);
+    } catch (error) {
+      outcome = { ok: false, message: describe(error) };
+    }
+    channel.finish(sequence, outcome);
+  }
 }
 
 function predictionReplica(model: LayersModel, buffers: PredictionBuffers) {
@@ -70,7 +85,7 @@ function predictionReplica(model: LayersModel, buffers: PredictionBuffers) {
     model.weights.map((weight) => weight.read() as tf.Variable),
     new Float32Array(buffers.weights),
   );
-  return async (request: Extract<ToReplica, { type: 'predict' }>): Promise<FromReplica> => {
+  return async (request: ToReplica): Promise<FromReplica> => {
     const run: SharedPredictionRun = { ...shared, ...request };
     let chunks = 0;
     while (await predictNextChunk(model, run)) chunks += 1;
@@ -78,32 +93,27 @@ function predictionReplica(model: LayersModel, buffers: PredictionBuffers) {
   };
 }
 
-async function startReplica(
-  init: ReplicaInit,
-): Promise<(message: ToReplica) => Promise<FromReplica>> {
+async function startReplica(init: ReplicaInit): Promise<void> {
   await initializeBackend(init.backend as BackendRequest);
   const model = await models.modelFromJSON({ modelTopology: JSON.parse(init.modelTopology) });
   if (init.mode === 'train') {
-    const step = trainingReplica(model, init.buffers);
-    return (message) => (message.type === 'step' ? step(message) : unexpected(message.type));
+    send({ type: 'ready' });
+    runTrainingReplica(model, init.buffers);
+    return;
   }
   const predict = predictionReplica(model, init.buffers);
-  return (message) => (message.type === 'predict' ? predict(message) : unexpected(message.type));
+  port.on('message', (message: ToReplica) => {
+    predict(message).then(send, (error: unknown) =>
+      send({ type: 'error', message: describe(error) }),
+    );
+  });
+  send({ type: 'ready' });
 }
 
-const unexpected = (type: string): never => {
-  throw new Error(`replica got an unexpected '${type}' message`);
-};
-const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
-startReplica(workerData as ReplicaInit).then(
-  (handle) => {
-    port.on('message', (message: ToReplica) => {
-      handle(message).then(send, (error: unknown) =>
-        send({ type: 'error', message: describe(error) }),
-      );
-    });
-    send({ type: 'ready' });
-  },
-  (error: unknown) => send({ type: 'error', message: `replica did not start: ${describe(error)}` }),
+startReplica(workerData as ReplicaInit).catch((error: unknown) =>
+  send({ type: 'error', message: `replica failed: ${describe(error)}` }),
 );

@@ -17,7 +17,7 @@ export class Replica<Views> {
     resolve: (message: FromReplica) => void;
     reject: (error: Error) => void;
   } | null = null;
-  private failure: Error | null = null;
+  private failed: Error | null = null;
 
   constructor(
     init: ReplicaInit,
@@ -31,9 +31,14 @@ export class Replica<Views> {
     );
   }
 
+  /** Why the thread stopped working, once it has (an error, or its exit). */
+  get failure(): Error | null {
+    return this.failed;
+  }
+
   /** Resolves with the replica's next message ('ready' or the answer to a request). */
   next(): Promise<FromReplica> {
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.failed) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
     });
@@ -47,7 +52,7 @@ export class Replica<Views> {
   }
 
   terminate(): Promise<number> {
-    this.failure ??= new Error('replica thread stopped');
+    this.failed ??= new Error('replica thread stopped');
     return this.thread.terminate();
   }
 
@@ -59,7 +64,7 @@ export class Replica<Views> {
   }
 
   private fail(error: Error): void {
-    this.failure ??= error;
+    this.failed ??= error;
     this.pending?.reject(error);
     this.pending = null;
   }
