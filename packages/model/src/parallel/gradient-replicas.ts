@@ -10,6 +10,7 @@ import {
 } from './replica-protocol.js';
 import { computeShardGradients } from './shard-gradients.js';
 import { setDropoutShard, type BatchShard } from './sharded-dropout.js';
+import { float32Values } from './read-values.js';
 import { StepChannel } from './step-channel.js';
 
 export interface GradientReplicasOptions {
@@ -194,7 +195,7 @@ export class GradientReplicas {
 
   private publishWeights(): void {
     this.options.variables.forEach((variable, index) => {
-      this.weights.set(variable.dataSync() as Float32Array, this.offsets[index] ?? 0);
+      this.weights.set(float32Values(variable), this.offsets[index] ?? 0);
     });
   }
 

@@ -16,6 +16,7 @@ import {
   type ToReplica,
 } from './replica-protocol.js';
 import { computeShardGradients } from './shard-gradients.js';
+import { float32Values } from './read-values.js';
 import { setDropoutShard } from './sharded-dropout.js';
 import { StepChannel, type StepOutcome, type StepRequest } from './step-channel.js';
 
@@ -53,7 +54,7 @@ function runTrainingReplica(model: LayersModel, buffers: ReplicaBuffers): void {
     const result = computeShardGradients(model, variables, xs, ys, step);
     try {
       for (const [index, grad] of result.grads.entries()) {
-        gradients.set(grad.dataSync() as Float32Array, offsets[index] ?? 0);
+        gradients.set(float32Values(grad), offsets[index] ?? 0);
       }
       const loss = result.loss.dataSync()[0] ?? Number.NaN;
       const correct = result.correct.dataSync()[0] ?? 0;
