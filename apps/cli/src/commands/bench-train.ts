@@ -57,3 +57,19 @@ export async function runTorchAnchor(
     return null; // no python3-torch: report Convoy's figures alone
   }
 }
+
+/**
+ * The anchor at each thread count, one run after another: run together they would share the
+ * cores and each measure a fraction of its speed.
+ */
+export async function runTorchAnchors(
+  anchorsDir: string,
+  threadCounts: readonly number[],
+): Promise<TorchAnchorResult[]> {
+  const results: TorchAnchorResult[] = [];
+  for (const threads of threadCounts) {
+    const result = await runTorchAnchor(anchorsDir, threads);
+    if (result !== null) results.push(result);
+  }
+  return results;
+}

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { CliConfig } from '../config.js';
 import { benchmarkQueue } from './bench-queue.js';
 import { benchmarkRendering } from './bench-render.js';
-import { benchmarkTrainingMatrix, runTorchAnchor } from './bench-train.js';
+import { benchmarkTrainingMatrix, runTorchAnchors } from './bench-train.js';
 import { parseWholeNumber, writeLine, type CommandOutput } from '../options.js';
 
 interface BenchTrainFlags {
@@ -124,11 +124,7 @@ export function registerBenchCommand(
           [threads],
           flags.images,
         );
-    const torch = flags.anchor
-      ? (await Promise.all([2, 1].map((threads) => runTorchAnchor(flags.anchors, threads)))).filter(
-          (result) => result !== null,
-        )
-      : [];
+    const torch = flags.anchor ? await runTorchAnchors(flags.anchors, [2, 1]) : [];
     // The anchor trains the seed CNN at batch 32: the ratio is for that row.
     const seed = rows.find(
       (row) => row.preset === 'cnn' && row.batchSize === 32 && row.threads === threads,
@@ -247,11 +243,7 @@ export function registerBenchCommand(
           model: { preset: flags.preset as ModelPreset },
           threads: flags.threads ?? config.trainingThreads,
         });
-        const torch = flags.anchor
-          ? (
-              await Promise.all([2, 1].map((threads) => runTorchAnchor(flags.anchors, threads)))
-            ).filter((anchor) => anchor !== null)
-          : [];
+        const torch = flags.anchor ? await runTorchAnchors(flags.anchors, [2, 1]) : [];
         const ratios = torch.map((anchor) => ({
           threads: anchor.threads,
           ratio: result.confusionMatrix.imagesPerSecond / anchor.inferImagesPerSecond,
