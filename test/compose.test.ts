@@ -54,6 +54,8 @@ const ALLOWED_ENV = new Set([
   'API_HOST',
   'DASHBOARD_HOST',
   'NODE_ENV',
+  // Beyond DESIGN.md, listed in the README: data-parallel threads per training job on wasm.
+  'TRAINING_THREADS',
 ]);
 
 const ARTIFACTS_MOUNT = '/var/convoy/artifacts';
