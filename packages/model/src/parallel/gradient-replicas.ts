@@ -58,6 +58,13 @@ function trainingViews(init: ReplicaInit): TrainingViews {
  * float rounding.
  */
 export class GradientReplicas {
+  /**
+   * Rows per millisecond of each thread (this one first), averaged over recent steps. Cores are not
+   * equally fast in practice (a busy neighbour, a shared host), and a step lasts as long as its
+   * slowest shard, so shards are sized by these.
+   */
+  private readonly rates: number[];
+
   private constructor(
     private readonly options: GradientReplicasOptions,
     private readonly replicas: Replica<TrainingViews>[],
@@ -93,13 +100,6 @@ export class GradientReplicas {
   get threads(): number {
     return this.replicas.length + 1;
   }
-
-  /**
-   * Rows per millisecond of each thread (this one first), averaged over recent steps. Cores are not
-   * equally fast in practice (a busy neighbour, a shared host), and a step lasts as long as its
-   * slowest shard, so shards are sized by these.
-   */
-  private readonly rates: number[];
 
   private updateRate(thread: number, rows: number, milliseconds: number): void {
     if (!(rows > 0 && milliseconds > 0)) return;
