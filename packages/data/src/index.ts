@@ -1,4 +1,4 @@
-export { CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES, selectImages } from './image-set.js';
+export { CLASS_NAMES, IMAGE_PIXELS, IMAGE_SIZE, NUM_CLASSES, selectImages } from './image-set.js';
 export type { ImageSet } from './image-set.js';
 export type { DataLogger } from './logger.js';
 export { loadFashionMnist } from './load.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { buildModel } from './build-model.js';
 import { trainingThreads, trainModel } from './train.js';
-import { createRandom, type ImageSet } from '@convoy/data';
+import { createRandom, IMAGE_PIXELS, type ImageSet } from '@convoy/data';
 import type { ModelSpec } from '@convoy/schemas';
 import { computeFeatureMaps } from './visualize/feature-maps.js';
 import { testImage } from './visualize/input-image.js';
@@ -94,14 +94,16 @@ export async function benchmarkInference(options: {
   const count = options.images ?? 10_000;
   const runs = options.featureMapRuns ?? 50;
   const random = createRandom(options.seed ?? 42);
-  const images = Uint8Array.from({ length: count * 28 * 28 }, () => Math.floor(random() * 256));
+  const images = Uint8Array.from({ length: count * IMAGE_PIXELS }, () =>
+    Math.floor(random() * 256),
+  );
   const labels = Uint8Array.from({ length: count }, () => Math.floor(random() * 10));
   const set: ImageSet = { images, labels, count };
   const model = buildModel(options.model, { seed: options.seed ?? 42 });
   try {
     const warmUp = Math.min(500, count);
     await predictClasses(model, {
-      images: images.subarray(0, warmUp * 784),
+      images: images.subarray(0, warmUp * IMAGE_PIXELS),
       labels: labels.subarray(0, warmUp),
       count: warmUp,
     });

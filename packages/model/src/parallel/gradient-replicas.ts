@@ -1,13 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { IMAGE_PIXELS } from '@convoy/data';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { seedDropoutLayers } from '../build-model.js';
 import { startReplicas, type Replica } from './replica.js';
-import {
-  IMAGE_SIZE,
-  splitBatchByRates,
-  variableOffsets,
-  type ReplicaInit,
-} from './replica-protocol.js';
+import { splitBatchByRates, variableOffsets, type ReplicaInit } from './replica-protocol.js';
 import { computeShardGradients } from './shard-gradients.js';
 import { setDropoutShard, type BatchShard } from './sharded-dropout.js';
 import { float32Values } from './read-values.js';
@@ -87,7 +83,7 @@ export class GradientReplicas {
       backend: tf.getBackend(),
       buffers: {
         weights,
-        images: new SharedArrayBuffer(maxShard * IMAGE_SIZE * 4),
+        images: new SharedArrayBuffer(maxShard * IMAGE_PIXELS * 4),
         labels: new SharedArrayBuffer(maxShard * 4),
         gradients: new SharedArrayBuffer(total * 4),
         channel: new SharedArrayBuffer(StepChannel.BYTES),
@@ -203,8 +199,8 @@ export class GradientReplicas {
     const { images, labels } = this.options;
     rows.forEach((row, position) => {
       replica.views.images.set(
-        images.subarray(row * IMAGE_SIZE, (row + 1) * IMAGE_SIZE),
-        position * IMAGE_SIZE,
+        images.subarray(row * IMAGE_PIXELS, (row + 1) * IMAGE_PIXELS),
+        position * IMAGE_PIXELS,
       );
       replica.views.labels[position] = labels[row] ?? Number.NaN;
     });

@@ -1,11 +1,7 @@
-import * as tf from '@tensorflow/tfjs-core';
+import { IMAGE_PIXELS } from '@convoy/data';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import {
-  CONTROL_IMAGES_DONE,
-  CONTROL_NEXT_CHUNK,
-  CONTROL_STOP,
-  IMAGE_SIZE,
-} from './replica-protocol.js';
+import { predictBatchClasses } from '../visualize/predict-batch.js';
+import { CONTROL_IMAGES_DONE, CONTROL_NEXT_CHUNK, CONTROL_STOP } from './replica-protocol.js';
 
 /** What every thread of a data-parallel prediction run shares. */
 export interface SharedPredictionRun {
@@ -28,16 +24,8 @@ export async function predictNextChunk(
   const start = Atomics.add(run.control, CONTROL_NEXT_CHUNK, 1) * run.chunkSize;
   if (start >= run.count) return false;
   const end = Math.min(run.count, start + run.chunkSize);
-  const classes = tf.tidy(() => {
-    const pixels = run.images.subarray(start * IMAGE_SIZE, end * IMAGE_SIZE);
-    const images = tf.div(tf.tensor4d(pixels, [end - start, 28, 28, 1], 'float32'), 255);
-    return tf.argMax(model.predict(images) as tf.Tensor, -1);
-  });
-  try {
-    run.predictions.set(await classes.data(), start);
-  } finally {
-    classes.dispose();
-  }
+  const pixels = run.images.subarray(start * IMAGE_PIXELS, end * IMAGE_PIXELS);
+  run.predictions.set(await predictBatchClasses(model, pixels, end - start), start);
   Atomics.add(run.control, CONTROL_IMAGES_DONE, end - start);
   return true;
 }

@@ -1,7 +1,5 @@
 /** What the coordinating thread and its gradient replicas share and say to each other. */
 
-export const IMAGE_SIZE = 28 * 28;
-
 /** Shared memory of one replica: the weights (shared by all), and its own batch and gradient slots. */
 export interface ReplicaBuffers {
   /** Every trainable variable's values, concatenated in the model's order; written by the coordinator. */

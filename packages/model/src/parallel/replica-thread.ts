@@ -2,12 +2,12 @@
 // computes a shard's gradients for each training step, or predicts chunks of an image set.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
+import { IMAGE_PIXELS } from '@convoy/data';
 import { models, type LayersModel } from '@tensorflow/tfjs-layers';
 import { initializeBackend, type BackendRequest } from '../backend.js';
 import { seedDropoutLayers } from '../build-model.js';
 import { predictNextChunk, type SharedPredictionRun } from './predict-chunks.js';
 import {
-  IMAGE_SIZE,
   variableOffsets,
   type FromReplica,
   type PredictionBuffers,
@@ -49,7 +49,7 @@ function runTrainingReplica(model: LayersModel, buffers: ReplicaBuffers): void {
     loadInto(variables, weights);
     seedDropoutLayers(model, step.dropoutSeed);
     setDropoutShard(model, step);
-    const xs = tf.tensor4d(images.subarray(0, step.size * IMAGE_SIZE), [step.size, 28, 28, 1]);
+    const xs = tf.tensor4d(images.subarray(0, step.size * IMAGE_PIXELS), [step.size, 28, 28, 1]);
     const ys = tf.tensor1d(labels.subarray(0, step.size), 'float32');
     const result = computeShardGradients(model, variables, xs, ys, step);
     try {

@@ -1,17 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { IMAGE_SIZE } from '@convoy/data';
+import { IMAGE_PIXELS, IMAGE_SIZE } from '@convoy/data';
 import type { VisualizationComputation } from './computation.js';
 import type { InputImage } from './input-image.js';
 import { layerRecord, resolveLayers, type LayerSelector, type ResolvedLayer } from './layers.js';
 import { TensorCollector } from './tensor-file.js';
 
-const PIXELS = IMAGE_SIZE * IMAGE_SIZE;
-
 /** Checks an image handed in by code (uploads and test images are checked where they are made). */
 export function assertImagePixels(pixels: Float32Array): void {
-  if (pixels.length !== PIXELS)
-    throw new RangeError(`an input image has ${PIXELS} pixels (28×28), not ${pixels.length}`);
+  if (pixels.length !== IMAGE_PIXELS)
+    throw new RangeError(`an input image has ${IMAGE_PIXELS} pixels (28×28), not ${pixels.length}`);
   if (!pixels.every(Number.isFinite)) throw new RangeError('an input image holds NaN or infinity');
 }
 

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import pngjs from 'pngjs';
-import { CLASS_NAMES, IMAGE_SIZE, type ImageSet } from '@convoy/data';
+import { CLASS_NAMES, IMAGE_PIXELS, IMAGE_SIZE, type ImageSet } from '@convoy/data';
 import type { VisualizationInput } from '@convoy/schemas';
 import { VisualizationInputError } from './errors.js';
 
 const { PNG } = pngjs;
-const PIXELS = IMAGE_SIZE * IMAGE_SIZE;
 const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 const DATA_URL_PREFIX = 'data:image/png;base64,';
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -79,9 +78,9 @@ export function decodePngImage(bytes: Uint8Array): Float32Array {
     const reason = error instanceof Error ? error.message : String(error);
     throw invalid(`the PNG file is corrupt or truncated (${reason})`, error);
   }
-  if (rgba.length !== PIXELS * 4) throw invalid('the PNG file decoded to an unexpected size');
-  const pixels = new Float32Array(PIXELS);
-  for (let pixel = 0; pixel < PIXELS; pixel++) {
+  if (rgba.length !== IMAGE_PIXELS * 4) throw invalid('the PNG file decoded to an unexpected size');
+  const pixels = new Float32Array(IMAGE_PIXELS);
+  for (let pixel = 0; pixel < IMAGE_PIXELS; pixel++) {
     const at = pixel * 4;
     const [red, green, blue, alpha] = [
       rgba[at] ?? 0,
@@ -133,7 +132,7 @@ export function testImage(set: ImageSet, index: number): TestImage {
       `sample ${index} is outside the test set (0 to ${set.count - 1})`,
     );
   const pixels = Float32Array.from(
-    set.images.subarray(index * PIXELS, (index + 1) * PIXELS),
+    set.images.subarray(index * IMAGE_PIXELS, (index + 1) * IMAGE_PIXELS),
     (value) => value / 255,
   );
   const label = set.labels[index] ?? 0;

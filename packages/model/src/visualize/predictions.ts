@@ -1,16 +1,16 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES, type ImageSet } from '@convoy/data';
+import { CLASS_NAMES, IMAGE_PIXELS, IMAGE_SIZE, NUM_CLASSES, type ImageSet } from '@convoy/data';
 import type { ClassPrediction, ConfusionSummary } from '@convoy/schemas';
 import type { VisualizationComputation } from './computation.js';
 import { assertImagePixels } from './feature-maps.js';
 import type { InputImage } from './input-image.js';
+import { predictBatchClasses } from './predict-batch.js';
 import { TensorCollector } from './tensor-file.js';
 import { predictClassesInParallel } from '../parallel/parallel-predict.js';
 import { trainingThreads } from '../train.js';
 
-const PIXELS = IMAGE_SIZE * IMAGE_SIZE;
 export const DEFAULT_CONFUSION_BATCH_SIZE = 500;
 
 const className = (classIndex: number) => CLASS_NAMES[classIndex] ?? `class ${classIndex}`;
@@ -89,7 +89,7 @@ export async function predictClasses(
   const batchSize = options.batchSize ?? DEFAULT_CONFUSION_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new RangeError(`batchSize must be a positive integer, not ${batchSize}`);
-  if (set.images.length !== set.count * PIXELS || set.labels.length !== set.count)
+  if (set.images.length !== set.count * IMAGE_PIXELS || set.labels.length !== set.count)
     throw new RangeError(`the image set's arrays do not hold ${set.count} images and labels`);
   const threads = trainingThreads(options.threads);
   // Below a few chunks, starting replica threads costs more than it saves.
@@ -101,19 +101,8 @@ export async function predictClasses(
   for (let start = 0; start < set.count; start += batchSize) {
     options.signal?.throwIfAborted();
     const end = Math.min(set.count, start + batchSize);
-    const classes = tf.tidy(() => {
-      const pixels = set.images.subarray(start * PIXELS, end * PIXELS);
-      const images = tf.div(
-        tf.tensor4d(pixels, [end - start, IMAGE_SIZE, IMAGE_SIZE, 1], 'float32'),
-        255,
-      );
-      return tf.argMax(model.predict(images) as tf.Tensor, -1);
-    });
-    try {
-      predicted.set(await classes.data(), start);
-    } finally {
-      classes.dispose();
-    }
+    const pixels = set.images.subarray(start * IMAGE_PIXELS, end * IMAGE_PIXELS);
+    predicted.set(await predictBatchClasses(model, pixels, end - start), start);
     // A macrotask turn per batch lets timers (job lock renewal, progress events) run in between:
     // on wasm, data() settles as a microtask, which alone would not.
     await yieldToEventLoop();
