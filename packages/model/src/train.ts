@@ -135,7 +135,7 @@ export function trainingThreads(requested: number | undefined, backend = tf.getB
   return backend === 'wasm' ? Math.max(1, Math.floor(requested ?? 1)) : 1;
 }
 
-async function startReplicas(
+async function startGradientReplicas(
   model: LayersModel,
   variables: tf.Variable[],
   train: LabelledTensors,
@@ -283,7 +283,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   const threads = trainingThreads(options.threads);
   let replicas: GradientReplicas | null = null;
   try {
-    replicas = await startReplicas(model, variables, train, threads, params.batchSize);
+    replicas = await startGradientReplicas(model, variables, train, threads, params.batchSize);
     for (let epoch = history.length + 1; epoch <= params.epochs; epoch += 1) {
       const order = epochOrder(params.seed, epoch, count);
       let lastProgress = 0;

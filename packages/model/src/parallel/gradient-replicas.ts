@@ -3,10 +3,10 @@ import { IMAGE_PIXELS } from '@convoy/data';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { seedDropoutLayers } from '../build-model.js';
 import { startReplicas, type Replica } from './replica.js';
-import { splitBatchByRates, variableOffsets, type ReplicaInit } from './replica-protocol.js';
+import { splitBatchByRates, type ReplicaInit } from './replica-protocol.js';
 import { computeShardGradients } from './shard-gradients.js';
 import { setDropoutShard, type BatchShard } from './sharded-dropout.js';
-import { float32Values } from './read-values.js';
+import { copyToFlat, flatLayout } from './flat-tensors.js';
 import { StepChannel } from './step-channel.js';
 
 export interface GradientReplicasOptions {
@@ -71,11 +71,8 @@ export class GradientReplicas {
   }
 
   static async start(options: GradientReplicasOptions): Promise<GradientReplicas> {
-    const sizes = options.variables.map((variable) => variable.size);
-    const { offsets, total } = variableOffsets(sizes);
+    const { offsets, total } = flatLayout(options.variables);
     const weights = new SharedArrayBuffer(total * 4);
-    // Shards are sized by measured speed: any replica may get nearly the whole batch.
-    const maxShard = options.maxBatchSize;
     const modelTopology = JSON.stringify(options.model.toJSON(null, false));
     const inits = Array.from({ length: options.threads - 1 }, (): ReplicaInit => ({
       mode: 'train',
@@ -83,8 +80,9 @@ export class GradientReplicas {
       backend: tf.getBackend(),
       buffers: {
         weights,
-        images: new SharedArrayBuffer(maxShard * IMAGE_PIXELS * 4),
-        labels: new SharedArrayBuffer(maxShard * 4),
+        // Shards are sized by measured speed: a replica may get nearly the whole batch.
+        images: new SharedArrayBuffer(options.maxBatchSize * IMAGE_PIXELS * 4),
+        labels: new SharedArrayBuffer(options.maxBatchSize * 4),
         gradients: new SharedArrayBuffer(total * 4),
         channel: new SharedArrayBuffer(StepChannel.BYTES),
       },
@@ -190,9 +188,7 @@ export class GradientReplicas {
   }
 
   private publishWeights(): void {
-    this.options.variables.forEach((variable, index) => {
-      this.weights.set(float32Values(variable), this.offsets[index] ?? 0);
-    });
+    copyToFlat(this.options.variables, this.weights, this.offsets);
   }
 
   private writeShard(replica: Replica<TrainingViews>, rows: Int32Array): void {

@@ -3,12 +3,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { ImageSet } from '@convoy/data';
 import { predictNextChunk, type SharedPredictionRun } from './predict-chunks.js';
+import { copyToFlat, flatLayout } from './flat-tensors.js';
 import { Replica } from './replica.js';
 import {
   CONTROL_IMAGES_DONE,
   CONTROL_SLOTS,
   CONTROL_STOP,
-  variableOffsets,
   type ReplicaInit,
 } from './replica-protocol.js';
 
@@ -22,10 +22,9 @@ export interface ParallelPredictOptions {
 
 function sharedWeights(model: LayersModel): SharedArrayBuffer {
   const weights = model.weights.map((weight) => weight.read());
-  const { offsets, total } = variableOffsets(weights.map((weight) => weight.size));
+  const { offsets, total } = flatLayout(weights);
   const buffer = new SharedArrayBuffer(total * 4);
-  const view = new Float32Array(buffer);
-  weights.forEach((weight, index) => view.set(weight.dataSync(), offsets[index] ?? 0));
+  copyToFlat(weights, new Float32Array(buffer), offsets);
   return buffer;
 }
 

@@ -52,17 +52,6 @@ export type FromReplica =
   | { readonly type: 'predicted'; readonly chunks: number }
   | { readonly type: 'error'; readonly message: string };
 
-/** Offsets of each variable in the flat weight and gradient buffers. */
-export function variableOffsets(sizes: readonly number[]): { offsets: number[]; total: number } {
-  const offsets: number[] = [];
-  let total = 0;
-  for (const size of sizes) {
-    offsets.push(total);
-    total += size;
-  }
-  return { offsets, total };
-}
-
 /** Splits a batch into contiguous shards, one per replica, the first ones one larger when uneven. */
 export function splitBatch(batchSize: number, replicas: number): BatchSplit {
   return splitBatchByRates(batchSize, new Array<number>(replicas).fill(1));

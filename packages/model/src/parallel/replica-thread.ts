@@ -8,7 +8,6 @@ import { initializeBackend, type BackendRequest } from '../backend.js';
 import { seedDropoutLayers } from '../build-model.js';
 import { predictNextChunk, type SharedPredictionRun } from './predict-chunks.js';
 import {
-  variableOffsets,
   type FromReplica,
   type PredictionBuffers,
   type ReplicaBuffers,
@@ -16,7 +15,7 @@ import {
   type ToReplica,
 } from './replica-protocol.js';
 import { computeShardGradients } from './shard-gradients.js';
-import { float32Values } from './read-values.js';
+import { assignFromFlat, copyToFlat, flatLayout } from './flat-tensors.js';
 import { setDropoutShard } from './sharded-dropout.js';
 import { StepChannel, type StepOutcome, type StepRequest } from './step-channel.js';
 
@@ -24,21 +23,10 @@ if (parentPort === null) throw new Error('replica-thread runs only as a worker t
 const port: MessagePort = parentPort;
 const send = (message: FromReplica) => port.postMessage(message);
 
-/** Writes `values` (laid out as variableOffsets of the tensors' sizes) into the tensors. */
-function loadInto(targets: readonly tf.Variable[], values: Float32Array): void {
-  const { offsets } = variableOffsets(targets.map((target) => target.size));
-  targets.forEach((target, index) => {
-    const offset = offsets[index] ?? 0;
-    const tensor = tf.tensor(values.subarray(offset, offset + target.size), target.shape);
-    target.assign(tensor);
-    tensor.dispose();
-  });
-}
-
 /** Runs training steps as the coordinator posts them, until it asks to stop; never returns to the event loop. */
 function runTrainingReplica(model: LayersModel, buffers: ReplicaBuffers): void {
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
-  const { offsets } = variableOffsets(variables.map((variable) => variable.size));
+  const { offsets } = flatLayout(variables);
   const weights = new Float32Array(buffers.weights);
   const gradients = new Float32Array(buffers.gradients);
   const images = new Float32Array(buffers.images);
@@ -46,16 +34,14 @@ function runTrainingReplica(model: LayersModel, buffers: ReplicaBuffers): void {
   const channel = new StepChannel(buffers.channel);
   const runStep = (step: StepRequest): StepOutcome => {
     const started = performance.now();
-    loadInto(variables, weights);
+    assignFromFlat(variables, weights, offsets);
     seedDropoutLayers(model, step.dropoutSeed);
     setDropoutShard(model, step);
     const xs = tf.tensor4d(images.subarray(0, step.size * IMAGE_PIXELS), [step.size, 28, 28, 1]);
     const ys = tf.tensor1d(labels.subarray(0, step.size), 'float32');
     const result = computeShardGradients(model, variables, xs, ys, step);
     try {
-      for (const [index, grad] of result.grads.entries()) {
-        gradients.set(float32Values(grad), offsets[index] ?? 0);
-      }
+      copyToFlat(result.grads, gradients, offsets);
       const loss = result.loss.dataSync()[0] ?? Number.NaN;
       const correct = result.correct.dataSync()[0] ?? 0;
       return { ok: true, loss, correct, milliseconds: performance.now() - started };
@@ -82,10 +68,9 @@ function predictionReplica(model: LayersModel, buffers: PredictionBuffers) {
     predictions: new Int32Array(buffers.predictions),
     control: new Int32Array(buffers.control),
   };
-  loadInto(
-    model.weights.map((weight) => weight.read() as tf.Variable),
-    new Float32Array(buffers.weights),
-  );
+  const variables = model.weights.map((weight) => weight.read() as tf.Variable);
+  const { offsets } = flatLayout(variables);
+  assignFromFlat(variables, new Float32Array(buffers.weights), offsets);
   return async (request: ToReplica): Promise<FromReplica> => {
     const run: SharedPredictionRun = { ...shared, ...request };
     let chunks = 0;
