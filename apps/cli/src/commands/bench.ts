@@ -1,6 +1,5 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import {
-  BACKEND_REQUESTS,
   benchmarkInference,
   benchmarkTraining,
   initializeBackend,
@@ -9,6 +8,7 @@ import {
 } from '@convoy/model';
 import { MODEL_PRESETS, type ModelPreset } from '@convoy/schemas';
 import { fileURLToPath } from 'node:url';
+import { backendOption, threadsOption } from '../compute-options.js';
 import type { CliConfig } from '../config.js';
 import { benchmarkQueue } from './bench-queue.js';
 import { benchmarkRendering } from './bench-render.js';
@@ -35,6 +35,19 @@ export function registerBenchCommand(
   output: CommandOutput,
 ): void {
   const repositoryRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+  const anchorsOption = [
+    '--anchors <dir>',
+    'directory of the anchor scripts',
+    `${repositoryRoot}../shared/anchors`,
+  ] as const;
+  const presetOf = (name: string): ModelPreset => {
+    if (!MODEL_PRESETS.includes(name as ModelPreset)) {
+      program.error(`error: unknown preset "${name}" (choose ${MODEL_PRESETS.join(', ')})`, {
+        exitCode: 2,
+      });
+    }
+    return name as ModelPreset;
+  };
   const bench = program
     .command('bench')
     .description('measure Convoy against its anchors (no subcommand: every benchmark)');
@@ -49,38 +62,21 @@ export function registerBenchCommand(
       parseWholeNumber,
       3200,
     )
-    .addOption(
-      new Option('--backend <name>', 'compute backend (default: CONVOY_BACKEND or auto)').choices(
-        BACKEND_REQUESTS,
-      ),
-    )
-    .option(
-      '--threads <n>',
-      'threads for data-parallel training on wasm (default: TRAINING_THREADS or every core)',
-      parseWholeNumber,
-    )
+    .addOption(backendOption())
+    .addOption(threadsOption('data-parallel training'))
     .option('--matrix', 'both presets × batch sizes 32 and 128, on 1 thread and on --threads')
     .option(
       '--anchor',
       'also run the PyTorch anchor (torch_anchor.py, 2 and 1 threads) and print ratios',
     )
-    .option(
-      '--anchors <dir>',
-      'directory of the anchor scripts',
-      `${repositoryRoot}../shared/anchors`,
-    )
+    .option(...anchorsOption)
     .option('--json', 'print JSON')
     .action(async (flags: BenchTrainFlags) => {
       if (flags.matrix || flags.anchor) {
         await benchTrainingWithAnchor(flags);
         return;
       }
-      if (!MODEL_PRESETS.includes(flags.preset as ModelPreset)) {
-        program.error(
-          `error: unknown preset "${flags.preset}" (choose ${MODEL_PRESETS.join(', ')})`,
-          { exitCode: 2 },
-        );
-      }
+      const preset = presetOf(flags.preset);
       if (flags.batchSize < 1 || flags.images < flags.batchSize) {
         program.error(
           'error: --images must be at least --batch-size, and --batch-size at least 1',
@@ -89,7 +85,7 @@ export function registerBenchCommand(
       }
       const backend = await initializeBackend(flags.backend ?? config.backend);
       const result = await benchmarkTraining({
-        model: { preset: flags.preset as ModelPreset },
+        model: { preset },
         batchSize: flags.batchSize,
         images: flags.images,
         threads: flags.threads ?? config.trainingThreads,
@@ -119,7 +115,7 @@ export function registerBenchCommand(
           flags.images,
         )
       : await benchmarkTrainingMatrix(
-          [flags.preset as ModelPreset],
+          [presetOf(flags.preset)],
           [flags.batchSize],
           [threads],
           flags.images,
@@ -176,11 +172,7 @@ export function registerBenchCommand(
       'job submissions/s through the API beside raw BullMQ adds/s (anchor), same Redis, same run',
     )
     .option('--jobs <n>', 'jobs per measurement', parseWholeNumber, 5000)
-    .option(
-      '--anchors <dir>',
-      'directory of the anchor scripts',
-      `${repositoryRoot}../shared/anchors`,
-    )
+    .option(...anchorsOption)
     .option('--json', 'print JSON')
     .action(async (flags: { jobs: number; anchors: string; json?: boolean }) => {
       const result = await benchmarkQueue({
@@ -206,22 +198,10 @@ export function registerBenchCommand(
       'inference as visualization jobs run it: confusion matrix over 10,000 images (images/s) and feature maps of one image (ms), beside PyTorch inference',
     )
     .option('--preset <name>', `model preset (${MODEL_PRESETS.join(', ')})`, 'cnn')
-    .addOption(
-      new Option('--backend <name>', 'compute backend (default: CONVOY_BACKEND or auto)').choices(
-        BACKEND_REQUESTS,
-      ),
-    )
-    .option(
-      '--threads <n>',
-      'threads for the confusion matrix on wasm (default: TRAINING_THREADS or every core)',
-      parseWholeNumber,
-    )
+    .addOption(backendOption())
+    .addOption(threadsOption('the confusion matrix'))
     .option('--anchor', 'also run the PyTorch anchor (torch_anchor.py, 2 and 1 threads)')
-    .option(
-      '--anchors <dir>',
-      'directory of the anchor scripts',
-      `${repositoryRoot}../shared/anchors`,
-    )
+    .option(...anchorsOption)
     .option('--json', 'print JSON')
     .action(
       async (flags: {
@@ -232,15 +212,10 @@ export function registerBenchCommand(
         json?: boolean;
         threads?: number;
       }) => {
-        if (!MODEL_PRESETS.includes(flags.preset as ModelPreset)) {
-          program.error(
-            `error: unknown preset "${flags.preset}" (choose ${MODEL_PRESETS.join(', ')})`,
-            { exitCode: 2 },
-          );
-        }
+        const preset = presetOf(flags.preset);
         const backend = await initializeBackend(flags.backend ?? config.backend);
         const result = await benchmarkInference({
-          model: { preset: flags.preset as ModelPreset },
+          model: { preset },
           threads: flags.threads ?? config.trainingThreads,
         });
         const torch = flags.anchor ? await runTorchAnchors(flags.anchors, [2, 1]) : [];
@@ -276,11 +251,7 @@ export function registerBenchCommand(
     .description(
       'ms per 8×8 feature-map grid and 2×16 filter grid PNG, beside matplotlib (anchor) in the same run',
     )
-    .option(
-      '--anchors <dir>',
-      'directory of the anchor scripts',
-      `${repositoryRoot}../shared/anchors`,
-    )
+    .option(...anchorsOption)
     .option('--json', 'print JSON')
     .action(async (flags: { anchors: string; json?: boolean }) => {
       const result = await benchmarkRendering(flags.anchors);

@@ -1,15 +1,15 @@
 import { resolve } from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import {
-  BACKEND_REQUESTS,
   initializeBackend,
   runTraining,
   trainingThreads,
   type BackendRequest,
 } from '@convoy/model';
 import { createLocalJobArtifacts } from '@convoy/storage';
+import { backendOption, threadsOption } from '../compute-options.js';
 import type { CliConfig } from '../config.js';
-import { parseWholeNumber, writeLine, type CommandOutput } from '../options.js';
+import { writeLine, type CommandOutput } from '../options.js';
 import { createTrainingReporter } from '../progress.js';
 import {
   addTrainingOptions,
@@ -34,16 +34,8 @@ export function registerTrainCommand(
       .command('train')
       .description('train a model locally with the same engine as the worker (no queue)'),
   )
-    .addOption(
-      new Option('--backend <name>', 'compute backend (default: CONVOY_BACKEND or auto)').choices(
-        BACKEND_REQUESTS,
-      ),
-    )
-    .option(
-      '--threads <n>',
-      'threads for data-parallel training on wasm (default: TRAINING_THREADS or every core)',
-      parseWholeNumber,
-    )
+    .addOption(backendOption())
+    .addOption(threadsOption('data-parallel training'))
     .option('--out <dir>', 'artifact directory (default ./var/runs/train-<time>)')
     .option('--json', 'print the result as JSON on stdout')
     .action(async (flags: TrainFlags) => {
