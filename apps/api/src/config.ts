@@ -1,4 +1,5 @@
 import { isLoopbackHost } from '@convoy/http';
+import { describeConfigIssues } from '@convoy/schemas';
 import { z } from 'zod';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -75,11 +76,8 @@ export class ConfigError extends Error {
 export function createConfig(input: ApiConfigInput = {}): ApiConfig {
   const parsed = apiConfigSchema.safeParse(input);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const field = issue.path.join('.');
-      return field ? `${ENV_NAMES[field] ?? field}: ${issue.message}` : issue.message;
-    });
-    throw new ConfigError(`invalid API configuration: ${problems.join('; ')}`, {
+    const problems = describeConfigIssues(parsed.error, ENV_NAMES);
+    throw new ConfigError(`invalid API configuration: ${problems}`, {
       cause: parsed.error,
     });
   }

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { describeConfigIssues, trainingThreadsEnvSchema } from '@convoy/schemas';
 import { z } from 'zod';
 
 const backendRequest = z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
@@ -11,11 +12,7 @@ const environmentSchema = z.object({
   API_URL: z.string().url().default('http://127.0.0.1:3000'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   API_TOKEN: z.string().min(1).optional(),
-  // Empty counts as unset: compose passes `${TRAINING_THREADS:-}` through.
-  TRAINING_THREADS: z.preprocess(
-    (value) => (value === '' ? undefined : value),
-    z.coerce.number().int().positive().optional(),
-  ),
+  TRAINING_THREADS: trainingThreadsEnvSchema,
 });
 
 export interface CliConfig {
@@ -37,10 +34,7 @@ export class ConfigError extends Error {
 export function readCliConfig(env: NodeJS.ProcessEnv): CliConfig {
   const parsed = environmentSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.')}: ${issue.message}`,
-    );
-    throw new ConfigError(`invalid environment: ${problems.join('; ')}`);
+    throw new ConfigError(`invalid environment: ${describeConfigIssues(parsed.error)}`);
   }
   return {
     dataDir: resolve(parsed.data.DATA_DIR),

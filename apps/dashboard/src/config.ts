@@ -1,4 +1,5 @@
 import { isLoopbackHost } from '@convoy/http';
+import { describeConfigIssues } from '@convoy/schemas';
 import { z } from 'zod';
 
 export const DEFAULT_DASHBOARD_PORT = 3001;
@@ -69,11 +70,8 @@ const ENV_NAMES: Readonly<Record<string, string>> = {
 export function createConfig(input: DashboardConfigInput = {}): DashboardConfig {
   const parsed = dashboardConfigSchema.safeParse(input);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const field = issue.path.join('.');
-      return field ? `${ENV_NAMES[field] ?? field}: ${issue.message}` : issue.message;
-    });
-    throw new ConfigError(`invalid dashboard configuration: ${problems.join('; ')}`, {
+    const problems = describeConfigIssues(parsed.error, ENV_NAMES);
+    throw new ConfigError(`invalid dashboard configuration: ${problems}`, {
       cause: parsed.error,
     });
   }

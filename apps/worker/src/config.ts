@@ -2,7 +2,12 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { BACKEND_REQUESTS, type BackendRequest } from '@convoy/model';
-import { JOB_TYPES, type JobType } from '@convoy/schemas';
+import {
+  describeConfigIssues,
+  JOB_TYPES,
+  trainingThreadsEnvSchema,
+  type JobType,
+} from '@convoy/schemas';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -24,11 +29,7 @@ const environmentSchema = z.object({
     .pipe(z.array(z.enum(JOB_TYPES)).min(1)),
   WORKER_CONCURRENCY: positiveInt(1),
   /** Threads per training job (data-parallel on wasm); default: the cores shared by the concurrent jobs. */
-  // Empty counts as unset: compose passes `${TRAINING_THREADS:-}` through.
-  TRAINING_THREADS: z.preprocess(
-    (value) => (value === '' ? undefined : value),
-    z.coerce.number().int().positive().optional(),
-  ),
+  TRAINING_THREADS: trainingThreadsEnvSchema,
   // Not in DESIGN.md's contract: tuning and isolation knobs, for tests and operators.
   WORKER_LOCK_DURATION_MS: positiveInt(30_000),
   WORKER_STALLED_INTERVAL_MS: positiveInt(30_000),
@@ -65,10 +66,9 @@ export class WorkerConfigError extends Error {
 export function readWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
   const parsed = environmentSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.')}: ${issue.message}`,
+    throw new WorkerConfigError(
+      `invalid worker environment: ${describeConfigIssues(parsed.error)}`,
     );
-    throw new WorkerConfigError(`invalid worker environment: ${problems.join('; ')}`);
   }
   const value = parsed.data;
   return {

@@ -5,3 +5,4 @@ export * from './training-params.js';
 export * from './training-result.js';
 export * from './jobs.js';
 export * from './visualization.js';
+export { describeConfigIssues, trainingThreadsEnvSchema } from './environment.js';

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
+  describeConfigIssues,
   inferLayerShapes,
   MAX_MODEL_PARAMS,
   MODEL_PRESET_LAYERS,
   modelSpecSchema,
   trainingParamsSchema,
+  trainingThreadsEnvSchema,
 } from './index.js';
 
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
@@ -179,5 +182,26 @@ describe('trainingParamsSchema', () => {
     expect(JSON.stringify(result.error?.issues)).toContain(
       MAX_MODEL_PARAMS.toLocaleString('en-US'),
     );
+  });
+});
+
+describe('configuration helpers', () => {
+  it('describe issues by the environment variable behind each field', () => {
+    const schema = z.object({ apiPort: z.number(), token: z.string() });
+    const parsed = schema.safeParse({ apiPort: 'x', token: 1 });
+    expect(parsed.success).toBe(false);
+    if (parsed.success) return;
+    expect(describeConfigIssues(parsed.error, { apiPort: 'API_PORT' })).toMatch(
+      /^API_PORT: .+; token: .+$/,
+    );
+  });
+
+  it('read TRAINING_THREADS as a positive whole number, empty as unset', () => {
+    expect(trainingThreadsEnvSchema.parse('3')).toBe(3);
+    expect(trainingThreadsEnvSchema.parse('')).toBeUndefined();
+    expect(trainingThreadsEnvSchema.parse(undefined)).toBeUndefined();
+    for (const bad of ['0', '-1', '2.5', 'two']) {
+      expect(trainingThreadsEnvSchema.safeParse(bad).success).toBe(false);
+    }
   });
 });
