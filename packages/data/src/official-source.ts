@@ -10,12 +10,16 @@ import type { SourceData } from './source-data.js';
  * 60,000 / 10,000 train/test split.
  */
 export async function readOfficialSource(dir: string): Promise<SourceData> {
-  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all([
-    findIdxFile(dir, IDX_FILES.trainImages),
-    findIdxFile(dir, IDX_FILES.trainLabels),
-    findIdxFile(dir, IDX_FILES.testImages),
-    findIdxFile(dir, IDX_FILES.testLabels),
-  ]);
+  const found = await Promise.allSettled(
+    [IDX_FILES.trainImages, IDX_FILES.trainLabels, IDX_FILES.testImages, IDX_FILES.testLabels].map(
+      (name) => findIdxFile(dir, name),
+    ),
+  );
+  // The first missing file in this order, whichever lookup finished first: the same error each run.
+  const [trainImages, trainLabels, testImages, testLabels] = found.map((result) => {
+    if (result.status === 'rejected') throw result.reason;
+    return result.value;
+  }) as [string, string, string, string];
   const [train, test] = await Promise.all([
     readImageSetFiles(trainImages, trainLabels),
     readImageSetFiles(testImages, testLabels),
