@@ -13,7 +13,6 @@ import { createBearerAuth } from './auth.js';
 import type { ApiConfig } from './config.js';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
 import { methodNotAllowed } from './guards.js';
-import { createInputImageValidator, type InputImageValidator } from './input-image.js';
 import { JobEventHub } from './job-event-hub.js';
 import { JobLookup } from './job-lookup.js';
 import { createJobsRouter } from './jobs-routes.js';
@@ -27,8 +26,6 @@ export const ADMIN_QUEUES_PATH = '/admin/queues';
 export interface CreateApiOptions {
   /** Default: a pino logger at config.logLevel. */
   readonly logger?: Logger | undefined;
-  /** Checks uploaded visualization images; default: createInputImageValidator (input-image.ts). */
-  readonly validateInputImage?: InputImageValidator | undefined;
 }
 
 export interface Api {
@@ -151,7 +148,6 @@ export async function createApi(config: ApiConfig, options: CreateApiOptions = {
       lookup,
       store,
       hub,
-      validateInputImage: options.validateInputImage ?? createInputImageValidator(logger),
       bodyLimit: config.bodyLimit,
       sseHeartbeatMs: config.sseHeartbeatMs,
       openStreams,

@@ -9,11 +9,6 @@ export {
   type ApiConfigInput,
 } from './config.js';
 export { HttpError, type ErrorBody, type ErrorDetail } from './http-error.js';
-export {
-  checkInputImage,
-  createInputImageValidator,
-  validateInputImage,
-  type InputImageValidator,
-} from './input-image.js';
+export { checkInputImage } from './input-image.js';
 export { createOpenApiDocument } from './openapi.js';
 export * from './api-schemas.js';

@@ -1,7 +1,6 @@
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { buildPng } from './api.test-helper.js';
-import { checkInputImage, createInputImageValidator } from './input-image.js';
+import { checkInputImage } from './input-image.js';
 
 const base64 = (bytes: Buffer) => bytes.toString('base64');
 
@@ -17,45 +16,15 @@ describe('checkInputImage', () => {
 
   it('names what is wrong with a bad upload', () => {
     expect(checkInputImage('not base64!')).toMatch(/base64/);
-    expect(checkInputImage('abc')).toMatch(/base64/);
+    expect(checkInputImage('abcde')).toMatch(/base64/);
+    expect(checkInputImage('abc')).toMatch(/not a PNG/);
     expect(checkInputImage(base64(Buffer.from('GIF89a not a png at all')))).toMatch(/not a PNG/);
     expect(checkInputImage(base64(buildPng({ width: 32, height: 32 })))).toMatch(/32×32/);
     expect(checkInputImage(base64(buildPng({ width: 28, height: 27 })))).toMatch(/28×27/);
+    expect(checkInputImage(base64(buildPng({ width: 27 })))).toMatch(/27×28/);
     expect(checkInputImage(base64(buildPng({ corruptCrc: true })))).toMatch(/CRC/);
     expect(checkInputImage(base64(buildPng({ truncate: 60 })))).toMatch(/truncated/);
     const png = buildPng();
     expect(checkInputImage(base64(png.subarray(0, png.length - 12)))).toMatch(/IEND/);
-  });
-});
-
-describe('createInputImageValidator', () => {
-  const logger = pino({ level: 'silent' });
-
-  it("defers to @convoy/model's decoder after the structural check", async () => {
-    const validate = createInputImageValidator(logger);
-    expect(await validate(base64(buildPng()))).toBeUndefined();
-    expect(await validate(base64(buildPng({ colorType: 6 })))).toBeUndefined();
-    expect(await validate(base64(buildPng({ width: 27 })))).toMatch(/27×28/);
-  });
-
-  it('reports what the decoder refuses, and loads it once', async () => {
-    let loads = 0;
-    const validate = createInputImageValidator(logger, async () => {
-      loads += 1;
-      return () => {
-        throw Object.assign(new Error('the PNG file is corrupt'), {
-          name: 'VisualizationInputError',
-        });
-      };
-    });
-    expect(await validate(base64(buildPng()))).toBe('the PNG file is corrupt');
-    expect(await validate(base64(buildPng()))).toBe('the PNG file is corrupt');
-    expect(loads).toBe(1);
-  });
-
-  it('falls back to the structural check when the decoder cannot be loaded', async () => {
-    const validate = createInputImageValidator(logger, () => Promise.reject(new Error('no tfjs')));
-    expect(await validate(base64(buildPng()))).toBeUndefined();
-    expect(await validate('%%%')).toMatch(/base64/);
   });
 });

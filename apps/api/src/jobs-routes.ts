@@ -1,4 +1,5 @@
 import express, { Router, type RequestHandler } from 'express';
+import { modelJsonPath } from '@convoy/core';
 import {
   createJobBodySchema,
   listJobsQuerySchema,
@@ -12,7 +13,7 @@ import { downloadArtifact, listArtifacts } from './artifacts.js';
 import { streamJobEvents } from './event-stream.js';
 import { methodNotAllowed, withJob, type JobHandler } from './guards.js';
 import { HttpError, validationFailed } from './http-error.js';
-import type { InputImageValidator } from './input-image.js';
+import { checkInputImage } from './input-image.js';
 import type { JobEventHub } from './job-event-hub.js';
 import type { JobLookup } from './job-lookup.js';
 import { isTerminal, jobLinks, stateOf, toJobView } from './job-view.js';
@@ -28,7 +29,6 @@ export interface JobsRoutesOptions {
   readonly lookup: JobLookup;
   readonly store: ArtifactStore;
   readonly hub: JobEventHub;
-  readonly validateInputImage: InputImageValidator;
   readonly bodyLimit: string;
   readonly sseHeartbeatMs: number;
   readonly openStreams: Set<() => void>;
@@ -122,7 +122,7 @@ async function checkVisualization(
   options: JobsRoutesOptions,
 ): Promise<void> {
   if (params.image !== undefined) {
-    const problem = await options.validateInputImage(params.image);
+    const problem = checkInputImage(params.image);
     if (problem !== undefined) {
       throw validationFailed(`invalid request body: params.image: ${problem}`, [
         { path: 'params.image', message: problem },
@@ -135,7 +135,7 @@ async function checkVisualization(
       details: [{ path: 'params.jobId', message: 'no such training job' }],
     });
   }
-  const modelPath = params.weights === 'untrained' ? 'initial/model.json' : 'model/model.json';
+  const modelPath = modelJsonPath(params.weights);
   const model = await options.store.job(params.jobId).stat(modelPath);
   if (model === null) {
     const state = stateOf(trainJob);

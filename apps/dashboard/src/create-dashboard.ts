@@ -15,16 +15,14 @@ import { createImageRouter } from './image-routes.js';
 import { createLogger } from './logger.js';
 import { LruCache } from './lru-cache.js';
 import { createPageRouter } from './page-routes.js';
-import type { RenderedImage } from './render-module.js';
+import type { RenderedImage } from '@convoy/render';
 import { STYLE_SHEET } from './styles.js';
 import { UploadStore } from './uploads.js';
-import { VisualizationResolver, type CacheKeyFunction } from './visualization-resolver.js';
+import { VisualizationResolver } from './visualization-resolver.js';
 
 export interface CreateDashboardOptions {
   /** Default: a pino logger at config.logLevel. */
   readonly logger?: Logger | undefined;
-  /** Visualization cache keys (default: @convoy/model's, imported on first use). */
-  readonly cacheKeys?: (() => Promise<CacheKeyFunction | undefined>) | undefined;
 }
 
 export interface Dashboard {
@@ -57,7 +55,6 @@ export function createDashboard(
     store,
     logger,
     waitMs: config.visualizationWaitMs,
-    cacheKeys: options.cacheKeys,
   });
   const images = new LruCache<RenderedImage>({
     maxSize: config.imageCacheBytes,

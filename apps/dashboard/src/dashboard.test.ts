@@ -1,9 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { visualizationCacheKey } from '@convoy/model';
+import { visualizationCacheKey, visualizationDirectory } from '@convoy/core';
 import {
-  visualizationDirectory,
   visualizationManifestSchema,
   type VisualizationJobResult,
   type VisualizationLayer,

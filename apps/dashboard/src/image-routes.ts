@@ -15,7 +15,9 @@ import { isTerminalState, type ApiClient } from './api-client.js';
 import { badRequest, HttpError, jobNotFound } from './http-error.js';
 import { describeModel, shortId, trainingParamsOf, trainingResultOf } from './job-format.js';
 import type { LruCache } from './lru-cache.js';
-import { loadRenderer, type RenderedImage, type RenderModule } from './render-module.js';
+import { ARTIFACT_FILES } from '@convoy/core';
+import * as renderer from '@convoy/render';
+import type { RenderedImage } from '@convoy/render';
 import type { UploadStore } from './uploads.js';
 import type {
   ResolvedVisualization,
@@ -177,11 +179,11 @@ async function historyOf(
   view: JobView,
 ): Promise<{ history: EpochRecord[]; info: ArtifactInfo | null }> {
   const artifacts = store.job(view.id);
-  const info = await artifacts.stat('history.json');
+  const info = await artifacts.stat(ARTIFACT_FILES.history);
   if (info !== null) {
     try {
       const parsed = historySchema.safeParse(
-        JSON.parse((await artifacts.read('history.json')).toString('utf8')),
+        JSON.parse((await artifacts.read(ARTIFACT_FILES.history)).toString('utf8')),
       );
       if (parsed.success) return { history: parsed.data, info };
     } catch {
@@ -214,7 +216,7 @@ function learningCurves(options: ImageRoutesOptions): TrainJobHandler {
     const etag = etagOf(['curves', view.id, metric, bestEpoch, source]);
     const immutable = isTerminalState(view.state);
     await sendImage(request, response, options.images, etag, immutable, async () =>
-      (await loadRenderer()).renderLearningCurves(history, { metric, bestEpoch }),
+      renderer.renderLearningCurves(history, { metric, bestEpoch }),
     );
   };
 }
@@ -223,7 +225,7 @@ function learningCurves(options: ImageRoutesOptions): TrainJobHandler {
 function architecture(options: ImageRoutesOptions): TrainJobHandler {
   return async function architectureImage(request, response, view) {
     const artifacts = options.store.job(view.id);
-    const info = await artifacts.stat('summary.json');
+    const info = await artifacts.stat(ARTIFACT_FILES.summary);
     if (info === null) {
       throw new HttpError(404, 'NO_SUMMARY', `job ${view.id} has no model summary yet`);
     }
@@ -236,9 +238,9 @@ function architecture(options: ImageRoutesOptions): TrainJobHandler {
       isTerminalState(view.state),
       async () => {
         const summary = modelSummarySchema.parse(
-          JSON.parse((await artifacts.read('summary.json')).toString('utf8')),
+          JSON.parse((await artifacts.read(ARTIFACT_FILES.summary)).toString('utf8')),
         );
-        return (await loadRenderer()).renderArchitecture(summary, { inputShape: [28, 28, 1] });
+        return renderer.renderArchitecture(summary, { inputShape: [28, 28, 1] });
       },
     );
   };
@@ -273,7 +275,7 @@ function compareCurves(options: ImageRoutesOptions): RequestHandler {
     ]);
     const immutable = runs.every((run) => isTerminalState(run.view.state));
     await sendImage(request, response, options.images, etag, immutable, async () =>
-      (await loadRenderer()).renderLearningCurves([], {
+      renderer.renderLearningCurves([], {
         metric,
         runs: runs.map((run) => ({
           label: `${shortId(run.view.id)} ${describeModel(trainingParamsOf(run.view))}`,
@@ -349,12 +351,8 @@ function visualization(options: ImageRoutesOptions): TrainJobHandler {
     const renderOptions = renderOptionsOf(kind as ImageKind, query);
     const etag = etagOf([kind, manifest.cacheKey, manifest.createdAt, renderOptions]);
     await sendImage(request, response, options.images, etag, immutable, async () =>
-      drawVisualization(
-        await loadRenderer(),
-        kind as ImageKind,
-        resolved,
-        renderOptions,
-        (tensor) => options.resolver.readTensor(view.id, resolved.directory, tensor),
+      drawVisualization(renderer, kind as ImageKind, resolved, renderOptions, (tensor) =>
+        options.resolver.readTensor(view.id, resolved.directory, tensor),
       ),
     );
   };
@@ -450,7 +448,7 @@ function tensorOf(manifest: VisualizationManifest, role: string, layer?: number 
 }
 
 async function drawVisualization(
-  render: RenderModule,
+  render: typeof renderer,
   kind: ImageKind,
   resolved: Extract<ResolvedVisualization, { status: 'ready' }>,
   options: Record<string, unknown>,

@@ -13,4 +13,4 @@ export {
   type DashboardConfigInput,
 } from './config.js';
 export { HttpError, type ErrorBody, type ErrorDetail } from './http-error.js';
-export type { CacheKeyFunction, VisualizationRequest } from './visualization-resolver.js';
+export type { VisualizationRequest } from './visualization-resolver.js';

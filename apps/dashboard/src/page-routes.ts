@@ -1,5 +1,6 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { JobView } from '@convoy/api';
+import { ARTIFACT_FILES, ARTIFACT_FOLDERS, modelJsonPath } from '@convoy/core';
 import { jobIdSchema, modelSummarySchema, type ModelSummary } from '@convoy/schemas';
 import type { ArtifactStore } from '@convoy/storage';
 import type { ApiClient } from './api-client.js';
@@ -106,10 +107,10 @@ async function compareRun(options: PageRoutesOptions, id: string): Promise<Compa
 
 async function readSummary(store: ArtifactStore, id: string): Promise<ModelSummary | undefined> {
   const artifacts = store.job(id);
-  if ((await artifacts.stat('summary.json')) === null) return undefined;
+  if ((await artifacts.stat(ARTIFACT_FILES.summary)) === null) return undefined;
   try {
     const parsed = modelSummarySchema.safeParse(
-      JSON.parse((await artifacts.read('summary.json')).toString('utf8')),
+      JSON.parse((await artifacts.read(ARTIFACT_FILES.summary)).toString('utf8')),
     );
     return parsed.success ? parsed.data : undefined;
   } catch {
@@ -127,11 +128,11 @@ export async function readJobArtifacts(
   }
   const [summary, modelFiles] = await Promise.all([
     readSummary(store, view.id),
-    store.job(view.id).list('model'),
+    store.job(view.id).list(ARTIFACT_FOLDERS.bestModel),
   ]);
   return {
     summary,
     modelFiles,
-    hasTrainedModel: modelFiles.some((file) => file.path === 'model/model.json'),
+    hasTrainedModel: modelFiles.some((file) => file.path === modelJsonPath('trained')),
   };
 }

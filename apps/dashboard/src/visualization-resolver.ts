@@ -1,12 +1,17 @@
-import { endianness } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import {
-  VISUALIZATION_MANIFEST_FILE,
+  decodeTensorFile,
+  modelJsonPath,
+  visualizationCacheKey,
   visualizationDirectory,
+  visualizationManifestPath,
+  type ModelWeights,
+  type VisualizationRequest as VisualizationParamsInput,
+} from '@convoy/core';
+import {
   visualizationJobResultSchema,
   visualizationManifestSchema,
-  type VisualizationKind,
   type VisualizationManifest,
   type VisualizationTensor,
 } from '@convoy/schemas';
@@ -15,18 +20,12 @@ import { ApiError, ApiUnavailableError, type ApiClient } from './api-client.js';
 import { HttpError } from './http-error.js';
 import { LruCache } from './lru-cache.js';
 
-/** A visualization as the dashboard asks the API for it (the visualize job's params). */
-export interface VisualizationRequest {
-  readonly jobId: string;
-  readonly kind: VisualizationKind;
-  readonly layer?: number | string | undefined;
-  readonly sample?: number | undefined;
-  /** Base64 PNG (28×28) for feature maps or predictions of an uploaded image. */
-  readonly image?: string | undefined;
-  /** sha256 (hex) of the uploaded PNG's bytes, when `image` is set. */
+/** A visualization as the dashboard asks the API for it: the visualize job's params. */
+export type VisualizationRequest = VisualizationParamsInput & {
+  readonly weights: ModelWeights;
+  /** sha256 (hex) of the uploaded PNG's bytes, when `image` is set: a short key for the request. */
   readonly imageSha256?: string | undefined;
-  readonly weights: 'trained' | 'untrained';
-}
+};
 
 export type ResolvedVisualization =
   | {
@@ -37,42 +36,12 @@ export type ResolvedVisualization =
     }
   | { readonly status: 'pending'; readonly jobId: string };
 
-/** `visualizationCacheKey` of @convoy/model: where a request's stored result lives. */
-export type CacheKeyFunction = (request: VisualizationRequest) => string;
-
-/**
- * @convoy/model's cache key, imported on first use (it brings tfjs with it, so not at startup).
- * Resolves to undefined when the package cannot be loaded: the dashboard then learns each key from
- * the visualize job's result instead.
- */
-export function lazyModelCacheKey(logger: Logger): () => Promise<CacheKeyFunction | undefined> {
-  let loading: Promise<CacheKeyFunction | undefined> | undefined;
-  return () =>
-    (loading ??= import('@convoy/model').then(
-      (model) => (request) =>
-        model.visualizationCacheKey({
-          jobId: request.jobId,
-          kind: request.kind,
-          weights: request.weights,
-          ...(request.layer === undefined ? {} : { layer: request.layer }),
-          ...(request.sample === undefined ? {} : { sample: request.sample }),
-          ...(request.image === undefined ? {} : { image: request.image }),
-        }),
-      (error: unknown) => {
-        logger.warn({ err: error }, 'cannot load @convoy/model; cache keys come from the API');
-        return undefined;
-      },
-    ));
-}
-
 export interface VisualizationResolverOptions {
   readonly api: ApiClient;
   readonly store: ArtifactStore;
   readonly logger: Logger;
   /** How long resolve() follows a new visualize job before answering pending. */
   readonly waitMs: number;
-  /** Default: lazyModelCacheKey. */
-  readonly cacheKeys?: () => Promise<CacheKeyFunction | undefined>;
 }
 
 /**
@@ -88,14 +57,9 @@ export interface VisualizationResolverOptions {
  */
 export class VisualizationResolver {
   private readonly jobs = new LruCache<string>({ maxEntries: 10_000 });
-  private readonly learntKeys = new LruCache<string>({ maxEntries: 10_000 });
   private readonly manifests = new LruCache<VisualizationManifest>({ maxEntries: 1_000 });
   private readonly inflight = new Map<string, Promise<ResolvedVisualization>>();
-  private readonly cacheKeys: () => Promise<CacheKeyFunction | undefined>;
-
-  constructor(private readonly options: VisualizationResolverOptions) {
-    this.cacheKeys = options.cacheKeys ?? lazyModelCacheKey(options.logger);
-  }
+  constructor(private readonly options: VisualizationResolverOptions) {}
 
   resolve(request: VisualizationRequest): Promise<ResolvedVisualization> {
     const requestKey = requestKeyOf(request);
@@ -115,7 +79,11 @@ export class VisualizationResolver {
     tensor: VisualizationTensor,
   ): Promise<Float32Array> {
     const bytes = await this.options.store.job(trainJobId).read(`${directory}/${tensor.file}`);
-    return decodeFloat32(bytes, tensor.shape);
+    try {
+      return decodeTensorFile(bytes, tensor.shape);
+    } catch (error) {
+      throw new HttpError(500, 'BAD_TENSOR_FILE', (error as Error).message, { cause: error });
+    }
   }
 
   private async resolveOnce(
@@ -123,7 +91,7 @@ export class VisualizationResolver {
     requestKey: string,
     attempt = 0,
   ): Promise<ResolvedVisualization> {
-    const cacheKey = await this.cacheKeyOf(request, requestKey);
+    const cacheKey = cacheKeyOf(request);
     if (cacheKey !== undefined) {
       const stored = await this.readStored(request, cacheKey);
       if (stored !== undefined) return stored;
@@ -144,21 +112,6 @@ export class VisualizationResolver {
     return this.resolveOnce(request, requestKey, attempt + 1);
   }
 
-  private async cacheKeyOf(
-    request: VisualizationRequest,
-    requestKey: string,
-  ): Promise<string | undefined> {
-    const compute = await this.cacheKeys();
-    if (compute !== undefined) {
-      try {
-        return compute(request);
-      } catch {
-        // A request @convoy/model cannot key (a malformed upload): the API will say why.
-      }
-    }
-    return this.learntKeys.get(requestKey);
-  }
-
   /** The stored manifest of `cacheKey`, if it exists and is newer than the model it describes. */
   private async readStored(
     request: VisualizationRequest,
@@ -166,10 +119,9 @@ export class VisualizationResolver {
   ): Promise<ResolvedVisualization | undefined> {
     const artifacts = this.options.store.job(request.jobId);
     const directory = visualizationDirectory(cacheKey);
-    const modelDirectory = request.weights === 'untrained' ? 'initial' : 'model';
     const [manifestInfo, modelInfo] = await Promise.all([
-      artifacts.stat(`${directory}/${VISUALIZATION_MANIFEST_FILE}`),
-      artifacts.stat(`${modelDirectory}/model.json`),
+      artifacts.stat(visualizationManifestPath(cacheKey)),
+      artifacts.stat(modelJsonPath(request.weights)),
     ]);
     if (manifestInfo === null) return undefined;
     // The worker's rule: a training job that saved a better model since makes the result stale.
@@ -178,9 +130,7 @@ export class VisualizationResolver {
     let manifest = this.manifests.get(memoKey);
     if (manifest === undefined) {
       try {
-        const text = (await artifacts.read(`${directory}/${VISUALIZATION_MANIFEST_FILE}`)).toString(
-          'utf8',
-        );
+        const text = (await artifacts.read(visualizationManifestPath(cacheKey))).toString('utf8');
         const parsed = visualizationManifestSchema.safeParse(JSON.parse(text));
         if (!parsed.success) return undefined;
         manifest = parsed.data;
@@ -241,7 +191,6 @@ export class VisualizationResolver {
         if (!result.success) {
           throw new HttpError(502, 'BAD_VISUALIZATION_RESULT', `job ${jobId} has no usable result`);
         }
-        this.learntKeys.set(requestKey, result.data.cacheKey);
         if (result.data.trainJobId !== request.jobId) {
           throw new HttpError(502, 'BAD_VISUALIZATION_RESULT', `job ${jobId} is of another model`);
         }
@@ -291,25 +240,11 @@ export function fromApiError(error: unknown): HttpError {
   return new HttpError(500, 'INTERNAL', 'internal server error', { cause: error });
 }
 
-/**
- * Raw little-endian float32 (the manifest's format) as a Float32Array, checked against the shape.
- * A Buffer from the pool may start at an offset that is not a multiple of 4: then it is copied.
- */
-export function decodeFloat32(bytes: Uint8Array, shape: readonly number[]): Float32Array {
-  const expected = 4 * shape.reduce((product, size) => product * size, 1);
-  if (bytes.byteLength !== expected) {
-    throw new HttpError(
-      500,
-      'BAD_TENSOR_FILE',
-      `a tensor of shape [${shape.join(', ')}] needs ${expected} bytes; the file has ${bytes.byteLength}`,
-    );
+/** Where the request's stored result lives; undefined for an upload that is not even base64 (the API says why). */
+function cacheKeyOf(request: VisualizationRequest): string | undefined {
+  try {
+    return visualizationCacheKey(request);
+  } catch {
+    return undefined;
   }
-  if (endianness() !== 'LE') {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    return Float32Array.from({ length: bytes.byteLength / 4 }, (_, i) =>
-      view.getFloat32(i * 4, true),
-    );
-  }
-  const aligned = bytes.byteOffset % 4 === 0 ? bytes : Uint8Array.prototype.slice.call(bytes);
-  return new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
 }

@@ -1,18 +1,17 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { loadFashionMnist, type ImageSet } from '@convoy/data';
 import {
-  computeVisualization,
-  loadModel,
-  visualizationCacheKey,
-  visualizationFiles,
-} from '@convoy/model';
-import type { VisualizeJobData } from '@convoy/queue';
-import {
+  modelDirectory,
+  modelJsonPath,
   VISUALIZATION_MANIFEST_FILE,
+  visualizationCacheKey,
   visualizationDirectory,
-  visualizationManifestSchema,
-  type VisualizationJobResult,
-} from '@convoy/schemas';
+  visualizationManifestPath,
+  type ModelWeights,
+} from '@convoy/core';
+import { computeVisualization, loadModel, visualizationFiles } from '@convoy/model';
+import type { VisualizeJobData } from '@convoy/queue';
+import { visualizationManifestSchema, type VisualizationJobResult } from '@convoy/schemas';
 import type { ArtifactStore, JobArtifacts } from '@convoy/storage';
 import type { JobControl } from './job-control.js';
 import { isPermanentError } from './permanent-errors.js';
@@ -48,11 +47,11 @@ function loadTestSet(context: VisualizeProcessorContext): Promise<ImageSet> {
  * A stored result is reused while it is newer than the model it was computed from: a training job
  * still running replaces its best model, and a view of the old one would be stale.
  */
-async function storedResult(artifacts: JobArtifacts, directory: string, modelDirectory: string) {
-  const manifestPath = `${directory}/${VISUALIZATION_MANIFEST_FILE}`;
+async function storedResult(artifacts: JobArtifacts, cacheKey: string, weights: ModelWeights) {
+  const manifestPath = visualizationManifestPath(cacheKey);
   const [manifestInfo, modelInfo] = await Promise.all([
     artifacts.stat(manifestPath),
-    artifacts.stat(`${modelDirectory}/model.json`),
+    artifacts.stat(modelJsonPath(weights)),
   ]);
   if (!manifestInfo || (modelInfo && modelInfo.modified > manifestInfo.modified)) return null;
   const parsed = visualizationManifestSchema.safeParse(
@@ -72,10 +71,9 @@ export async function processVisualizeJob(
   const cacheKey = visualizationCacheKey(params);
   const directory = visualizationDirectory(cacheKey);
   const artifacts = context.store.job(params.jobId);
-  const modelDirectory = params.weights === 'untrained' ? 'initial' : 'model';
   const seconds = () => (performance.now() - started) / 1000;
   try {
-    const cached = await storedResult(artifacts, directory, modelDirectory);
+    const cached = await storedResult(artifacts, cacheKey, params.weights);
     if (cached)
       return {
         trainJobId: params.jobId,
@@ -85,7 +83,7 @@ export async function processVisualizeJob(
         seconds: seconds(),
         manifest: cached,
       };
-    const model = await loadModel(artifacts, modelDirectory);
+    const model = await loadModel(artifacts, modelDirectory(params.weights));
     try {
       const testSet = NEEDS_TEST_SET.has(params.kind) ? await loadTestSet(context) : undefined;
       const signal = context.control.begin(job.id ?? '');
@@ -100,8 +98,7 @@ export async function processVisualizeJob(
         if (name !== VISUALIZATION_MANIFEST_FILE)
           await artifacts.write(`${directory}/${name}`, bytes);
       const manifestBytes = files.get(VISUALIZATION_MANIFEST_FILE);
-      if (manifestBytes)
-        await artifacts.write(`${directory}/${VISUALIZATION_MANIFEST_FILE}`, manifestBytes);
+      if (manifestBytes) await artifacts.write(visualizationManifestPath(cacheKey), manifestBytes);
       return {
         trainJobId: params.jobId,
         cacheKey,

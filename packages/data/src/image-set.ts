@@ -1,19 +1,6 @@
-export const IMAGE_SIZE = 28;
-export const NUM_CLASSES = 10;
-/** Pixels per image (28 x 28). */
-export const IMAGE_PIXELS = IMAGE_SIZE * IMAGE_SIZE;
-export const CLASS_NAMES: readonly string[] = Object.freeze([
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-]);
+import { IMAGE_PIXELS, NUM_CLASSES } from '@convoy/schemas';
+
+export { CLASS_NAMES, IMAGE_PIXELS, IMAGE_SIZE, NUM_CLASSES } from '@convoy/schemas';
 
 /** `count` grayscale 28x28 images (uint8, row-major, image after image) and their class ids. */
 export interface ImageSet {

@@ -4,7 +4,7 @@ import { trainingThreads, trainModel } from './train.js';
 import { createRandom, IMAGE_PIXELS, type ImageSet } from '@convoy/data';
 import type { ModelSpec } from '@convoy/schemas';
 import { computeFeatureMaps } from './visualize/feature-maps.js';
-import { testImage } from './visualize/input-image.js';
+import { testImage } from '@convoy/core';
 import { predictClasses } from './visualize/predictions.js';
 
 export interface TrainingBenchmarkOptions {

@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { z } from 'zod';
+import { ARTIFACT_FOLDERS, checkpointPath } from '@convoy/core';
 import { epochRecordSchema } from '@convoy/schemas';
 import type { JobArtifacts } from '@convoy/storage';
 import { ModelArtifactError } from './errors.js';
 import type { ResumeState, TrainingSnapshot } from './training-state.js';
 
-const CHECKPOINT_DIR = 'checkpoint';
-const STATE_FILE = `${CHECKPOINT_DIR}/state.json`;
+const CHECKPOINT_DIR = ARTIFACT_FOLDERS.checkpoint;
+const STATE_FILE = checkpointPath('state.json');
 const CHECKPOINT_FORMAT = 1;
 
 const weightSpecSchema = z.array(
@@ -48,12 +49,12 @@ async function writeTensors(
   tensors: { name: string; tensor: tf.Tensor }[],
 ): Promise<z.infer<typeof tensorFileSchema>> {
   const { data, specs } = await tf.io.encodeWeights(tensors);
-  await artifacts.write(`${CHECKPOINT_DIR}/${file}`, new Uint8Array(data));
+  await artifacts.write(checkpointPath(file), new Uint8Array(data));
   return { file, specs: specs.map((spec) => ({ ...spec })) };
 }
 
 async function readTensors(artifacts: JobArtifacts, entry: z.infer<typeof tensorFileSchema>) {
-  const bytes = await artifacts.read(`${CHECKPOINT_DIR}/${entry.file}`);
+  const bytes = await artifacts.read(checkpointPath(entry.file));
   const buffer = bytes.buffer.slice(
     bytes.byteOffset,
     bytes.byteOffset + bytes.byteLength,

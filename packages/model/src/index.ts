@@ -44,7 +44,7 @@ export type {
   ResumeState,
   TrainingSnapshot,
 } from './training-state.js';
-export { runTraining, TRAINING_ARTIFACTS, type RunTrainingOptions } from './run-training.js';
+export { runTraining, type RunTrainingOptions } from './run-training.js';
 export { countCorrect, sparseCategoricalCrossentropy } from './losses.js';
 export { formatSummary, kerasClassName, kerasLayerNames, summarizeModel } from './summary.js';
 export {

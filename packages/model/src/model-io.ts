@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { MODEL_JSON_FILE } from '@convoy/core';
 import type { JobArtifacts } from '@convoy/storage';
 import { ModelArtifactError } from './errors.js';
-
-const MODEL_JSON = 'model.json';
 
 interface ModelJson {
   modelTopology: object;
@@ -38,7 +37,7 @@ export async function saveModel(
         modelTopology: saved.modelTopology as object,
         weightsManifest: [{ paths: [`./${weightsFile}`], weights: saved.weightSpecs ?? [] }],
       };
-      await artifacts.write(`${directory}/${MODEL_JSON}`, JSON.stringify(modelJson));
+      await artifacts.write(`${directory}/${MODEL_JSON_FILE}`, JSON.stringify(modelJson));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(saved) };
     }),
   );
@@ -56,7 +55,7 @@ export async function loadModel(
   let weightData: Buffer;
   try {
     modelJson = JSON.parse(
-      (await artifacts.read(`${directory}/${MODEL_JSON}`)).toString('utf8'),
+      (await artifacts.read(`${directory}/${MODEL_JSON_FILE}`)).toString('utf8'),
     ) as ModelJson;
     const paths = modelJson.weightsManifest.flatMap((group) =>
       group.paths.map((path) => path.replace(/^\.\//, '')),

@@ -14,6 +14,7 @@ import type {
   TrainingProgress,
   TrainingResult,
 } from '@convoy/schemas';
+import { ARTIFACT_FILES, ARTIFACT_FOLDERS, modelJsonPath } from '@convoy/core';
 import type { JobArtifacts } from '@convoy/storage';
 import type { ActiveBackend } from './backend.js';
 import { buildModel } from './build-model.js';
@@ -22,16 +23,6 @@ import { saveModel } from './model-io.js';
 import { summarizeModel } from './summary.js';
 import { trainModel, type LabelledTensors } from './train.js';
 import type { ResumeState } from './training-state.js';
-
-/** Where a training run's artifacts go within its job directory (DESIGN.md's layout). */
-export const TRAINING_ARTIFACTS = {
-  params: 'params.json',
-  summary: 'summary.json',
-  history: 'history.json',
-  bestModel: 'model',
-  initialModel: 'initial',
-  checkpoint: 'checkpoint',
-} as const;
 
 export interface RunTrainingOptions {
   readonly params: TrainingParams;
@@ -75,9 +66,9 @@ async function prepareModel(
       })
     : null;
   if (checkpoint === null) {
-    await artifacts.write(TRAINING_ARTIFACTS.params, json(params));
-    await artifacts.write(TRAINING_ARTIFACTS.summary, json(summarizeModel(params.model)));
-    await saveModel(model, artifacts, TRAINING_ARTIFACTS.initialModel);
+    await artifacts.write(ARTIFACT_FILES.params, json(params));
+    await artifacts.write(ARTIFACT_FILES.summary, json(summarizeModel(params.model)));
+    await saveModel(model, artifacts, ARTIFACT_FOLDERS.initialModel);
   }
   return { model, resume: checkpoint?.resume ?? null };
 }
@@ -106,8 +97,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
   let handedOver = false;
   try {
     await options.onStart?.({ resumedFromEpoch: history.length, history });
-    let checkpointSaved =
-      (await artifacts.stat(`${TRAINING_ARTIFACTS.bestModel}/model.json`)) !== null;
+    let checkpointSaved = (await artifacts.stat(modelJsonPath('trained'))) !== null;
     handedOver = true;
     const result = await trainModel({
       model,
@@ -119,18 +109,18 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
       threads: options.threads,
       onProgress: options.onProgress,
       onCheckpoint: async (current) => {
-        await saveModel(current, artifacts, TRAINING_ARTIFACTS.bestModel);
+        await saveModel(current, artifacts, ARTIFACT_FOLDERS.bestModel);
         checkpointSaved = true;
       },
       onSnapshot: (snapshot) => writeCheckpoint(artifacts, snapshot),
       onEpochEnd: async (record) => {
         history.push(record);
-        await artifacts.write(TRAINING_ARTIFACTS.history, json(history));
+        await artifacts.write(ARTIFACT_FILES.history, json(history));
         await options.onEpochEnd?.(record);
       },
     });
     // A monitor that never produced a value still leaves a usable model behind.
-    if (!checkpointSaved) await saveModel(model, artifacts, TRAINING_ARTIFACTS.bestModel);
+    if (!checkpointSaved) await saveModel(model, artifacts, ARTIFACT_FOLDERS.bestModel);
     return {
       backend: options.backend.name,
       device: options.backend.device,

@@ -10,7 +10,6 @@ import { jobIdSchema } from './jobs.js';
  * a conv kernel is [KH, KW, CI, CO], a feature map [H, W, C], an input image [28, 28].
  */
 export const VISUALIZATION_MANIFEST_VERSION = 1;
-export const VISUALIZATION_MANIFEST_FILE = 'manifest.json';
 /** The file extension of a raw float32 tensor. */
 export const TENSOR_FILE_EXTENSION = '.f32';
 
@@ -273,6 +272,3 @@ export const visualizationJobResultSchema = z.object({
   manifest: visualizationManifestSchema,
 });
 export type VisualizationJobResult = z.infer<typeof visualizationJobResultSchema>;
-
-/** `visualizations/<cacheKey>` inside the training job's artifacts. */
-export const visualizationDirectory = (cacheKey: string) => `visualizations/${cacheKey}`;

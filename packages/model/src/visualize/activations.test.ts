@@ -5,9 +5,8 @@ import { modelSpecSchema } from '@convoy/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initializeBackend } from '../backend.js';
 import { buildModel } from '../build-model.js';
-import { VisualizationInputError } from './errors.js';
+import { testImage, VisualizationInputError, type InputImage } from '@convoy/core';
 import { computeFeatureMaps } from './feature-maps.js';
-import { testImage, type InputImage } from './input-image.js';
 import { computeConfusionMatrix, computePredictions, confusionSummary } from './predictions.js';
 
 async function withoutLeaks<T>(action: () => T | Promise<T>): Promise<T> {

@@ -11,10 +11,14 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initializeBackend } from '../backend.js';
 import { buildModel } from '../build-model.js';
-import { canonicalJson, visualizationCacheKey } from './cache-key.js';
+import {
+  canonicalJson,
+  decodeTensorFile,
+  encodeTensorFile,
+  visualizationCacheKey,
+  VisualizationInputError,
+} from '@convoy/core';
 import { computeVisualization, visualizationFiles } from './compute-visualization.js';
-import { VisualizationInputError } from './errors.js';
-import { decodeTensorFile, encodeTensorFile } from './tensor-file.js';
 
 const JOB = 'train_0000abcd1234';
 const params = (input: Record<string, unknown>) =>

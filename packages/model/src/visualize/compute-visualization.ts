@@ -1,22 +1,28 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ImageSet } from '@convoy/data';
 import {
+  DEFAULT_SAMPLE,
+  encodeTensorFile,
+  type InputImage,
+  testImage,
+  uploadedImage,
   VISUALIZATION_MANIFEST_FILE,
+  visualizationCacheKey,
+  type VisualizationRequest,
+} from '@convoy/core';
+import {
   VISUALIZATION_MANIFEST_VERSION,
   visualizationManifestSchema,
   type VisualizationContent,
   type VisualizationManifest,
 } from '@convoy/schemas';
-import { DEFAULT_SAMPLE, visualizationCacheKey, type VisualizationRequest } from './cache-key.js';
 import type { VisualizationComputation } from './computation.js';
 import { computeFeatureMaps } from './feature-maps.js';
-import { testImage, uploadedImage, type InputImage } from './input-image.js';
 import {
   computeConfusionMatrix,
   computePredictions,
   type ConfusionMatrixOptions,
 } from './predictions.js';
-import { encodeTensorFile } from './tensor-file.js';
 import { computeFilters, computeWeightsHistogram, DEFAULT_HISTOGRAM_BINS } from './weights.js';
 
 /** What a visualization reads, already loaded by the caller. */

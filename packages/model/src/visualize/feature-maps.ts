@@ -2,9 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { IMAGE_PIXELS, IMAGE_SIZE } from '@convoy/data';
 import type { VisualizationComputation } from './computation.js';
-import type { InputImage } from './input-image.js';
+import { type InputImage, TensorCollector } from '@convoy/core';
 import { layerRecord, resolveLayers, type LayerSelector, type ResolvedLayer } from './layers.js';
-import { TensorCollector } from './tensor-file.js';
 
 /** Checks an image handed in by code (uploads and test images are checked where they are made). */
 export function assertImagePixels(pixels: Float32Array): void {

@@ -1,10 +1,3 @@
-export {
-  DEFAULT_SAMPLE,
-  canonicalJson,
-  normalizeVisualizationRequest,
-  visualizationCacheKey,
-} from './cache-key.js';
-export type { NormalizedVisualizationRequest, VisualizationRequest } from './cache-key.js';
 export type { VisualizationComputation } from './computation.js';
 export {
   computeVisualization,
@@ -14,18 +7,7 @@ export {
   type VisualizationResult,
   type VisualizationSources,
 } from './compute-visualization.js';
-export { VisualizationInputError, type VisualizationInputErrorCode } from './errors.js';
 export { computeFeatureMaps } from './feature-maps.js';
-export {
-  decodeInputImage,
-  decodePngImage,
-  inputImageSha256,
-  pngBytesFromBase64,
-  testImage,
-  uploadedImage,
-  type InputImage,
-  type TestImage,
-} from './input-image.js';
 export {
   listLayers,
   resolveLayer,
@@ -43,12 +25,6 @@ export {
   topClasses,
   type ConfusionMatrixOptions,
 } from './predictions.js';
-export {
-  decodeTensorFile,
-  encodeTensorFile,
-  tensorStats,
-  type TensorStats,
-} from './tensor-file.js';
 export {
   computeFilters,
   computeWeightsHistogram,

@@ -2,7 +2,7 @@ import { modelSpecSchema } from '@convoy/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initializeBackend } from '../backend.js';
 import { buildModel } from '../build-model.js';
-import { VisualizationInputError } from './errors.js';
+import { VisualizationInputError } from '@convoy/core';
 import { listLayers, resolveLayer, resolveLayers } from './layers.js';
 
 const cnn = () => buildModel({ preset: 'cnn' }, { seed: 1 });

@@ -1,6 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { VisualizationKind, VisualizationLayer } from '@convoy/schemas';
-import { VisualizationInputError } from './errors.js';
+import { VisualizationInputError } from '@convoy/core';
 
 /** A layer of the model with the coordinates a manifest records for it. */
 export interface ResolvedLayer extends VisualizationLayer {

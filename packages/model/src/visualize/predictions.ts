@@ -5,9 +5,8 @@ import { CLASS_NAMES, IMAGE_PIXELS, IMAGE_SIZE, NUM_CLASSES, type ImageSet } fro
 import type { ClassPrediction, ConfusionSummary } from '@convoy/schemas';
 import type { VisualizationComputation } from './computation.js';
 import { assertImagePixels } from './feature-maps.js';
-import type { InputImage } from './input-image.js';
+import { type InputImage, TensorCollector } from '@convoy/core';
 import { predictBatchClasses } from './predict-batch.js';
-import { TensorCollector } from './tensor-file.js';
 import { predictClassesInParallel } from '../parallel/parallel-predict.js';
 import { trainingThreads } from '../train.js';
 

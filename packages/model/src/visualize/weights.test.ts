@@ -4,7 +4,7 @@ import { modelSpecSchema } from '@convoy/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initializeBackend } from '../backend.js';
 import { buildModel } from '../build-model.js';
-import { VisualizationInputError } from './errors.js';
+import { VisualizationInputError } from '@convoy/core';
 import { computeFilters, computeWeightsHistogram, histogram } from './weights.js';
 
 /** numpy-style reference: mean and population std in float64. */

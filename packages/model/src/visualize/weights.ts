@@ -3,7 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { WeightsHistogram } from '@convoy/schemas';
 import type { VisualizationComputation } from './computation.js';
 import { layerRecord, resolveLayer, type LayerSelector, type ResolvedLayer } from './layers.js';
-import { TensorCollector, tensorStats } from './tensor-file.js';
+import { TensorCollector, tensorStats } from '@convoy/core';
 
 /** matplotlib's default bin count, so the stored histogram looks like the seed's `plt.hist`. */
 export const DEFAULT_HISTOGRAM_BINS = 10;

@@ -1,6 +1,6 @@
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { CLASS_NAMES, type ImageSet } from '@convoy/data';
+import { CLASS_NAMES } from '@convoy/schemas';
 import { VisualizationInputError } from './errors.js';
 import {
   decodeInputImage,
@@ -9,6 +9,7 @@ import {
   pngBytesFromBase64,
   testImage,
   uploadedImage,
+  type LabelledImages,
 } from './input-image.js';
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -139,7 +140,7 @@ describe('decoding an uploaded PNG', () => {
       'the PNG file is truncated (in its IDAT chunk)',
     );
     expect(inputError(() => decodePngImage(good.subarray(0, good.length - 12))).message).toBe(
-      'the PNG file is truncated',
+      'the PNG file is truncated (no IEND chunk)',
     );
     expect(inputError(() => decodePngImage(good.subarray(0, 20))).message).toMatch(/truncated/);
     // A flipped byte in the IDAT data fails its CRC.
@@ -184,7 +185,7 @@ describe('decoding an uploaded PNG', () => {
 });
 
 describe('testImage', () => {
-  const set: ImageSet = {
+  const set: LabelledImages = {
     images: Uint8Array.from({ length: 3 * 784 }, (_, i) => i % 256),
     labels: Uint8Array.of(9, 0, 4),
     count: 3,

@@ -36,7 +36,8 @@ export function decodeTensorFile(bytes: Uint8Array, shape?: readonly number[]): 
         `tensor file holds ${length} values, shape [${shape.join(', ')}] needs ${expected}`,
       );
   }
-  if (LITTLE_ENDIAN_HOST) return new Float32Array(bytes.slice().buffer);
+  // Uint8Array's slice copies; a Buffer's would share its pool, whose ArrayBuffer is not ours.
+  if (LITTLE_ENDIAN_HOST) return new Float32Array(Uint8Array.prototype.slice.call(bytes).buffer);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return Float32Array.from({ length }, (_, index) => view.getFloat32(index * BYTES, true));
 }

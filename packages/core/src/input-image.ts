@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import pngjs from 'pngjs';
-import { CLASS_NAMES, IMAGE_PIXELS, IMAGE_SIZE, type ImageSet } from '@convoy/data';
-import type { VisualizationInput } from '@convoy/schemas';
+import { CLASS_NAMES, IMAGE_PIXELS, IMAGE_SIZE, type VisualizationInput } from '@convoy/schemas';
 import { VisualizationInputError } from './errors.js';
 
 const { PNG } = pngjs;
@@ -41,6 +40,7 @@ function checkPngChunks(bytes: Uint8Array): { width: number; height: number } {
   let size: { width: number; height: number } | undefined;
   let offset = PNG_SIGNATURE.length;
   for (;;) {
+    if (offset === file.length) throw invalid('the PNG file is truncated (no IEND chunk)');
     if (offset + 12 > file.length) throw invalid('the PNG file is truncated');
     const length = file.readUInt32BE(offset);
     const type = file.toString('latin1', offset + 4, offset + 8);
@@ -119,13 +119,20 @@ export function uploadedImage(base64Png: string): InputImage {
   };
 }
 
+/** Images as @convoy/data holds them: `count` 28×28 uint8 images, row after row, and their labels. */
+export interface LabelledImages {
+  readonly images: Uint8Array;
+  readonly labels: Uint8Array;
+  readonly count: number;
+}
+
 export interface TestImage extends InputImage {
   readonly label: number;
   readonly className: string;
 }
 
 /** Test-set image `index` scaled to [0, 1] (the seed's `/255`), with its label; VisualizationInputError when out of range. */
-export function testImage(set: ImageSet, index: number): TestImage {
+export function testImage(set: LabelledImages, index: number): TestImage {
   if (!Number.isInteger(index) || index < 0 || index >= set.count)
     throw new VisualizationInputError(
       'sample-out-of-range',

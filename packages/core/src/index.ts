@@ -1,0 +1,39 @@
+export {
+  ARTIFACT_FILES,
+  ARTIFACT_FOLDERS,
+  checkpointPath,
+  MODEL_JSON_FILE,
+  modelDirectory,
+  modelJsonPath,
+  VISUALIZATION_MANIFEST_FILE,
+  visualizationDirectory,
+  visualizationManifestPath,
+  type ModelWeights,
+} from './artifact-layout.js';
+export { VisualizationInputError, type VisualizationInputErrorCode } from './errors.js';
+export {
+  decodeInputImage,
+  decodePngImage,
+  inputImageSha256,
+  pngBytesFromBase64,
+  testImage,
+  uploadedImage,
+  type InputImage,
+  type LabelledImages,
+  type TestImage,
+} from './input-image.js';
+export {
+  canonicalJson,
+  DEFAULT_SAMPLE,
+  normalizeVisualizationRequest,
+  visualizationCacheKey,
+  type NormalizedVisualizationRequest,
+  type VisualizationRequest,
+} from './visualization-key.js';
+export {
+  decodeTensorFile,
+  encodeTensorFile,
+  TensorCollector,
+  tensorStats,
+  type TensorStats,
+} from './tensor-file.js';
