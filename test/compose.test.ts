@@ -38,7 +38,7 @@ interface Compose {
   volumes?: Record<string, unknown>;
 }
 
-/** DESIGN.md's environment contract, plus what the container setup itself needs. */
+/** The documented environment contract (docs/operations.md), plus what the container setup itself needs. */
 const ALLOWED_ENV = new Set([
   'REDIS_URL',
   'API_PORT',
@@ -54,7 +54,7 @@ const ALLOWED_ENV = new Set([
   'API_HOST',
   'DASHBOARD_HOST',
   'NODE_ENV',
-  // Beyond DESIGN.md, listed in the README: data-parallel threads per training job on wasm.
+  // Documented beyond the original contract: data-parallel threads per training job on wasm.
   'TRAINING_THREADS',
 ]);
 

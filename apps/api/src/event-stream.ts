@@ -5,7 +5,7 @@ import type { JobEvent, JobEventHub } from './job-event-hub.js';
 import type { JobLookup } from './job-lookup.js';
 import { isTerminal, reportOf, stateOf, toJobView, type FoundJob } from './job-view.js';
 
-/** SSE event names (DESIGN.md): progress and epoch while a job runs, then one terminal event. */
+/** SSE event names (docs/api.md): progress and epoch while a job runs, then one terminal event. */
 export type StreamEventName = 'progress' | 'epoch' | 'completed' | 'failed' | 'cancelled';
 
 export interface EventStreamOptions {

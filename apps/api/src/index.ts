@@ -1,7 +1,6 @@
 export { createApi, ADMIN_QUEUES_PATH, type Api, type CreateApiOptions } from './create-api.js';
 export {
   apiConfigSchema,
-  ConfigError,
   createConfig,
   isLoopbackHost,
   loadConfig,

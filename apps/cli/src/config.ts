@@ -1,51 +1,59 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { describeConfigIssues, trainingThreadsEnvSchema } from '@convoy/schemas';
 import { z } from 'zod';
+import {
+  apiTokenSchema,
+  backendRequestSchema,
+  configFromEnvironment,
+  parseConfig,
+  redisUrlSchema,
+  trainingThreadsEnvSchema,
+} from '@convoy/schemas';
 
-const backendRequest = z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+/** Everything the CLI's commands need; loadConfig maps the environment onto it. */
+export const cliConfigSchema = z
+  .strictObject({
+    dataDir: z
+      .string()
+      .min(1)
+      .default('./var/data')
+      .transform((path) => resolve(path)),
+    /** The official gzipped IDX files, used instead of the embedded data set. */
+    officialDataDir: z
+      .string()
+      .min(1)
+      .transform((path) => resolve(path))
+      .optional(),
+    backend: backendRequestSchema.default('auto'),
+    apiUrl: z.url().default('http://127.0.0.1:3000'),
+    redisUrl: redisUrlSchema.default('redis://127.0.0.1:6379'),
+    apiToken: apiTokenSchema.optional(),
+    /** Threads for local training and benchmarks (data-parallel on wasm); default: every core. */
+    trainingThreads: trainingThreadsEnvSchema,
+  })
+  .transform((config) => ({
+    ...config,
+    trainingThreads: config.trainingThreads ?? availableParallelism(),
+  }));
 
-const environmentSchema = z.object({
-  DATA_DIR: z.string().min(1).default('./var/data'),
-  FASHION_MNIST_DIR: z.string().min(1).optional(),
-  CONVOY_BACKEND: backendRequest.default('auto'),
-  API_URL: z.string().url().default('http://127.0.0.1:3000'),
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  API_TOKEN: z.string().min(1).optional(),
-  TRAINING_THREADS: trainingThreadsEnvSchema,
-});
+export type CliConfig = z.output<typeof cliConfigSchema>;
+export type CliConfigInput = z.input<typeof cliConfigSchema>;
 
-export interface CliConfig {
-  readonly dataDir: string;
-  readonly officialDataDir: string | undefined;
-  readonly backend: z.infer<typeof backendRequest>;
-  readonly apiUrl: string;
-  readonly redisUrl: string;
-  readonly apiToken: string | undefined;
-  /** Threads for local training and benchmarks (data-parallel on wasm); default: every core. */
-  readonly trainingThreads: number;
-}
+const ENVIRONMENT_NAMES = {
+  dataDir: 'DATA_DIR',
+  officialDataDir: 'FASHION_MNIST_DIR',
+  backend: 'CONVOY_BACKEND',
+  apiUrl: 'API_URL',
+  redisUrl: 'REDIS_URL',
+  apiToken: 'API_TOKEN',
+  trainingThreads: 'TRAINING_THREADS',
+} as const;
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+export function createConfig(input: CliConfigInput = {}): CliConfig {
+  return parseConfig(cliConfigSchema, input, 'CLI', ENVIRONMENT_NAMES);
 }
 
 /** Reads the environment once; every command gets the parsed result. */
-export function readCliConfig(env: NodeJS.ProcessEnv): CliConfig {
-  const parsed = environmentSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(`invalid environment: ${describeConfigIssues(parsed.error)}`);
-  }
-  return {
-    dataDir: resolve(parsed.data.DATA_DIR),
-    officialDataDir:
-      parsed.data.FASHION_MNIST_DIR === undefined
-        ? undefined
-        : resolve(parsed.data.FASHION_MNIST_DIR),
-    backend: parsed.data.CONVOY_BACKEND,
-    apiUrl: parsed.data.API_URL,
-    redisUrl: parsed.data.REDIS_URL,
-    apiToken: parsed.data.API_TOKEN,
-    trainingThreads: parsed.data.TRAINING_THREADS ?? availableParallelism(),
-  };
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
+  return createConfig(configFromEnvironment(env, ENVIRONMENT_NAMES));
 }

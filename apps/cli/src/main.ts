@@ -1,9 +1,9 @@
-import { readCliConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { createProgram } from './program.js';
 
 const output = { stdout: process.stdout, stderr: process.stderr };
 try {
-  const program = createProgram(readCliConfig(process.env), output);
+  const program = createProgram(loadConfig(process.env), output);
   await program.parseAsync(process.argv);
 } catch (error) {
   const code =

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, createConfig, isLoopbackHost, loadConfig } from './config.js';
+import { ConfigError } from '@convoy/schemas';
+import { createConfig, isLoopbackHost, loadConfig } from './config.js';
 
 describe('dashboard configuration', () => {
   it('has the documented defaults', () => {

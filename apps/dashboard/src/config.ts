@@ -1,5 +1,10 @@
 import { isLoopbackHost } from '@convoy/http';
-import { describeConfigIssues } from '@convoy/schemas';
+import {
+  apiTokenSchema,
+  configFromEnvironment,
+  logLevelSchema,
+  parseConfig,
+} from '@convoy/schemas';
 import { z } from 'zod';
 
 export const DEFAULT_DASHBOARD_PORT = 3001;
@@ -8,14 +13,6 @@ export const DEFAULT_API_URL = 'http://127.0.0.1:3000';
 export const DEFAULT_ARTIFACTS_DIR = './var/artifacts';
 /** Rendered PNGs kept in memory (bytes). */
 export const DEFAULT_IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
-
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-/** A bearer token as RFC 6750 allows it (the API's own rule). */
-const tokenSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9\-._~+/]+=*$/, 'API_TOKEN may use letters, digits and -._~+/ (then =)')
-  .max(1024);
 
 /**
  * Everything createDashboard needs. Environment variables map onto it in loadConfig; the options
@@ -32,10 +29,10 @@ export const dashboardConfigSchema = z.strictObject({
     .regex(/^https?:\/\/[^/?#]+(\/[^?#]*)?$/, 'API_URL must be an http:// or https:// URL')
     .default(DEFAULT_API_URL),
   /** Sent to the API as `Authorization: Bearer <token>`; it stays on the server. */
-  apiToken: tokenSchema.optional(),
+  apiToken: apiTokenSchema.optional(),
   /** The API's and workers' artifact directory (read only): histories, summaries, tensors. */
   artifactsDir: z.string().min(1).default(DEFAULT_ARTIFACTS_DIR),
-  logLevel: z.enum(LOG_LEVELS).default('info'),
+  logLevel: logLevelSchema.default('info'),
   /** Largest total size of the rendered images kept in memory. */
   imageCacheBytes: z.int().min(0).default(DEFAULT_IMAGE_CACHE_BYTES),
   /**
@@ -52,30 +49,19 @@ export const dashboardConfigSchema = z.strictObject({
 export type DashboardConfig = z.output<typeof dashboardConfigSchema>;
 export type DashboardConfigInput = z.input<typeof dashboardConfigSchema>;
 
-/** The configuration is unusable; the message names the variables to fix. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
-const ENV_NAMES: Readonly<Record<string, string>> = {
+const ENVIRONMENT_NAMES = {
   port: 'DASHBOARD_PORT',
   host: 'DASHBOARD_HOST',
   apiUrl: 'API_URL',
   apiToken: 'API_TOKEN',
   artifactsDir: 'ARTIFACTS_DIR',
   logLevel: 'LOG_LEVEL',
-};
+} as const;
 
 /** Parses the options object, filling in defaults. */
 export function createConfig(input: DashboardConfigInput = {}): DashboardConfig {
-  const parsed = dashboardConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = describeConfigIssues(parsed.error, ENV_NAMES);
-    throw new ConfigError(`invalid dashboard configuration: ${problems}`, {
-      cause: parsed.error,
-    });
-  }
-  return { ...parsed.data, apiUrl: parsed.data.apiUrl.replace(/\/+$/, '') };
+  const config = parseConfig(dashboardConfigSchema, input, 'dashboard', ENVIRONMENT_NAMES);
+  return { ...config, apiUrl: config.apiUrl.replace(/\/+$/, '') };
 }
 
 /** Reads the dashboard's environment variables (empty ones count as unset); main.ts calls it once. */
@@ -83,22 +69,7 @@ export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   overrides: DashboardConfigInput = {},
 ): DashboardConfig {
-  const read = (name: string) => {
-    const value = env[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-  };
-  const fromEnv: DashboardConfigInput = {
-    port: read('DASHBOARD_PORT'),
-    host: read('DASHBOARD_HOST'),
-    apiUrl: read('API_URL'),
-    apiToken: read('API_TOKEN'),
-    artifactsDir: read('ARTIFACTS_DIR'),
-    logLevel: read('LOG_LEVEL') as DashboardConfigInput['logLevel'],
-  };
-  const defined = Object.fromEntries(
-    Object.entries({ ...fromEnv, ...overrides }).filter(([, value]) => value !== undefined),
-  );
-  return createConfig(defined);
+  return createConfig({ ...configFromEnvironment(env, ENVIRONMENT_NAMES), ...overrides });
 }
 
 export { isLoopbackHost };

@@ -5,7 +5,6 @@ export {
   type Dashboard,
 } from './create-dashboard.js';
 export {
-  ConfigError,
   createConfig,
   dashboardConfigSchema,
   loadConfig,

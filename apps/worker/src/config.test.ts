@@ -1,20 +1,42 @@
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readWorkerConfig, WorkerConfigError } from './config.js';
+import { ConfigError } from '@convoy/schemas';
+import { loadConfig } from './config.js';
 
-describe('readWorkerConfig', () => {
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    expect(loadConfig({})).toMatchObject({
+      redisUrl: 'redis://127.0.0.1:6379',
+      artifactsDir: resolve('./var/artifacts'),
+      dataDir: resolve('./var/data'),
+      backend: 'auto',
+      queues: ['train', 'visualize'],
+      concurrency: 1,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads the queues as a comma list, without duplicates', () => {
+    expect(loadConfig({ WORKER_QUEUES: 'visualize, train,visualize' }).queues).toEqual([
+      'visualize',
+      'train',
+    ]);
+    expect(() => loadConfig({ WORKER_QUEUES: 'train,sweep' })).toThrow(/WORKER_QUEUES/);
+  });
+
   it('gives each concurrent training job its share of the cores by default', () => {
     const cores = availableParallelism();
-    expect(readWorkerConfig({}).trainingThreads).toBe(cores);
-    expect(readWorkerConfig({ TRAINING_THREADS: '' }).trainingThreads).toBe(cores);
-    expect(readWorkerConfig({ WORKER_CONCURRENCY: String(cores * 2) }).trainingThreads).toBe(1);
+    expect(loadConfig({}).trainingThreads).toBe(cores);
+    expect(loadConfig({ TRAINING_THREADS: '' }).trainingThreads).toBe(cores);
+    expect(loadConfig({ WORKER_CONCURRENCY: String(cores * 2) }).trainingThreads).toBe(1);
   });
 
   it('takes TRAINING_THREADS as given, and refuses what is not a positive whole number', () => {
-    expect(readWorkerConfig({ TRAINING_THREADS: '3' }).trainingThreads).toBe(3);
+    expect(loadConfig({ TRAINING_THREADS: '3' }).trainingThreads).toBe(3);
     for (const bad of ['0', '-2', '1.5', 'many']) {
-      expect(() => readWorkerConfig({ TRAINING_THREADS: bad })).toThrow(WorkerConfigError);
-      expect(() => readWorkerConfig({ TRAINING_THREADS: bad })).toThrow(/TRAINING_THREADS/);
+      expect(() => loadConfig({ TRAINING_THREADS: bad })).toThrow(ConfigError);
+      expect(() => loadConfig({ TRAINING_THREADS: bad })).toThrow(/TRAINING_THREADS/);
     }
   });
 });

@@ -1,2 +1,2 @@
-export { readWorkerConfig, WorkerConfigError, type WorkerConfig } from './config.js';
+export { createConfig, loadConfig, type WorkerConfig, type WorkerConfigInput } from './config.js';
 export { createWorker, type ConvoyWorker } from './create-worker.js';

@@ -1,8 +1,8 @@
 import { pino } from 'pino';
-import { readWorkerConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { createWorker } from './create-worker.js';
 
-const config = readWorkerConfig(process.env);
+const config = loadConfig(process.env);
 const logger = pino({ level: config.logLevel });
 const worker = await createWorker(config, logger);
 logger.info({ pid: process.pid }, 'convoy worker started');

@@ -1,6 +1,6 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '@convoy/storage';
 import {
   DEFAULT_TEST_PER_CLASS,
   embeddedPackageVersion,
@@ -200,9 +200,7 @@ async function writeCache(dir: string, data: SourceData, key: CacheKey): Promise
     files,
     createdAt: new Date().toISOString(),
   };
-  await writeFileAtomic(join(dir, MANIFEST_FILE), [
-    Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`),
-  ]);
+  await writeFileAtomic(dir, MANIFEST_FILE, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
 }
 
 /** Writes one image/label pair; returns the file sizes for the manifest. */

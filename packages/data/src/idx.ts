@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '@convoy/storage';
 import { DataSourceError, IdxFormatError, TruncatedFileError, errorMessage } from './errors.js';
 
 /**
@@ -118,7 +119,7 @@ export async function writeIdxFile(
   const chunks = path.endsWith('.gz')
     ? [await gzipAsync(Buffer.concat([header, data]))]
     : [header, data];
-  await writeFileAtomic(path, chunks);
+  await writeFileAtomic(dirname(path), basename(path), chunks);
 }
 
 /** Size of an uncompressed uint8 IDX file of shape `dims`: magic, one uint32 per dimension, data. */

@@ -1,20 +1,88 @@
 import { z } from 'zod';
 
 /**
+ * Every app reads its configuration the same way: a zod schema of options (camelCase, with
+ * defaults) that `createConfig(options)` parses, and a map from option to environment variable
+ * that `loadConfig(env)` reads through `configFromEnvironment` — once, in main.ts.
+ */
+
+/** The configuration is unusable; the message names the environment variables to fix. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Which environment variable sets each option (`{ redisUrl: 'REDIS_URL' }`). */
+export type EnvironmentNames = Readonly<Record<string, string>>;
+
+/**
  * A failed configuration parse as one line, "FIELD: message; …". `names` maps a field's path to
  * the environment variable a user sets for it, so the message names what they can change.
  */
-export function describeConfigIssues(
-  error: z.ZodError,
-  names: Readonly<Record<string, string>> = {},
-): string {
+export function describeConfigIssues(error: z.ZodError, names: EnvironmentNames = {}): string {
   return error.issues
     .map((issue) => {
-      const field = issue.path.join('.');
-      return field ? `${names[field] ?? field}: ${issue.message}` : issue.message;
+      const [option, ...within] = issue.path.map(String);
+      if (option === undefined) return issue.message;
+      const variable = names[option];
+      const field =
+        variable === undefined
+          ? [option, ...within].join('.')
+          : `${variable}${within.length > 0 ? ` (item ${within.join('.')})` : ''}`;
+      return `${field}: ${issue.message}`;
     })
     .join('; ');
 }
+
+/** The options the environment sets: each named variable, trimmed; empty ones count as unset. */
+export function configFromEnvironment(
+  env: NodeJS.ProcessEnv,
+  names: EnvironmentNames,
+): Record<string, string> {
+  const options: Record<string, string> = {};
+  for (const [option, variable] of Object.entries(names)) {
+    const value = env[variable]?.trim();
+    if (value !== undefined && value !== '') options[option] = value;
+  }
+  return options;
+}
+
+/** Parses an app's options; a ConfigError (with the zod error as cause) names the variables to fix. */
+export function parseConfig<Schema extends z.ZodType>(
+  schema: Schema,
+  input: unknown,
+  what: string,
+  names: EnvironmentNames,
+): z.output<Schema> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      `invalid ${what} configuration: ${describeConfigIssues(parsed.error, names)}`,
+      {
+        cause: parsed.error,
+      },
+    );
+  }
+  return parsed.data;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const logLevelSchema = z.enum(LOG_LEVELS);
+
+/** CONVOY_BACKEND: which tfjs backend a worker or the CLI starts (`auto` picks the fastest there is). */
+export const BACKEND_REQUESTS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendRequest = (typeof BACKEND_REQUESTS)[number];
+export const backendRequestSchema = z.enum(BACKEND_REQUESTS);
+
+/** API_TOKEN: a bearer token as RFC 6750 allows it (b64token), so it survives an Authorization header. */
+export const apiTokenSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9\-._~+/]+=*$/, 'API_TOKEN may use letters, digits and -._~+/ (then =)')
+  .max(1024);
+
+/** REDIS_URL. */
+export const redisUrlSchema = z
+  .string()
+  .regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://');
 
 /**
  * TRAINING_THREADS: a positive whole number, or unset. Empty counts as unset: compose passes

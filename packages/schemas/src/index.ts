@@ -5,6 +5,6 @@ export * from './training-params.js';
 export * from './training-result.js';
 export * from './jobs.js';
 export * from './visualization.js';
-export { describeConfigIssues, trainingThreadsEnvSchema } from './environment.js';
+export * from './environment.js';
 export * from './fashion-mnist.js';
 export { isPermanentError, PermanentError, type PermanenceFlag } from './errors.js';

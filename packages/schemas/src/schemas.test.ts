@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
+  ConfigError,
+  configFromEnvironment,
   describeConfigIssues,
+  isPermanentError,
+  parseConfig,
+  PermanentError,
   inferLayerShapes,
   MAX_MODEL_PARAMS,
   MODEL_PRESET_LAYERS,
@@ -196,6 +201,33 @@ describe('configuration helpers', () => {
     );
   });
 
+  it('name the variable behind a field inside a list', () => {
+    const schema = z.object({ queues: z.array(z.enum(['train'])) });
+    const parsed = schema.safeParse({ queues: ['train', 'sweep'] });
+    if (parsed.success) throw new Error('parsed');
+    expect(describeConfigIssues(parsed.error, { queues: 'WORKER_QUEUES' })).toMatch(
+      /^WORKER_QUEUES \(item 1\): /,
+    );
+  });
+
+  it('read the named variables, trimmed, with empty ones unset', () => {
+    const names = { port: 'API_PORT', host: 'API_HOST', token: 'API_TOKEN' };
+    expect(configFromEnvironment({ API_PORT: ' 8080 ', API_HOST: '', OTHER: 'x' }, names)).toEqual({
+      port: '8080',
+    });
+  });
+
+  it('parse options into a ConfigError that names the variables', () => {
+    const schema = z.strictObject({ port: z.coerce.number().int().default(3000) });
+    expect(parseConfig(schema, {}, 'test', { port: 'API_PORT' })).toEqual({ port: 3000 });
+    expect(() => parseConfig(schema, { port: 'eighty' }, 'test', { port: 'API_PORT' })).toThrow(
+      ConfigError,
+    );
+    expect(() => parseConfig(schema, { port: 'eighty' }, 'test', { port: 'API_PORT' })).toThrow(
+      /^invalid test configuration: API_PORT: /,
+    );
+  });
+
   it('read TRAINING_THREADS as a positive whole number, empty as unset', () => {
     expect(trainingThreadsEnvSchema.parse('3')).toBe(3);
     expect(trainingThreadsEnvSchema.parse('')).toBeUndefined();
@@ -203,5 +235,19 @@ describe('configuration helpers', () => {
     for (const bad of ['0', '-1', '2.5', 'two']) {
       expect(trainingThreadsEnvSchema.safeParse(bad).success).toBe(false);
     }
+  });
+});
+
+describe('permanent errors', () => {
+  it('are those flagged permanent, and zod parse failures', () => {
+    expect(isPermanentError(new PermanentError('bad data'))).toBe(true);
+    expect(isPermanentError(Object.assign(new Error('flagged'), { permanent: true }))).toBe(true);
+    expect(isPermanentError(z.string().safeParse(1).error)).toBe(true);
+    expect(isPermanentError(new Error('redis is down'))).toBe(false);
+    expect(isPermanentError(Object.assign(new Error('flag off'), { permanent: false }))).toBe(
+      false,
+    );
+    expect(isPermanentError('a string')).toBe(false);
+    expect(isPermanentError(null)).toBe(false);
   });
 });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { TEMP_FILE_PREFIX } from './artifact-path.js';
 
 /**
- * Writes `data` to `directory/name` so that readers see the old file or the complete new one,
+ * Writes `data` (bytes, or chunks written one after another) to `directory/name` so that readers
+ * see the old file or the complete new one,
  * never a mix: the bytes go to a uniquely named temp file in the same directory (same file
  * system, so the rename is atomic), are flushed, then renamed over the name. Concurrent writers
  * each use their own temp file; the last rename wins. A failed write leaves no temp file behind.
@@ -14,7 +15,7 @@ import { TEMP_FILE_PREFIX } from './artifact-path.js';
 export async function writeFileAtomic(
   directory: string,
   name: string,
-  data: Uint8Array,
+  data: Uint8Array | readonly Uint8Array[],
 ): Promise<void> {
   const tempPath = join(
     directory,
@@ -24,7 +25,7 @@ export async function writeFileAtomic(
     // 'wx' = O_CREAT | O_EXCL: never opens an existing file or follows a symbolic link.
     const handle = await open(tempPath, 'wx');
     try {
-      await handle.writeFile(data);
+      for (const chunk of data instanceof Uint8Array ? [data] : data) await handle.write(chunk);
       // Flush before the rename, so a crash cannot leave a complete-looking name on partial data.
       await handle.sync();
     } finally {

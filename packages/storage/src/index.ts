@@ -1,4 +1,5 @@
 export type { ArtifactInfo, ArtifactStore, JobArtifacts } from './artifact-store.js';
+export { writeFileAtomic } from './atomic-write.js';
 export { LocalArtifactStore } from './local-artifact-store.js';
 export { createLocalJobArtifacts } from './local-job-directory.js';
 export {
