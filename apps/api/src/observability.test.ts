@@ -1,3 +1,10 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healthSchema } from './api-schemas.js';
 import { expectError, startTestApi, type TestApi } from './api.test-helper.js';
@@ -160,6 +167,78 @@ describe('/openapi.json', () => {
       const [, section, name] = /#\/components\/(\w+)\/(\w+)/.exec(ref) ?? [];
       const components = document.components as unknown as Record<string, Record<string, unknown>>;
       expect(components[section ?? '']?.[name ?? ''], ref).toBeDefined();
+    }
+  });
+});
+
+/** Redocly CLI's JSON report of one lint run. */
+interface LintReport {
+  totals: { errors: number; warnings: number };
+  problems: { ruleId: string; message: string; location: { pointer: string }[] }[];
+}
+
+const REPOSITORY_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+async function lintOpenApi(document: unknown): Promise<LintReport> {
+  const directory = await mkdtemp(join(tmpdir(), 'convoy-openapi-'));
+  try {
+    const file = join(directory, 'openapi.json');
+    await writeFile(file, JSON.stringify(document));
+    const cli = join(
+      dirname(createRequire(import.meta.url).resolve('@redocly/cli/package.json')),
+      'bin/cli.js',
+    );
+    const run = promisify(execFile)(
+      process.execPath,
+      [cli, 'lint', '--config', join(REPOSITORY_ROOT, 'redocly.yaml'), '--format=json', file],
+      // No telemetry, no update check: tests never reach outside the machine.
+      { env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } },
+    );
+    // A document with problems exits 1, and the report is still on stdout.
+    const { stdout } = await run.catch((error: { stdout?: string }) => ({
+      stdout: error.stdout ?? '',
+    }));
+    return JSON.parse(stdout.slice(stdout.indexOf('{'))) as LintReport;
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+describe('/openapi.json lint', () => {
+  it("passes Redocly CLI's recommended rules with no error or warning", async () => {
+    const document = await (await api.request('/openapi.json')).json();
+    const report = await lintOpenApi(document);
+    const problems = report.problems.map(
+      (problem) => `${problem.ruleId} at ${problem.location[0]?.pointer}: ${problem.message}`,
+    );
+    expect(problems).toEqual([]);
+    expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+  });
+
+  it('finds what it should: a public route without `security` is an error', async () => {
+    const document = (await (await api.request('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, Record<string, unknown>>>;
+    };
+    delete document.paths['/healthz']?.get?.security;
+    const report = await lintOpenApi(document);
+    expect(report.problems.map((problem) => problem.ruleId)).toContain('security-defined');
+    expect(report.totals.errors).toBeGreaterThan(0);
+  });
+
+  it('lists a 4xx response for every /v1 operation', async () => {
+    const document = (await (await api.request('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>;
+    };
+    for (const [path, item] of Object.entries(document.paths)) {
+      if (!path.startsWith('/v1/')) continue;
+      for (const [method, operation] of Object.entries(item)) {
+        if (method === 'parameters') continue;
+        const statuses = Object.keys(operation.responses ?? {});
+        expect(
+          statuses.some((status) => status.startsWith('4')),
+          `${method} ${path}`,
+        ).toBe(true);
+      }
     }
   });
 });

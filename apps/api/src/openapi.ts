@@ -2,8 +2,8 @@ import { z } from 'zod';
 import {
   createJobBodySchema,
   listJobsQuerySchema,
-  trainingReportSchema,
   trainingResultSchema,
+  visualizationJobResultSchema,
 } from '@convoy/schemas';
 import {
   artifactListSchema,
@@ -40,26 +40,19 @@ const ERRORS = {
     headers: { 'WWW-Authenticate': { schema: { type: 'string' } } },
   },
   NotFound: errorResponse('JOB_NOT_FOUND (unknown or malformed id), ARTIFACT_NOT_FOUND, NOT_FOUND'),
-  MethodNotAllowed: {
-    ...errorResponse('METHOD_NOT_ALLOWED'),
-    headers: { Allow: { schema: { type: 'string' } } },
-  },
   Conflict: errorResponse('The job is not in a state that allows this'),
   PayloadTooLarge: errorResponse('PAYLOAD_TOO_LARGE: the JSON body is over the limit (256 kB)'),
   UnsupportedMediaType: errorResponse('UNSUPPORTED_MEDIA_TYPE: send application/json'),
   ServiceUnavailable: errorResponse('SERVICE_UNAVAILABLE: Redis does not answer'),
-  Internal: errorResponse('INTERNAL: a bug; the message never carries a stack in production'),
 } as const;
 
 const ERROR_STATUS: Readonly<Record<keyof typeof ERRORS, number>> = {
   BadRequest: 400,
   Unauthorized: 401,
   NotFound: 404,
-  MethodNotAllowed: 405,
   Conflict: 409,
   PayloadTooLarge: 413,
   UnsupportedMediaType: 415,
-  Internal: 500,
   ServiceUnavailable: 503,
 };
 
@@ -99,6 +92,23 @@ function queryParameters(): JsonSchema[] {
 }
 
 const secured = [{ bearerAuth: [] }];
+/** Routes a load balancer or Prometheus reads without a token. */
+const publicRoute: JsonSchema[] = [];
+
+/** A job's `result` (unknown to the zod view schema) as what it is for each job type. */
+function withResultSchema(job: JsonSchema): JsonSchema {
+  const properties = job.properties as Record<string, JsonSchema>;
+  return {
+    ...job,
+    properties: {
+      ...properties,
+      result: {
+        description: 'Set once the job completed: a TrainingResult or a VisualizationResult',
+        anyOf: [ref('TrainingResult'), ref('VisualizationResult'), { type: 'null' }],
+      },
+    },
+  };
+}
 
 /** The OpenAPI 3.1 document of the REST API, built from the same zod schemas that validate it. */
 export function createOpenApiDocument(options: { version?: string } = {}): JsonSchema {
@@ -108,10 +118,20 @@ export function createOpenApiDocument(options: { version?: string } = {}): JsonS
       title: 'Convoy API',
       version: options.version ?? '0.1.0',
       description:
-        'Train and inspect convolutional networks as queued jobs. Every error is `{ "error": { "code", "message", "details"? } }` with a 4xx status for anything the caller got wrong. When the server has API_TOKEN set, /v1 and /admin/queues need `Authorization: Bearer <token>`.',
+        'Train and inspect convolutional networks as queued jobs. Every error is `{ "error": { "code", "message", "details"? } }` with a 4xx status for anything the caller got wrong. When the server has API_TOKEN set, /v1 and /admin/queues need `Authorization: Bearer <token>`. A method a path does not serve is a 405 METHOD_NOT_ALLOWED with an `Allow` header; an unexpected failure is a 500 INTERNAL whose message never carries a stack in production.',
     },
     servers: [{ url: '/' }],
-    tags: [{ name: 'jobs' }, { name: 'artifacts' }, { name: 'operations' }],
+    tags: [
+      {
+        name: 'jobs',
+        description: 'Submit, list, follow and cancel training and visualization jobs',
+      },
+      {
+        name: 'artifacts',
+        description: "A training job's files: models, checkpoints, histories, visualizations",
+      },
+      { name: 'operations', description: 'Health, metrics, this document and the queue dashboard' },
+    ],
     paths: {
       '/v1/jobs': {
         post: {
@@ -192,7 +212,18 @@ export function createOpenApiDocument(options: { version?: string } = {}): JsonS
           responses: {
             200: {
               description: 'An event stream',
-              content: { 'text/event-stream': { schema: { type: 'string' } } },
+              content: {
+                'text/event-stream': {
+                  schema: {
+                    type: 'string',
+                    description:
+                      "Each event's `data:` line is JSON: a ProgressEvent, an EpochEvent, or the Job",
+                    contentSchema: {
+                      oneOf: [ref('ProgressEvent'), ref('EpochEvent'), ref('Job')],
+                    },
+                  },
+                },
+              },
             },
             ...errors('Unauthorized', 'NotFound'),
           },
@@ -252,6 +283,7 @@ export function createOpenApiDocument(options: { version?: string } = {}): JsonS
           tags: ['operations'],
           operationId: 'health',
           summary: 'Liveness and Redis reachability (no authentication)',
+          security: publicRoute,
           responses: {
             200: { description: 'Redis answers', content: json(ref('Health')) },
             503: { description: 'Redis does not answer', content: json(ref('Health')) },
@@ -263,6 +295,7 @@ export function createOpenApiDocument(options: { version?: string } = {}): JsonS
           tags: ['operations'],
           operationId: 'metrics',
           summary: 'Prometheus metrics (no authentication)',
+          security: publicRoute,
           description:
             'convoy_jobs{type,state}, convoy_queue_depth{queue}, convoy_job_duration_seconds{type}, convoy_training_images_per_second, convoy_http_requests_total{method,route,status}, and the process metrics.',
           responses: {
@@ -278,6 +311,7 @@ export function createOpenApiDocument(options: { version?: string } = {}): JsonS
           tags: ['operations'],
           operationId: 'openApi',
           summary: 'This document (no authentication)',
+          security: publicRoute,
           responses: { 200: { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } },
         },
       },
@@ -310,7 +344,7 @@ export function createOpenApiDocument(options: { version?: string } = {}): JsonS
         Error: jsonSchema(errorBodySchema),
         CreateJobBody: jsonSchema(createJobBodySchema, 'input'),
         CreatedJob: jsonSchema(createdJobSchema),
-        Job: jsonSchema(jobViewSchema),
+        Job: withResultSchema(jsonSchema(jobViewSchema)),
         JobList: jsonSchema(jobListSchema),
         JobCancelled: jsonSchema(jobCancelledSchema),
         CancelRequested: jsonSchema(cancelRequestedSchema),
@@ -318,8 +352,8 @@ export function createOpenApiDocument(options: { version?: string } = {}): JsonS
         Health: jsonSchema(healthSchema),
         ProgressEvent: jsonSchema(progressEventSchema),
         EpochEvent: jsonSchema(epochEventSchema),
-        TrainingReport: jsonSchema(trainingReportSchema),
         TrainingResult: jsonSchema(trainingResultSchema),
+        VisualizationResult: jsonSchema(visualizationJobResultSchema),
       },
     },
   };
