@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 log() { printf '[setup] %s\n' "$*" >&2; }
 
 # Debian packages the project needs: node-canvas builds from source against cairo and pango (its
-# prebuilt binaries download from outside the npm registry), and browser tests drive Chromium.
-APT_PACKAGES=(build-essential pkg-config libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev chromium)
+# prebuilt binaries download from outside the npm registry). `--test` adds Chromium, which only the
+# browser tests drive.
+APT_PACKAGES=(build-essential pkg-config libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev)
 
 ensure_apt_packages() {
   local missing=()
@@ -69,8 +70,11 @@ ensure_redis() {
   log "redis-server did not start; see var/redis/redis.log"; return 1
 }
 
-# `--bench`: also the anchors' Python packages (PyTorch, matplotlib), so benchmarks compare in one run.
-[ "${1:-}" = "--bench" ] && APT_PACKAGES+=(python3-torch python3-matplotlib)
+case "${1:-}" in
+  --test) APT_PACKAGES+=(chromium) ;;
+  # The anchors' Python packages (PyTorch, matplotlib), so benchmarks compare in one run.
+  --bench) APT_PACKAGES+=(python3-torch python3-matplotlib) ;;
+esac
 
 ensure_node
 [ ${#APT_PACKAGES[@]} -gt 0 ] && ensure_apt_packages "${APT_PACKAGES[@]}"

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 demo=0; [ "${1:-}" = "--demo" ] && demo=1
 
 bash scripts/setup.sh
-npx turbo run build --output-logs=errors-only >/dev/null
+TURBO_TELEMETRY_DISABLED=1 npx turbo run build --output-logs=errors-only >/dev/null
 
 export API_PORT=${API_PORT:-3000} DASHBOARD_PORT=${DASHBOARD_PORT:-3001}
 export API_URL=${API_URL:-http://127.0.0.1:$API_PORT}
