@@ -71,7 +71,8 @@ ensure_redis() {
 }
 
 case "${1:-}" in
-  --test) APT_PACKAGES+=(chromium) ;;
+  # Chromium drives the browser tests; redis-server and redis-cli run the Redis Cluster test.
+  --test) APT_PACKAGES+=(chromium redis-server) ;;
   # The anchors' Python packages (PyTorch, matplotlib), so benchmarks compare in one run.
   --bench) APT_PACKAGES+=(python3-torch python3-matplotlib) ;;
 esac

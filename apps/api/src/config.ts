@@ -4,7 +4,10 @@ import {
   configFromEnvironment,
   logLevelSchema,
   parseConfig,
+  queuePrefixSchema,
+  redisClusterNodesSchema,
   redisUrlSchema,
+  refineClusterQueuePrefix,
 } from '@convoy/schemas';
 import { z } from 'zod';
 
@@ -21,6 +24,8 @@ export const DEFAULT_SSE_HEARTBEAT_MS = 15_000;
 export const apiConfigSchema = z
   .strictObject({
     redisUrl: redisUrlSchema.default(DEFAULT_REDIS_URL),
+    /** Seed nodes of a Redis Cluster; REDIS_URL then only lends its credentials and TLS. */
+    redisClusterNodes: redisClusterNodesSchema.optional(),
     port: z.coerce.number().int().min(0).max(65_535).default(DEFAULT_API_PORT),
     /** Default: 127.0.0.1 without a token, 0.0.0.0 with one. */
     host: z.string().min(1).optional(),
@@ -28,10 +33,7 @@ export const apiConfigSchema = z
     token: apiTokenSchema.optional(),
     artifactsDir: z.string().min(1).default(DEFAULT_ARTIFACTS_DIR),
     /** BullMQ key prefix (default BullMQ's `bull`); tests use a unique one each. */
-    queuePrefix: z
-      .string()
-      .regex(/^[A-Za-z0-9._:-]{1,100}$/)
-      .optional(),
+    queuePrefix: queuePrefixSchema.optional(),
     /** Largest JSON request body, in express.json's notation (`256kb`). */
     bodyLimit: z
       .string()
@@ -49,6 +51,7 @@ export const apiConfigSchema = z
     ...config,
     host: config.host ?? (config.token === undefined ? '127.0.0.1' : '0.0.0.0'),
   }))
+  .superRefine(refineClusterQueuePrefix)
   .superRefine((config, context) => {
     if (config.token === undefined && !isLoopbackHost(config.host)) {
       context.addIssue({
@@ -64,6 +67,7 @@ export type ApiConfigInput = z.input<typeof apiConfigSchema>;
 
 const ENVIRONMENT_NAMES = {
   redisUrl: 'REDIS_URL',
+  redisClusterNodes: 'REDIS_CLUSTER_NODES',
   port: 'API_PORT',
   host: 'API_HOST',
   token: 'API_TOKEN',

@@ -40,10 +40,11 @@ export interface Api {
  */
 export async function createApi(config: ApiConfig, options: CreateApiOptions = {}): Promise<Api> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const prefix = config.queuePrefix;
-  const connection = createRedisConnection(config.redisUrl, 'client');
+  const redis = { url: config.redisUrl, clusterNodes: config.redisClusterNodes };
+  const connection = createRedisConnection(redis, 'client');
   connection.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
-  const queues = new JobQueues({ connection, prefix });
+  const queues = new JobQueues({ connection, prefix: config.queuePrefix });
+  const prefix = queues.prefixes.queue;
   for (const queue of [queues.train, queues.visualize]) {
     queue.on('error', (error) => logger.debug({ err: error }, 'queue error'));
   }
@@ -60,8 +61,11 @@ export async function createApi(config: ApiConfig, options: CreateApiOptions = {
   const queueEvents: QueueEvents[] = [];
   const startQueueEvents = () => {
     for (const type of JOB_TYPES) {
+      // A cluster needs an ioredis Cluster (its own, blocking); one server, options BullMQ connects with.
       const events = new QueueEvents(QUEUE_NAMES[type], {
-        connection: { url: config.redisUrl },
+        connection: redis.clusterNodes
+          ? createRedisConnection(redis, 'blocking')
+          : { url: config.redisUrl },
         ...(prefix ? { prefix } : {}),
       });
       events.on('error', (error) => logger.warn({ err: error }, 'queue events error'));

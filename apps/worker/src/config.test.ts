@@ -39,4 +39,21 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ TRAINING_THREADS: bad })).toThrow(/TRAINING_THREADS/);
     }
   });
+
+  it('reads Redis Cluster seed nodes and insists on a hash-tagged queue prefix there', () => {
+    const config = loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001,[::1]:7002' });
+    expect(config.redisClusterNodes).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-b', port: 7001 },
+      { host: '::1', port: 7002 },
+    ]);
+    expect(loadConfig({}).redisClusterNodes).toBeUndefined();
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'redis-a' })).toThrow(/REDIS_CLUSTER_NODES/);
+    expect(() =>
+      loadConfig({ REDIS_CLUSTER_NODES: 'a:7000', CONVOY_QUEUE_PREFIX: 'jobs' }),
+    ).toThrow(/CONVOY_QUEUE_PREFIX: .*hash tag/);
+    expect(
+      loadConfig({ REDIS_CLUSTER_NODES: 'a:7000', CONVOY_QUEUE_PREFIX: 'jobs-{eu}' }).queuePrefix,
+    ).toBe('jobs-{eu}');
+  });
 });

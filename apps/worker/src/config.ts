@@ -7,7 +7,10 @@ import {
   JOB_TYPES,
   logLevelSchema,
   parseConfig,
+  queuePrefixSchema,
+  redisClusterNodesSchema,
   redisUrlSchema,
+  refineClusterQueuePrefix,
   trainingThreadsEnvSchema,
 } from '@convoy/schemas';
 
@@ -28,6 +31,8 @@ const queuesSchema = z
 export const workerConfigSchema = z
   .strictObject({
     redisUrl: redisUrlSchema.default('redis://127.0.0.1:6379'),
+    /** Seed nodes of a Redis Cluster; REDIS_URL then only lends its credentials and TLS. */
+    redisClusterNodes: redisClusterNodesSchema.optional(),
     artifactsDir: z
       .string()
       .min(1)
@@ -52,13 +57,11 @@ export const workerConfigSchema = z
     lockDurationMs: positiveInt(30_000),
     stalledIntervalMs: positiveInt(30_000),
     maxStalledCount: positiveInt(3),
-    /** BullMQ key prefix; unset means BullMQ's default. */
-    queuePrefix: z
-      .string()
-      .regex(/^[A-Za-z0-9:_-]+$/)
-      .optional(),
+    /** BullMQ key prefix; unset means BullMQ's default (`{convoy}` on a cluster). */
+    queuePrefix: queuePrefixSchema.optional(),
     logLevel: logLevelSchema.default('info'),
   })
+  .superRefine(refineClusterQueuePrefix)
   .transform((config) => ({
     ...config,
     trainingThreads:
@@ -71,6 +74,7 @@ export type WorkerConfigInput = z.input<typeof workerConfigSchema>;
 
 const ENVIRONMENT_NAMES = {
   redisUrl: 'REDIS_URL',
+  redisClusterNodes: 'REDIS_CLUSTER_NODES',
   artifactsDir: 'ARTIFACTS_DIR',
   dataDir: 'DATA_DIR',
   officialDataDir: 'FASHION_MNIST_DIR',

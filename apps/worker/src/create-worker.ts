@@ -1,11 +1,11 @@
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { initializeBackend, type ActiveBackend } from '@convoy/model';
 import {
-  CONVOY_KEY_PREFIX,
   createJobWorker,
   createRedisConnection,
+  redisKeyPrefixes,
+  type RedisConnection,
   JobCancellation,
 } from '@convoy/queue';
 import { LocalArtifactStore } from '@convoy/storage';
@@ -52,16 +52,15 @@ export async function createWorker(
     'compute backend ready',
   );
 
-  const connections: Redis[] = [];
+  const redis = { url: config.redisUrl, clusterNodes: config.redisClusterNodes };
+  const connections: RedisConnection[] = [];
   const connect = (role: 'client' | 'blocking') => {
-    const connection = createRedisConnection(config.redisUrl, role);
+    const connection = createRedisConnection(redis, role);
     connections.push(connection);
     return connection;
   };
-  const convoyPrefix = config.queuePrefix
-    ? `${config.queuePrefix}:${CONVOY_KEY_PREFIX}`
-    : CONVOY_KEY_PREFIX;
-  const cancellation = new JobCancellation(connect('blocking'), convoyPrefix);
+  const prefixes = redisKeyPrefixes(config.queuePrefix, redis.clusterNodes !== undefined);
+  const cancellation = new JobCancellation(connect('blocking'), prefixes.convoy);
   const control = new JobControl();
   const unwatch = await cancellation.watch(connect('blocking'), (id) => {
     if (control.stop(id, 'cancel')) logger.info({ jobId: id }, 'cancel requested');
@@ -69,7 +68,7 @@ export async function createWorker(
   const store = new LocalArtifactStore(config.artifactsDir);
   const workerOptions = {
     concurrency: config.concurrency,
-    prefix: config.queuePrefix,
+    prefix: prefixes.queue,
     lockDuration: config.lockDurationMs,
     stalledInterval: config.stalledIntervalMs,
     maxStalledCount: config.maxStalledCount,

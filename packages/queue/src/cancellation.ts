@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection.js';
 import { CONVOY_KEY_PREFIX } from './queue-names.js';
 
 const RETENTION_SECONDS = 30 * 24 * 3600;
@@ -22,7 +22,7 @@ export class JobCancellation {
   private readonly channel: string;
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisConnection,
     private readonly prefix = CONVOY_KEY_PREFIX,
   ) {
     this.channel = `${prefix}:cancel`;
@@ -61,7 +61,10 @@ export class JobCancellation {
    * Calls `onCancel` with each id cancelled from now on. `subscriber` becomes a dedicated
    * subscriber connection (Redis allows nothing else on it). Returns a function that unsubscribes.
    */
-  async watch(subscriber: Redis, onCancel: (id: string) => void): Promise<() => Promise<void>> {
+  async watch(
+    subscriber: RedisConnection,
+    onCancel: (id: string) => void,
+  ): Promise<() => Promise<void>> {
     const listener = (channel: string, message: string) => {
       if (channel === this.channel) onCancel(message);
     };

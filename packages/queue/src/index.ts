@@ -18,4 +18,15 @@ export {
 } from './job-queues.js';
 export { createJobWorker, type JobProcessor, type JobWorkerOptions } from './job-worker.js';
 export { CONVOY_KEY_PREFIX, QUEUE_NAMES } from './queue-names.js';
-export { createRedisConnection, pingRedis, type RedisRole } from './redis-connection.js';
+export {
+  CLUSTER_QUEUE_PREFIX,
+  createRedisConnection,
+  hashTagOf,
+  pingRedis,
+  redisKeyPrefixes,
+  type RedisConnection,
+  type RedisKeyPrefixes,
+  type RedisNode,
+  type RedisRole,
+  type RedisTarget,
+} from './redis-connection.js';

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection.js';
 import type { JobType } from '@convoy/schemas';
 import { CONVOY_KEY_PREFIX } from './queue-names.js';
 
@@ -18,7 +18,7 @@ export interface JobIndexPage {
  */
 export class JobIndex {
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisConnection,
     private readonly prefix = CONVOY_KEY_PREFIX,
   ) {}
 

@@ -1,5 +1,10 @@
 import { Queue, type Job, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import {
+  redisKeyPrefixes,
+  type RedisConnection,
+  type RedisKeyPrefixes,
+} from './redis-connection.js';
 import type { CreateJobBody, JobType } from '@convoy/schemas';
 import { JobCancellation } from './cancellation.js';
 import { JOB_DATA_SCHEMAS, type TrainJobData, type VisualizeJobData } from './job-data.js';
@@ -28,8 +33,8 @@ export const DEFAULT_JOB_OPTIONS: Readonly<Record<JobType, JobsOptions>> = {
 export type AnyJob = Job<TrainJobData> | Job<VisualizeJobData>;
 
 export interface JobQueuesOptions {
-  readonly connection: Redis;
-  /** BullMQ key prefix (default `bull`); tests use their own to stay apart. */
+  readonly connection: RedisConnection;
+  /** BullMQ key prefix (default `bull`, or `{convoy}` on a cluster); tests use their own to stay apart. */
   readonly prefix?: string | undefined;
   readonly jobOptions?: Partial<Record<JobType, JobsOptions>> | undefined;
 }
@@ -40,18 +45,19 @@ export class JobQueues {
   readonly visualize: Queue<VisualizeJobData>;
   readonly index: JobIndex;
   readonly cancellation: JobCancellation;
+  readonly prefixes: RedisKeyPrefixes;
   private readonly jobOptions: Record<JobType, JobsOptions>;
 
   constructor(private readonly options: JobQueuesOptions) {
+    this.prefixes = redisKeyPrefixes(options.prefix, options.connection instanceof Cluster);
     const common = {
       connection: options.connection,
-      ...(options.prefix ? { prefix: options.prefix } : {}),
+      ...(this.prefixes.queue ? { prefix: this.prefixes.queue } : {}),
     };
     this.train = new Queue<TrainJobData>(QUEUE_NAMES.train, common);
     this.visualize = new Queue<VisualizeJobData>(QUEUE_NAMES.visualize, common);
-    const convoyPrefix = options.prefix ? `${options.prefix}:convoy` : undefined;
-    this.index = new JobIndex(options.connection, convoyPrefix);
-    this.cancellation = new JobCancellation(options.connection, convoyPrefix);
+    this.index = new JobIndex(options.connection, this.prefixes.convoy);
+    this.cancellation = new JobCancellation(options.connection, this.prefixes.convoy);
     this.jobOptions = {
       train: { ...DEFAULT_JOB_OPTIONS.train, ...options.jobOptions?.train },
       visualize: { ...DEFAULT_JOB_OPTIONS.visualize, ...options.jobOptions?.visualize },
@@ -99,13 +105,21 @@ export class JobQueues {
  * Deletes every key under a BullMQ prefix (its queues and Convoy's index and cancellations): for
  * tests and benchmarks that ran a stack on a throwaway prefix. Never call it with a shared prefix.
  */
-export async function removeQueuePrefix(connection: Redis, prefix: string): Promise<void> {
+export async function removeQueuePrefix(
+  connection: RedisConnection,
+  prefix: string,
+): Promise<void> {
   if (!/^(test|bench)-/.test(prefix))
     throw new Error(`refusing to remove keys of prefix "${prefix}" (only test-* and bench-*)`);
-  let cursor = '0';
-  do {
-    const [next, keys] = await connection.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    if (keys.length > 0) await connection.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  // SCAN walks one server: on a cluster, every master's share of the keys.
+  const servers = connection instanceof Cluster ? connection.nodes('master') : [connection];
+  for (const server of servers) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await server.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      // One DEL per key: on a cluster, keys of different slots cannot share a command.
+      await Promise.all(keys.map((key) => server.del(key)));
+      cursor = next;
+    } while (cursor !== '0');
+  }
 }

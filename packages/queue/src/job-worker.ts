@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection.js';
 import type { JobType } from '@convoy/schemas';
 import { JOB_DATA_SCHEMAS, type JobDataByType } from './job-data.js';
 import { QUEUE_NAMES } from './queue-names.js';
@@ -12,7 +12,7 @@ export type JobProcessor<T extends JobType> = (
 
 export interface JobWorkerOptions {
   /** A blocking connection (maxRetriesPerRequest: null), dedicated to this worker. */
-  readonly connection: Redis;
+  readonly connection: RedisConnection;
   readonly concurrency?: number | undefined;
   readonly prefix?: string | undefined;
   /** How long a job's lock lives without renewal; a dead worker's job is recovered after it. */

@@ -84,6 +84,48 @@ export const redisUrlSchema = z
   .string()
   .regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://');
 
+/** CONVOY_QUEUE_PREFIX: BullMQ's key prefix; braces allowed for a Redis Cluster hash tag. */
+export const queuePrefixSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:{}-]{1,100}$/, 'letters, digits, . _ : - and a {hash tag}, at most 100');
+
+/** REDIS_CLUSTER_NODES: `host:port,host:port,…`, the seed nodes of a Redis Cluster. */
+export const redisClusterNodesSchema = z
+  .union([z.string(), z.array(z.object({ host: z.string(), port: z.number() }))])
+  .transform((value, context) => {
+    if (typeof value !== 'string') return value;
+    const nodes = value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean)
+      .map((entry) => /^(?<host>\[[0-9a-fA-F:]+\]|[^:\s]+):(?<port>\d{1,5})$/.exec(entry)?.groups);
+    if (nodes.length === 0 || nodes.some((node) => node === undefined)) {
+      context.addIssue({ code: 'custom', message: 'must be host:port,host:port,…' });
+      return z.NEVER;
+    }
+    return nodes.map((node) => ({
+      host: (node?.host ?? '').replace(/^\[|\]$/g, ''),
+      port: Number(node?.port),
+    }));
+  })
+  .pipe(z.array(z.object({ host: z.string().min(1), port: z.int().min(1).max(65_535) })).min(1));
+
+/** On a Redis Cluster every key must carry one hash tag: a queue prefix without one is refused. */
+export function refineClusterQueuePrefix(
+  config: { redisClusterNodes?: unknown[] | undefined; queuePrefix?: string | undefined },
+  context: z.RefinementCtx,
+): void {
+  const prefix = config.queuePrefix;
+  if (config.redisClusterNodes === undefined || prefix === undefined) return;
+  if (!/\{[^{}]+\}/.test(prefix)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['queuePrefix'],
+      message: `"${prefix}" has no hash tag: on a Redis Cluster use one in braces, e.g. {convoy} or test-{x}`,
+    });
+  }
+}
+
 /**
  * TRAINING_THREADS: a positive whole number, or unset. Empty counts as unset: compose passes
  * `${TRAINING_THREADS:-}` through.
