@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { BACKEND_REQUESTS, type BackendRequest } from '@convoy/model';
+import { BACKEND_REQUESTS, type BackendRequest } from '@convoy/backend';
 import {
   describeConfigIssues,
   JOB_TYPES,

@@ -1,7 +1,7 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
-import { initializeBackend, type ActiveBackend } from '@convoy/model';
+import { initializeBackend, type ActiveBackend } from '@convoy/backend';
 import {
   CONVOY_KEY_PREFIX,
   createJobWorker,

@@ -1,5 +1,6 @@
 import { DataError } from '@convoy/data';
-import { InvalidTrainingDataError, ModelArtifactError, NonFiniteLossError } from '@convoy/model';
+import { ModelArtifactError } from '@convoy/model';
+import { InvalidTrainingDataError, NonFiniteLossError } from '@convoy/training';
 import { ShapeError } from '@convoy/schemas';
 import { ZodError } from 'zod';
 

@@ -1,4 +1,4 @@
-import type { ActiveBackend, BackendRequest } from '@convoy/model';
+import type { ActiveBackend, BackendRequest } from '@convoy/backend';
 import type {
   EpochRecord,
   TrainingParams,

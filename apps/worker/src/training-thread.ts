@@ -4,7 +4,8 @@
  * Here it runs beside the main thread, which stays free for locks, progress and signals.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { initializeBackend, runTraining, TrainingAbortedError } from '@convoy/model';
+import { initializeBackend } from '@convoy/backend';
+import { runTraining, TrainingAbortedError } from '@convoy/training';
 import { LocalArtifactStore } from '@convoy/storage';
 import { isPermanentError } from './permanent-errors.js';
 import type {

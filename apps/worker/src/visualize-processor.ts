@@ -9,7 +9,8 @@ import {
   visualizationManifestPath,
   type ModelWeights,
 } from '@convoy/core';
-import { computeVisualization, loadModel, visualizationFiles } from '@convoy/model';
+import { loadModel } from '@convoy/model';
+import { computeVisualization, visualizationFiles } from '@convoy/visualize';
 import type { VisualizeJobData } from '@convoy/queue';
 import { visualizationManifestSchema, type VisualizationJobResult } from '@convoy/schemas';
 import type { ArtifactStore, JobArtifacts } from '@convoy/storage';
