@@ -9,7 +9,8 @@ import { initializeBackend } from '@convoy/backend';
 import { buildModel } from '@convoy/model';
 import { disposeResumeState, loadCheckpoint, writeCheckpoint } from './checkpoint-store.js';
 import { TrainingAbortedError } from './errors.js';
-import { trainModel, type LabelledTensors } from './train.js';
+import type { LabelledTensors } from './labelled-tensors.js';
+import { trainModel } from './train.js';
 
 const spec = modelSpecSchema.parse({
   layers: [

@@ -19,15 +19,10 @@ export {
 } from './checkpoint-store.js';
 export { InvalidTrainingDataError, NonFiniteLossError, TrainingAbortedError } from './errors.js';
 export { runTraining, type RunTrainingOptions } from './run-training.js';
-export {
-  createOptimizer,
-  evaluateModel,
-  trainModel,
-  validateLabelledTensors,
-  type LabelledTensors,
-  type TrainModelOptions,
-  type TrainModelResult,
-} from './train.js';
+export { evaluateModel } from './evaluate.js';
+export { validateLabelledTensors, type LabelledTensors } from './labelled-tensors.js';
+export { createOptimizer } from './optimizer.js';
+export { trainModel, type TrainModelOptions, type TrainModelResult } from './train.js';
 export type {
   OptimizerWeights,
   PartialEpoch,

@@ -19,7 +19,8 @@ import type { JobArtifacts } from '@convoy/storage';
 import type { ActiveBackend } from '@convoy/backend';
 import { buildModel, saveModel, summarizeModel } from '@convoy/model';
 import { disposeResumeState, loadCheckpoint, writeCheckpoint } from './checkpoint-store.js';
-import { trainModel, type LabelledTensors } from './train.js';
+import type { LabelledTensors } from './labelled-tensors.js';
+import { trainModel, type TrainModelResult } from './train.js';
 import type { ResumeState } from './training-state.js';
 
 export interface RunTrainingOptions {
@@ -71,6 +72,44 @@ async function prepareModel(
   return { model, resume: checkpoint?.resume ?? null };
 }
 
+/** The job's training and validation split of the data set (validation may be empty). */
+async function loadSplit(options: RunTrainingOptions) {
+  const { params } = options;
+  const dataset = await loadFashionMnist({
+    dataDir: options.dataDir,
+    officialDir: options.officialDataDir,
+    logger: options.logger,
+  });
+  return splitTrainingData(dataset.train, {
+    limit: params.dataset.limit,
+    validationSplit: params.validationSplit,
+    seed: params.seed,
+  });
+}
+
+function trainingResult(
+  options: RunTrainingOptions,
+  split: { train: ImageSet; validation: ImageSet },
+  result: TrainModelResult,
+): TrainingResult {
+  return {
+    backend: options.backend.name,
+    device: options.backend.device,
+    epochsRun: result.epochsRun,
+    stoppedEarly: result.stoppedEarly,
+    bestEpoch: result.bestEpoch,
+    best: result.best,
+    restoredBestWeights: result.restoredBestWeights,
+    history: result.history,
+    trainImages: split.train.count,
+    validationImages: split.validation.count,
+    imagesPerSecond: result.imagesPerSecond,
+    threads: result.threads,
+    seconds: result.seconds,
+    ...(result.resumedFromEpoch !== undefined ? { resumedFromEpoch: result.resumedFromEpoch } : {}),
+  };
+}
+
 /**
  * One training job from data to artifacts: the engine behind both `convoy train` and the worker.
  * Writes params, summary and the untrained weights first; then after every epoch the history and a
@@ -78,16 +117,7 @@ async function prepareModel(
  */
 export async function runTraining(options: RunTrainingOptions): Promise<TrainingResult> {
   const { params, artifacts } = options;
-  const dataset = await loadFashionMnist({
-    dataDir: options.dataDir,
-    officialDir: options.officialDataDir,
-    logger: options.logger,
-  });
-  const split = splitTrainingData(dataset.train, {
-    limit: params.dataset.limit,
-    validationSplit: params.validationSplit,
-    seed: params.seed,
-  });
+  const split = await loadSplit(options);
   const { model, resume } = await prepareModel(options);
   const train = toTensors(split.train);
   const validation = split.validation.count > 0 ? toTensors(split.validation) : undefined;
@@ -119,24 +149,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
     });
     // A monitor that never produced a value still leaves a usable model behind.
     if (!checkpointSaved) await saveModel(model, artifacts, ARTIFACT_FOLDERS.bestModel);
-    return {
-      backend: options.backend.name,
-      device: options.backend.device,
-      epochsRun: result.epochsRun,
-      stoppedEarly: result.stoppedEarly,
-      bestEpoch: result.bestEpoch,
-      best: result.best,
-      restoredBestWeights: result.restoredBestWeights,
-      history: result.history,
-      trainImages: split.train.count,
-      validationImages: split.validation.count,
-      imagesPerSecond: result.imagesPerSecond,
-      threads: result.threads,
-      seconds: result.seconds,
-      ...(result.resumedFromEpoch !== undefined
-        ? { resumedFromEpoch: result.resumedFromEpoch }
-        : {}),
-    };
+    return trainingResult(options, split, result);
   } finally {
     if (resume && !handedOver) disposeResumeState(resume);
     model.dispose();

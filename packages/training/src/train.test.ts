@@ -5,7 +5,8 @@ import { modelSpecSchema } from '@convoy/schemas';
 import { initializeBackend } from '@convoy/backend';
 import { buildModel } from '@convoy/model';
 import { InvalidTrainingDataError, NonFiniteLossError, TrainingAbortedError } from './errors.js';
-import { trainModel, type LabelledTensors } from './train.js';
+import type { LabelledTensors } from './labelled-tensors.js';
+import { trainModel } from './train.js';
 
 const TINY_LAYERS: LayerSpecInput[] = [
   { type: 'conv2d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' },

@@ -3,7 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initializeBackend } from '@convoy/backend';
 import { buildModel } from '@convoy/model';
 import { modelSpecSchema, type TrainingParams } from '@convoy/schemas';
-import { trainModel, type LabelledTensors } from './train.js';
+import type { LabelledTensors } from './labelled-tensors.js';
+import { createOptimizer } from './optimizer.js';
+import { trainModel } from './train.js';
+import { startTrainingStep } from './training-step.js';
 
 // Both conv layers, both poolings, dense and dropout: every kernel a step runs on a replica.
 const spec = modelSpecSchema.parse({
@@ -101,6 +104,52 @@ describe('data-parallel training', () => {
       await train(data, 2, 16);
       await train(data, 2, 16);
       expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      tf.dispose([data.xs, data.ys]);
+    }
+  });
+});
+
+describe('startTrainingStep', () => {
+  /** One step of `threads` on a fresh model: its result and the weights it leaves. */
+  async function oneStep(data: LabelledTensors, threads: number) {
+    const model = buildModel(spec, { seed: 11 });
+    const optimizer = createOptimizer({ name: 'adam', learningRate: 0.002 });
+    const step = await startTrainingStep({
+      model,
+      optimizer,
+      train: data,
+      threads,
+      maxBatchSize: 8,
+    });
+    try {
+      const result = await step.run(Int32Array.of(5, 1, 7, 3, 0, 6, 2), 123);
+      return { result, weights: model.getWeights().map((weight) => weight.dataSync().slice()) };
+    } finally {
+      await step.dispose();
+      optimizer.dispose();
+      model.dispose();
+    }
+  }
+
+  it('takes the same step on replica threads as on this thread, and frees what it held', async () => {
+    const data = randomData(8);
+    try {
+      await oneStep(data, 2); // first use compiles kernels and allocates the wasm heap
+      const before = tf.memory().numTensors;
+      const single = await oneStep(data, 1);
+      const replicas = await oneStep(data, 2);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(replicas.result.loss).toBeCloseTo(single.result.loss, 5);
+      expect(replicas.result.correct).toBe(single.result.correct);
+      // The step moved every weight (so the comparison means something), both ways alike.
+      const initial = buildModel(spec, { seed: 11 });
+      const untrained = initial.getWeights().map((weight) => weight.dataSync().slice());
+      initial.dispose();
+      single.weights.forEach((weights, index) => {
+        expect(maxAbsDifference(weights, untrained[index]!)).toBeGreaterThan(1e-3);
+        expect(maxAbsDifference(weights, replicas.weights[index]!)).toBeLessThan(1e-5);
+      });
     } finally {
       tf.dispose([data.xs, data.ys]);
     }

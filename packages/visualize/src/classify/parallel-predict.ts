@@ -31,6 +31,31 @@ function sharedWeights(model: LayersModel): SharedArrayBuffer {
   return buffer;
 }
 
+/** The run's shared memory: the replicas' setup, and this thread's views of the same buffers. */
+function sharePrediction(
+  model: LayersModel,
+  set: ImageSet,
+  chunkSize: number,
+): { setup: PredictionReplicaSetup; run: SharedPredictionRun } {
+  const images = new SharedArrayBuffer(set.images.length);
+  new Uint8Array(images).set(set.images);
+  const predictions = new SharedArrayBuffer(set.count * 4);
+  const control = new SharedArrayBuffer(CONTROL_SLOTS * 4);
+  const setup: PredictionReplicaSetup = {
+    modelTopology: JSON.stringify(model.toJSON(null, false)),
+    backend: tf.getBackend(),
+    buffers: { weights: sharedWeights(model), images, predictions, control },
+  };
+  const run: SharedPredictionRun = {
+    images: new Uint8Array(images),
+    predictions: new Int32Array(predictions),
+    control: new Int32Array(control),
+    count: set.count,
+    chunkSize,
+  };
+  return { setup, run };
+}
+
 export interface ParallelPrediction {
   readonly predictions: Int32Array;
   /** Chunks each thread predicted, this one first. */
@@ -48,22 +73,7 @@ export async function predictClassesInParallel(
   set: ImageSet,
   options: ParallelPredictOptions,
 ): Promise<ParallelPrediction> {
-  const images = new SharedArrayBuffer(set.images.length);
-  new Uint8Array(images).set(set.images);
-  const predictions = new SharedArrayBuffer(set.count * 4);
-  const control = new SharedArrayBuffer(CONTROL_SLOTS * 4);
-  const setup: PredictionReplicaSetup = {
-    modelTopology: JSON.stringify(model.toJSON(null, false)),
-    backend: tf.getBackend(),
-    buffers: { weights: sharedWeights(model), images, predictions, control },
-  };
-  const run: SharedPredictionRun = {
-    images: new Uint8Array(images),
-    predictions: new Int32Array(predictions),
-    control: new Int32Array(control),
-    count: set.count,
-    chunkSize: options.chunkSize,
-  };
+  const { setup, run } = sharePrediction(model, set, options.chunkSize);
   const replicas = Array.from(
     { length: options.threads - 1 },
     () => new Replica<null, PredictRequest, PredictAnswer>(PREDICTION_REPLICA_ENTRY, setup, null),
