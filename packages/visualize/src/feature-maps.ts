@@ -1,15 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { type InputImage, TensorCollector } from '@convoy/core';
-import { IMAGE_PIXELS, IMAGE_SIZE } from '@convoy/schemas';
+import { IMAGE_PIXELS, IMAGE_SIZE, InvalidValueError } from '@convoy/schemas';
 import type { VisualizationComputation } from './computation.js';
 import { layerRecord, resolveLayers, type LayerSelector, type ResolvedLayer } from './layers.js';
 
 /** Checks an image handed in by code (uploads and test images are checked where they are made). */
 export function assertImagePixels(pixels: Float32Array): void {
   if (pixels.length !== IMAGE_PIXELS)
-    throw new RangeError(`an input image has ${IMAGE_PIXELS} pixels (28×28), not ${pixels.length}`);
-  if (!pixels.every(Number.isFinite)) throw new RangeError('an input image holds NaN or infinity');
+    throw new InvalidValueError(
+      `an input image has ${IMAGE_PIXELS} pixels (28×28), not ${pixels.length}`,
+    );
+  if (!pixels.every(Number.isFinite))
+    throw new InvalidValueError('an input image holds NaN or infinity');
 }
 
 /**

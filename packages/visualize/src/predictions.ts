@@ -5,6 +5,7 @@ import type { ImageSet } from '@convoy/data';
 import {
   CLASS_NAMES,
   IMAGE_SIZE,
+  InvalidValueError,
   NUM_CLASSES,
   type ClassPrediction,
   type ConfusionSummary,
@@ -40,7 +41,7 @@ export async function computePredictions(
   assertImagePixels(image.pixels);
   assertClassifier(model);
   if (!Number.isInteger(topK) || topK < 1 || topK > NUM_CLASSES)
-    throw new RangeError(`topK must be an integer from 1 to ${NUM_CLASSES}, not ${topK}`);
+    throw new InvalidValueError(`topK must be an integer from 1 to ${NUM_CLASSES}, not ${topK}`);
   const output = tf.tidy(
     () => model.predict(tf.tensor4d(image.pixels, [1, IMAGE_SIZE, IMAGE_SIZE, 1])) as tf.Tensor,
   );
@@ -76,7 +77,7 @@ export function confusionSummary(
     const row = matrix[labels[index] ?? -1];
     const column = predicted[index] ?? -1;
     if (!row || column < 0 || column >= size)
-      throw new RangeError(`image ${index}: class ids must be below ${size}`);
+      throw new InvalidValueError(`image ${index}: class ids must be below ${size}`);
     row[column] = (row[column] ?? 0) + 1;
   }
   const correct = matrix.reduce((total, row, index) => total + (row[index] ?? 0), 0);
@@ -101,7 +102,8 @@ export async function computeConfusionMatrix(
   testSet: ImageSet,
   options: ConfusionMatrixOptions = {},
 ): Promise<VisualizationComputation<'confusion-matrix'>> {
-  if (testSet.count === 0) throw new RangeError('a confusion matrix needs at least one image');
+  if (testSet.count === 0)
+    throw new InvalidValueError('a confusion matrix needs at least one image');
   const predicted = await predictClasses(model, testSet, options);
   return {
     content: {

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { WeightsHistogram } from '@convoy/schemas';
+import { InvalidValueError, type WeightsHistogram } from '@convoy/schemas';
 import type { VisualizationComputation } from './computation.js';
 import { layerRecord, resolveLayer, type LayerSelector, type ResolvedLayer } from './layers.js';
 import { TensorCollector, tensorStats } from '@convoy/core';
@@ -57,7 +57,9 @@ export function computeFilters(
  */
 export function histogram(values: Float32Array, bins = DEFAULT_HISTOGRAM_BINS): WeightsHistogram {
   if (!Number.isInteger(bins) || bins < 1 || bins > MAX_HISTOGRAM_BINS)
-    throw new RangeError(`bins must be an integer from 1 to ${MAX_HISTOGRAM_BINS}, not ${bins}`);
+    throw new InvalidValueError(
+      `bins must be an integer from 1 to ${MAX_HISTOGRAM_BINS}, not ${bins}`,
+    );
   const stats = tensorStats(values, 'histogram values');
   const [low, high] =
     stats.min === stats.max ? [stats.min - 0.5, stats.max + 0.5] : [stats.min, stats.max];

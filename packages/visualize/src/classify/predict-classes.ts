@@ -2,7 +2,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { trainingThreads } from '@convoy/backend';
 import type { ImageSet } from '@convoy/data';
-import { IMAGE_PIXELS, NUM_CLASSES } from '@convoy/schemas';
+import { IMAGE_PIXELS, InvalidValueError, NUM_CLASSES } from '@convoy/schemas';
 import { predictClassesInParallel } from './parallel-predict.js';
 import { predictBatchClasses } from './predict-batch.js';
 
@@ -12,7 +12,7 @@ export const DEFAULT_CONFUSION_BATCH_SIZE = 500;
 export function assertClassifier(model: tfl.LayersModel): void {
   const shape = model.outputs[0]?.shape;
   if (model.outputs.length !== 1 || shape?.length !== 2 || shape[1] !== NUM_CLASSES)
-    throw new RangeError(
+    throw new InvalidValueError(
       `expected a model with one output of ${NUM_CLASSES} class probabilities, got [${shape?.join(', ')}]`,
     );
 }
@@ -37,9 +37,11 @@ export async function predictClasses(
   assertClassifier(model);
   const batchSize = options.batchSize ?? DEFAULT_CONFUSION_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new RangeError(`batchSize must be a positive integer, not ${batchSize}`);
+    throw new InvalidValueError(`batchSize must be a positive integer, not ${batchSize}`);
   if (set.images.length !== set.count * IMAGE_PIXELS || set.labels.length !== set.count)
-    throw new RangeError(`the image set's arrays do not hold ${set.count} images and labels`);
+    throw new InvalidValueError(
+      `the image set's arrays do not hold ${set.count} images and labels`,
+    );
   const threads = trainingThreads(options.threads);
   // Below a few chunks, starting replica threads costs more than it saves.
   if (threads > 1 && set.count >= 4 * batchSize) {
