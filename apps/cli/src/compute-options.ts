@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { BACKEND_REQUESTS } from '@convoy/model';
+import { BACKEND_REQUESTS } from '@convoy/backend';
 import { parseWholeNumber } from './options.js';
 
 /** `--backend`, shared by every command that computes locally. */

@@ -1,6 +1,6 @@
 import type { Worker } from 'bullmq';
 import { pino, type Logger } from 'pino';
-import { initializeBackend, type ActiveBackend } from '@convoy/model';
+import { initializeBackend, type ActiveBackend } from '@convoy/backend';
 import {
   createJobWorker,
   createRedisConnection,

@@ -1,10 +1,12 @@
-import type { ActiveBackend, BackendRequest } from '@convoy/model';
-import type {
-  EpochRecord,
-  TrainingParams,
-  TrainingProgress,
-  TrainingResult,
+import type { ActiveBackend, BackendRequest } from '@convoy/backend';
+import {
+  isPermanentError,
+  type EpochRecord,
+  type TrainingParams,
+  type TrainingProgress,
+  type TrainingResult,
 } from '@convoy/schemas';
+import { TrainingAbortedError } from '@convoy/training';
 import type { StopReason } from './job-control.js';
 
 /** What a training thread needs to start: no functions or handles cross the thread boundary. */
@@ -41,3 +43,26 @@ export type FromTrainingThread =
   | { readonly type: 'epoch'; readonly record: EpochRecord }
   | { readonly type: 'done'; readonly result: TrainingResult }
   | { readonly type: 'failed'; readonly error: SerializedError };
+
+/**
+ * How a training thread reports a failed run. Classes do not survive postMessage, so whether the
+ * error is permanent is decided here, on the thread that threw it, from its `permanent` flag.
+ */
+export function failedMessage(error: unknown): FromTrainingThread {
+  return {
+    type: 'failed',
+    error: {
+      ...nameAndMessage(error),
+      permanent: isPermanentError(error),
+      aborted: error instanceof TrainingAbortedError,
+    },
+  };
+}
+
+/** The name and message of anything thrown (zod's errors are not instances of Error). */
+function nameAndMessage(error: unknown): { name: string; message: string } {
+  if (typeof error !== 'object' || error === null || !('message' in error))
+    return { name: 'Error', message: String(error) };
+  const { name, message } = error as { name?: unknown; message: unknown };
+  return { name: typeof name === 'string' ? name : 'Error', message: String(message) };
+}

@@ -1,5 +1,5 @@
 import { Worker as Thread } from 'node:worker_threads';
-import type { ActiveBackend } from '@convoy/model';
+import type { ActiveBackend } from '@convoy/backend';
 import type {
   EpochRecord,
   TrainingParams,

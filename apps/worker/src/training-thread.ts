@@ -4,13 +4,14 @@
  * Here it runs beside the main thread, which stays free for locks, progress and signals.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { initializeBackend, runTraining, TrainingAbortedError } from '@convoy/model';
+import { initializeBackend } from '@convoy/backend';
 import { LocalArtifactStore } from '@convoy/storage';
-import { isPermanentError } from './permanent-errors.js';
-import type {
-  FromTrainingThread,
-  ToTrainingThread,
-  TrainingThreadConfig,
+import { runTraining } from '@convoy/training';
+import {
+  failedMessage,
+  type FromTrainingThread,
+  type ToTrainingThread,
+  type TrainingThreadConfig,
 } from './training-messages.js';
 
 if (!parentPort) throw new Error('training-thread.js must run as a worker thread');
@@ -44,15 +45,7 @@ async function run(
     });
     send({ type: 'done', result });
   } catch (error) {
-    send({
-      type: 'failed',
-      error: {
-        name: error instanceof Error ? error.name : 'Error',
-        message: error instanceof Error ? error.message : String(error),
-        permanent: isPermanentError(error),
-        aborted: error instanceof TrainingAbortedError,
-      },
-    });
+    send(failedMessage(error));
   } finally {
     current = null;
   }

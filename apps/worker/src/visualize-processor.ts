@@ -9,12 +9,16 @@ import {
   visualizationManifestPath,
   type ModelWeights,
 } from '@convoy/core';
-import { computeVisualization, loadModel, visualizationFiles } from '@convoy/model';
+import { loadModel } from '@convoy/model';
+import { computeVisualization, visualizationFiles } from '@convoy/visualize';
 import type { VisualizeJobData } from '@convoy/queue';
-import { visualizationManifestSchema, type VisualizationJobResult } from '@convoy/schemas';
+import {
+  isPermanentError,
+  visualizationManifestSchema,
+  type VisualizationJobResult,
+} from '@convoy/schemas';
 import type { ArtifactStore, JobArtifacts } from '@convoy/storage';
 import type { JobControl } from './job-control.js';
-import { isPermanentError } from './permanent-errors.js';
 
 export interface VisualizeProcessorContext {
   readonly store: ArtifactStore;

@@ -1,5 +1,6 @@
 import { endianness } from 'node:os';
 import {
+  InvalidValueError,
   TENSOR_FILE_EXTENSION,
   type TensorRole,
   type VisualizationLayer,
@@ -25,14 +26,14 @@ export function encodeTensorFile(values: Float32Array): Uint8Array {
  */
 export function decodeTensorFile(bytes: Uint8Array, shape?: readonly number[]): Float32Array {
   if (bytes.byteLength % BYTES !== 0)
-    throw new RangeError(
+    throw new InvalidValueError(
       `a float32 tensor file has a multiple of 4 bytes, not ${bytes.byteLength}`,
     );
   const length = bytes.byteLength / BYTES;
   if (shape) {
     const expected = shape.reduce((product, size) => product * size, 1);
     if (expected !== length)
-      throw new RangeError(
+      throw new InvalidValueError(
         `tensor file holds ${length} values, shape [${shape.join(', ')}] needs ${expected}`,
       );
   }
@@ -52,12 +53,12 @@ export interface TensorStats {
 
 /** min, max, mean and std, accumulated in float64; throws on an empty array or a NaN/infinite value. */
 export function tensorStats(values: Float32Array, what = 'tensor'): TensorStats {
-  if (values.length === 0) throw new RangeError(`${what} is empty`);
+  if (values.length === 0) throw new InvalidValueError(`${what} is empty`);
   let min = Infinity;
   let max = -Infinity;
   let sum = 0;
   for (const value of values) {
-    if (!Number.isFinite(value)) throw new RangeError(`${what} holds ${value}`);
+    if (!Number.isFinite(value)) throw new InvalidValueError(`${what} holds ${value}`);
     if (value < min) min = value;
     if (value > max) max = value;
     sum += value;
@@ -90,7 +91,7 @@ export class TensorCollector {
     const file = `${fileStem}${TENSOR_FILE_EXTENSION}`;
     const size = shape.reduce((product, dimension) => product * dimension, 1);
     if (size !== values.length)
-      throw new RangeError(
+      throw new InvalidValueError(
         `${name}: shape [${shape.join(', ')}] does not hold ${values.length} values`,
       );
     if (this.values.has(file)) throw new Error(`two tensors in one file: ${file}`);

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { InvalidValueError } from '@convoy/schemas';
 import { DataSourceError, errorMessage } from './errors.js';
 import { IMAGE_PIXELS, NUM_CLASSES } from './image-set.js';
 import type { ImageSet } from './image-set.js';
@@ -56,7 +57,7 @@ export async function readEmbeddedSource(options: EmbeddedSourceOptions = {}): P
   const testPerClass = options.testPerClass ?? DEFAULT_TEST_PER_CLASS;
   const logger = options.logger ?? silentLogger;
   if (!Number.isInteger(testPerClass) || testPerClass < 1) {
-    throw new RangeError(`testPerClass must be a positive integer, got ${testPerClass}`);
+    throw new InvalidValueError(`testPerClass must be a positive integer, got ${testPerClass}`);
   }
   const dropped: DroppedRecord[] = [];
   const classes: ClassImages[] = [];

@@ -1,5 +1,10 @@
-/** Base class of every error this package throws; `file` names the file at fault, when there is one. */
-export class DataError extends Error {
+import { PermanentError } from '@convoy/schemas';
+
+/**
+ * Base class of every error this package throws; `file` names the file at fault, when there is one.
+ * Data that is missing, truncated or malformed stays so: permanent.
+ */
+export class DataError extends PermanentError {
   readonly file?: string;
 
   constructor(message: string, options: { file?: string | undefined; cause?: unknown } = {}) {

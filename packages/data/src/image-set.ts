@@ -1,4 +1,4 @@
-import { IMAGE_PIXELS, NUM_CLASSES } from '@convoy/schemas';
+import { IMAGE_PIXELS, InvalidValueError, NUM_CLASSES } from '@convoy/schemas';
 
 export { CLASS_NAMES, IMAGE_PIXELS, IMAGE_SIZE, NUM_CLASSES } from '@convoy/schemas';
 
@@ -17,7 +17,7 @@ export function selectImages(set: ImageSet, indices: ArrayLike<number>): ImageSe
   for (let i = 0; i < count; i++) {
     const index = indices[i] as number;
     if (!Number.isInteger(index) || index < 0 || index >= set.count) {
-      throw new RangeError(`selectImages: index ${index} is outside 0..${set.count - 1}`);
+      throw new InvalidValueError(`selectImages: index ${index} is outside 0..${set.count - 1}`);
     }
     // One copy per image (native memcpy), not per pixel.
     images.set(
@@ -34,7 +34,7 @@ export function countPerClass(labels: Uint8Array): number[] {
   const counts = new Array<number>(NUM_CLASSES).fill(0);
   labels.forEach((label, index) => {
     if (label >= NUM_CLASSES)
-      throw new RangeError(`label ${label} at index ${index} is not a class id`);
+      throw new InvalidValueError(`label ${label} at index ${index} is not a class id`);
     counts[label] = (counts[label] ?? 0) + 1;
   });
   return counts;

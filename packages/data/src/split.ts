@@ -1,3 +1,4 @@
+import { InvalidValueError } from '@convoy/schemas';
 import { NUM_CLASSES, countPerClass, selectImages } from './image-set.js';
 import type { ImageSet } from './image-set.js';
 import { createRandom, shuffleIndices } from './random.js';
@@ -41,13 +42,13 @@ export function splitTrainingData(
 
 function checkSplitOptions(pool: ImageSet, { limit, validationSplit }: SplitOptions): void {
   if (!(validationSplit >= 0 && validationSplit <= MAX_VALIDATION_SPLIT)) {
-    throw new RangeError(
+    throw new InvalidValueError(
       `validationSplit must be in [0, ${MAX_VALIDATION_SPLIT}], got ${validationSplit}`,
     );
   }
   if (limit === undefined) return;
   if (!Number.isInteger(limit) || limit < MIN_LIMIT || limit > pool.count) {
-    throw new RangeError(
+    throw new InvalidValueError(
       `limit must be an integer between ${MIN_LIMIT} and the pool size ${pool.count}, got ${limit}`,
     );
   }
@@ -82,7 +83,9 @@ export function classQuotas(available: readonly number[], limit: number): number
   while (remaining > 0) {
     const open = quotas.flatMap((quota, label) => (quota < (available[label] ?? 0) ? [label] : []));
     if (open.length === 0)
-      throw new RangeError(`limit ${limit} exceeds the ${limit - remaining} images available`);
+      throw new InvalidValueError(
+        `limit ${limit} exceeds the ${limit - remaining} images available`,
+      );
     const share = Math.floor(remaining / open.length);
     const extra = remaining % open.length;
     open.forEach((label, rank) => {

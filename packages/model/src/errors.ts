@@ -1,33 +1,6 @@
-/** A compute backend that was asked for by name could not be started. */
-export class BackendUnavailableError extends Error {
-  override readonly name = 'BackendUnavailableError';
-}
+import { PermanentError } from '@convoy/schemas';
 
-/** Training produced a NaN or infinite loss: the data or the learning rate is bad, and retrying will not help. */
-export class NonFiniteLossError extends Error {
-  override readonly name = 'NonFiniteLossError';
-  constructor(
-    readonly epoch: number,
-    readonly batch: number,
-    readonly loss: number,
-  ) {
-    super(
-      `loss became ${loss} at epoch ${epoch}, batch ${batch}: check the input data and the learning rate`,
-    );
-  }
-}
-
-/** Input that cannot be trained on (wrong shape, out-of-range pixels or labels, NaN). */
-export class InvalidTrainingDataError extends Error {
-  override readonly name = 'InvalidTrainingDataError';
-}
-
-/** A saved model or checkpoint on disk is missing or unreadable. */
-export class ModelArtifactError extends Error {
+/** A saved model or checkpoint on disk is missing or unreadable; it stays so on a retry. */
+export class ModelArtifactError extends PermanentError {
   override readonly name = 'ModelArtifactError';
-}
-
-/** Training was stopped by its AbortSignal (a cancelled job or a worker shutting down). */
-export class TrainingAbortedError extends Error {
-  override readonly name = 'TrainingAbortedError';
 }

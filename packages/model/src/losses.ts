@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { NUM_CLASSES } from '@convoy/data';
+import { NUM_CLASSES } from '@convoy/schemas';
 
 /** Keras's sparse categorical cross-entropy on probabilities: mean of −log(clip(p[label])). */
 export function sparseCategoricalCrossentropy(

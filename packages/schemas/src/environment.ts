@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BACKEND_NAMES } from './training-result.js';
 
 /**
  * Every app reads its configuration the same way: a zod schema of options (camelCase, with
@@ -69,7 +70,7 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export const logLevelSchema = z.enum(LOG_LEVELS);
 
 /** CONVOY_BACKEND: which tfjs backend a worker or the CLI starts (`auto` picks the fastest there is). */
-export const BACKEND_REQUESTS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_REQUESTS = ['auto', ...BACKEND_NAMES] as const;
 export type BackendRequest = (typeof BACKEND_REQUESTS)[number];
 export const backendRequestSchema = z.enum(BACKEND_REQUESTS);
 

@@ -25,3 +25,24 @@ export function isPermanentError(error: unknown): boolean {
     (error as Partial<PermanenceFlag>).permanent === true
   );
 }
+
+/**
+ * A value outside what it may be (RangeError's meaning: a bin count, an image's pixels, a tensor
+ * file's size, a data split), where the value comes from a job's input or its data, so retrying
+ * gives the same value. Still a RangeError, for callers that catch those.
+ */
+export class InvalidValueError extends RangeError implements PermanenceFlag {
+  override readonly name = 'InvalidValueError';
+  readonly permanent = true;
+}
+
+/** A layer list that cannot be built on 28×28×1 input (ShapeError.layerIndex names the layer). */
+export class ShapeError extends PermanentError {
+  override readonly name = 'ShapeError';
+  constructor(
+    message: string,
+    readonly layerIndex?: number,
+  ) {
+    super(message);
+  }
+}

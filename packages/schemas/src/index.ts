@@ -1,5 +1,5 @@
 export * from './model-spec.js';
-export { inferLayerShapes, INPUT_SHAPE, ShapeError, type LayerShape } from './shape-inference.js';
+export { inferLayerShapes, INPUT_SHAPE, type LayerShape } from './shape-inference.js';
 export { MODEL_PRESET_LAYERS, resolveModelLayers } from './presets.js';
 export * from './training-params.js';
 export * from './training-result.js';
@@ -7,4 +7,10 @@ export * from './jobs.js';
 export * from './visualization.js';
 export * from './environment.js';
 export * from './fashion-mnist.js';
-export { isPermanentError, PermanentError, type PermanenceFlag } from './errors.js';
+export {
+  InvalidValueError,
+  isPermanentError,
+  PermanentError,
+  ShapeError,
+  type PermanenceFlag,
+} from './errors.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { inferLayerShapes, MAX_MODEL_PARAMS, ShapeError } from './shape-inference.js';
+import { ShapeError } from './errors.js';
+import { inferLayerShapes, MAX_MODEL_PARAMS } from './shape-inference.js';
 
 /** One spatial size given as `3` or `[3, 3]`, the way Keras accepts it. */
 const spatialPair = (min: number, max: number) =>

@@ -4,9 +4,7 @@ import {
   ConfigError,
   configFromEnvironment,
   describeConfigIssues,
-  isPermanentError,
   parseConfig,
-  PermanentError,
   inferLayerShapes,
   MAX_MODEL_PARAMS,
   MODEL_PRESET_LAYERS,
@@ -235,19 +233,5 @@ describe('configuration helpers', () => {
     for (const bad of ['0', '-1', '2.5', 'two']) {
       expect(trainingThreadsEnvSchema.safeParse(bad).success).toBe(false);
     }
-  });
-});
-
-describe('permanent errors', () => {
-  it('are those flagged permanent, and zod parse failures', () => {
-    expect(isPermanentError(new PermanentError('bad data'))).toBe(true);
-    expect(isPermanentError(Object.assign(new Error('flagged'), { permanent: true }))).toBe(true);
-    expect(isPermanentError(z.string().safeParse(1).error)).toBe(true);
-    expect(isPermanentError(new Error('redis is down'))).toBe(false);
-    expect(isPermanentError(Object.assign(new Error('flag off'), { permanent: false }))).toBe(
-      false,
-    );
-    expect(isPermanentError('a string')).toBe(false);
-    expect(isPermanentError(null)).toBe(false);
   });
 });

@@ -1,19 +1,10 @@
+import { ShapeError } from './errors.js';
 import type { LayerSpec } from './model-spec.js';
 
 /** Fashion-MNIST images: height, width, channels. */
 export const INPUT_SHAPE = [28, 28, 1] as const;
 /** Upper bound on trainable parameters of a user's model: keeps one job inside a worker's memory and time. */
 export const MAX_MODEL_PARAMS = 5_000_000;
-
-export class ShapeError extends Error {
-  override readonly name = 'ShapeError';
-  constructor(
-    message: string,
-    readonly layerIndex?: number,
-  ) {
-    super(message);
-  }
-}
 
 export interface LayerShape {
   readonly outputShape: readonly number[];

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { benchmarkTraining, type TrainingBenchmarkResult } from '@convoy/model';
+import { benchmarkTraining, type TrainingBenchmarkResult } from '@convoy/training';
 import type { ModelPreset } from '@convoy/schemas';
 
 export interface TrainingBenchmarkRow extends TrainingBenchmarkResult {

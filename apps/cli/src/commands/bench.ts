@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
-import {
-  benchmarkInference,
-  benchmarkTraining,
-  initializeBackend,
-  trainingThreads,
-  type BackendRequest,
-} from '@convoy/model';
+import { initializeBackend, trainingThreads, type BackendRequest } from '@convoy/backend';
+import { benchmarkTraining } from '@convoy/training';
+import { benchmarkInference } from '@convoy/visualize';
 import { MODEL_PRESETS, type ModelPreset } from '@convoy/schemas';
 import { fileURLToPath } from 'node:url';
 import { backendOption, threadsOption } from '../compute-options.js';

@@ -1,11 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import {
-  initializeBackend,
-  runTraining,
-  trainingThreads,
-  type BackendRequest,
-} from '@convoy/model';
+import { initializeBackend, trainingThreads, type BackendRequest } from '@convoy/backend';
+import { runTraining } from '@convoy/training';
 import { createLocalJobArtifacts } from '@convoy/storage';
 import { backendOption, threadsOption } from '../compute-options.js';
 import type { CliConfig } from '../config.js';

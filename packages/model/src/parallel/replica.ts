@@ -1,30 +1,39 @@
 import { Worker as Thread } from 'node:worker_threads';
-import type { FromReplica, ReplicaInit, ToReplica } from './replica-protocol.js';
+import type { FromReplica, ReplicaReply, ReplicaSetup } from './replica-protocol.js';
 
-// Compiled next to this file; when tests run this module from source, the build's copy is used.
-const REPLICA_ENTRY = import.meta.url.endsWith('.ts')
-  ? new URL('../../dist/parallel/replica-thread.js', import.meta.url)
-  : new URL('./replica-thread.js', import.meta.url);
+/**
+ * The thread entry `file` (relative to `moduleUrl`, the module that starts the threads), compiled.
+ * Threads run JavaScript: when tests run a package from its .ts sources, the entry is the build's
+ * copy (src/… → dist/…), so such tests need `turbo run build` to have run first.
+ */
+export function replicaEntry(file: string, moduleUrl: string): URL {
+  const entry = new URL(file, moduleUrl);
+  if (!moduleUrl.endsWith('.ts')) return entry;
+  const at = entry.href.lastIndexOf('/src/');
+  return new URL(`${entry.href.slice(0, at)}/dist/${entry.href.slice(at + '/src/'.length)}`);
+}
 
 /**
  * A replica thread as the coordinating thread sees it: one request in flight at a time, answered
  * by its next message; a thread that fails or exits rejects what is pending and everything after.
  * `views` are the coordinator's views of the replica's shared buffers.
  */
-export class Replica<Views> {
+export class Replica<Views, Request = never, Answer = never> {
   private readonly thread: Thread;
   private pending: {
-    resolve: (message: FromReplica) => void;
+    resolve: (message: ReplicaReply<Answer>) => void;
     reject: (error: Error) => void;
   } | null = null;
   private failed: Error | null = null;
 
+  /** Starts `entry` (see replicaEntry) on a new thread with `setup` as its workerData. */
   constructor(
-    init: ReplicaInit,
+    entry: URL,
+    setup: ReplicaSetup,
     readonly views: Views,
   ) {
-    this.thread = new Thread(REPLICA_ENTRY, { workerData: init });
-    this.thread.on('message', (message: FromReplica) => this.settle(message));
+    this.thread = new Thread(entry, { workerData: setup });
+    this.thread.on('message', (message: FromReplica<Answer>) => this.settle(message));
     this.thread.on('error', (error) => this.fail(error));
     this.thread.on('exit', (code) =>
       this.fail(new Error(`replica thread exited with code ${code}`)),
@@ -37,7 +46,7 @@ export class Replica<Views> {
   }
 
   /** Resolves with the replica's next message ('ready' or the answer to a request). */
-  next(): Promise<FromReplica> {
+  next(): Promise<ReplicaReply<Answer>> {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
@@ -45,7 +54,7 @@ export class Replica<Views> {
   }
 
   /** Sends a request and resolves with its answer. */
-  request(message: ToReplica): Promise<FromReplica> {
+  request(message: Request): Promise<ReplicaReply<Answer>> {
     const answer = this.next();
     this.thread.postMessage(message);
     return answer;
@@ -56,10 +65,10 @@ export class Replica<Views> {
     return this.thread.terminate();
   }
 
-  private settle(message: FromReplica): void {
+  private settle(message: FromReplica<Answer>): void {
     const pending = this.pending;
     this.pending = null;
-    if (message.type === 'error') pending?.reject(new Error(message.message));
+    if (isError(message)) pending?.reject(new Error(message.message));
     else pending?.resolve(message);
   }
 
@@ -70,12 +79,19 @@ export class Replica<Views> {
   }
 }
 
-/** Starts one replica per init and waits until all are ready; stops them all if one fails. */
-export async function startReplicas<Views>(
-  inits: readonly ReplicaInit[],
-  views: (init: ReplicaInit) => Views,
+function isError<Answer>(
+  message: FromReplica<Answer>,
+): message is { readonly type: 'error'; readonly message: string } {
+  return (message as { type?: unknown }).type === 'error';
+}
+
+/** Starts one replica of `entry` per setup and waits until all are ready; stops them all if one fails. */
+export async function startReplicas<Setup extends ReplicaSetup, Views>(
+  entry: URL,
+  setups: readonly Setup[],
+  views: (setup: Setup) => Views,
 ): Promise<Replica<Views>[]> {
-  const replicas = inits.map((init) => new Replica(init, views(init)));
+  const replicas = setups.map((setup) => new Replica<Views>(entry, setup, views(setup)));
   try {
     await Promise.all(replicas.map((replica) => replica.next()));
     return replicas;

@@ -1,0 +1,158 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import {
+  imagesToTensor,
+  labelsToTensor,
+  loadFashionMnist,
+  splitTrainingData,
+  type DataLogger,
+  type ImageSet,
+} from '@convoy/data';
+import type {
+  EpochRecord,
+  TrainingParams,
+  TrainingProgress,
+  TrainingResult,
+} from '@convoy/schemas';
+import { ARTIFACT_FILES, ARTIFACT_FOLDERS, modelJsonPath } from '@convoy/core';
+import type { JobArtifacts } from '@convoy/storage';
+import type { ActiveBackend } from '@convoy/backend';
+import { buildModel, saveModel, summarizeModel } from '@convoy/model';
+import { disposeResumeState, loadCheckpoint, writeCheckpoint } from './checkpoint-store.js';
+import type { LabelledTensors } from './labelled-tensors.js';
+import { trainModel, type TrainModelResult } from './train.js';
+import type { ResumeState } from './training-state.js';
+
+export interface RunTrainingOptions {
+  readonly params: TrainingParams;
+  readonly artifacts: JobArtifacts;
+  readonly dataDir: string;
+  /** Official gzipped IDX files (FASHION_MNIST_DIR) instead of the embedded data set. */
+  readonly officialDataDir?: string | undefined;
+  readonly backend: ActiveBackend;
+  readonly logger?: DataLogger | undefined;
+  /** Continue from the job's checkpoint when it has one (a worker picking up a stalled job). */
+  readonly resume?: boolean | undefined;
+  /** Called once the run knows where it starts: after `resumedFromEpoch` finished epochs, or 0. */
+  readonly onStart?:
+    | ((start: {
+        resumedFromEpoch: number;
+        history: readonly EpochRecord[];
+      }) => void | Promise<void>)
+    | undefined;
+  readonly onProgress?: ((progress: TrainingProgress) => void) | undefined;
+  readonly onEpochEnd?: ((record: EpochRecord) => void | Promise<void>) | undefined;
+  readonly signal?: AbortSignal | undefined;
+  /** Threads for data-parallel training on wasm (TrainModelOptions.threads). */
+  readonly threads?: number | undefined;
+}
+
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+function toTensors(set: ImageSet): LabelledTensors {
+  return { xs: imagesToTensor(set), ys: labelsToTensor(set) };
+}
+
+async function prepareModel(
+  options: RunTrainingOptions,
+): Promise<{ model: LayersModel; resume: ResumeState | null }> {
+  const { params, artifacts } = options;
+  const model = buildModel(params.model, { seed: params.seed });
+  const checkpoint = options.resume
+    ? await loadCheckpoint(artifacts, model).catch((error: unknown) => {
+        model.dispose();
+        throw error;
+      })
+    : null;
+  if (checkpoint === null) {
+    await artifacts.write(ARTIFACT_FILES.params, json(params));
+    await artifacts.write(ARTIFACT_FILES.summary, json(summarizeModel(params.model)));
+    await saveModel(model, artifacts, ARTIFACT_FOLDERS.initialModel);
+  }
+  return { model, resume: checkpoint?.resume ?? null };
+}
+
+/** The job's training and validation split of the data set (validation may be empty). */
+async function loadSplit(options: RunTrainingOptions) {
+  const { params } = options;
+  const dataset = await loadFashionMnist({
+    dataDir: options.dataDir,
+    officialDir: options.officialDataDir,
+    logger: options.logger,
+  });
+  return splitTrainingData(dataset.train, {
+    limit: params.dataset.limit,
+    validationSplit: params.validationSplit,
+    seed: params.seed,
+  });
+}
+
+function trainingResult(
+  options: RunTrainingOptions,
+  split: { train: ImageSet; validation: ImageSet },
+  result: TrainModelResult,
+): TrainingResult {
+  return {
+    backend: options.backend.name,
+    device: options.backend.device,
+    epochsRun: result.epochsRun,
+    stoppedEarly: result.stoppedEarly,
+    bestEpoch: result.bestEpoch,
+    best: result.best,
+    restoredBestWeights: result.restoredBestWeights,
+    history: result.history,
+    trainImages: split.train.count,
+    validationImages: split.validation.count,
+    imagesPerSecond: result.imagesPerSecond,
+    threads: result.threads,
+    seconds: result.seconds,
+    ...(result.resumedFromEpoch !== undefined ? { resumedFromEpoch: result.resumedFromEpoch } : {}),
+  };
+}
+
+/**
+ * One training job from data to artifacts: the engine behind both `convoy train` and the worker.
+ * Writes params, summary and the untrained weights first; then after every epoch the history and a
+ * checkpoint to resume from, and the best model on every improvement.
+ */
+export async function runTraining(options: RunTrainingOptions): Promise<TrainingResult> {
+  const { params, artifacts } = options;
+  const split = await loadSplit(options);
+  const { model, resume } = await prepareModel(options);
+  const train = toTensors(split.train);
+  const validation = split.validation.count > 0 ? toTensors(split.validation) : undefined;
+  const history: EpochRecord[] = [...(resume?.history ?? [])];
+  let handedOver = false;
+  try {
+    await options.onStart?.({ resumedFromEpoch: history.length, history });
+    let checkpointSaved = (await artifacts.stat(modelJsonPath('trained'))) !== null;
+    handedOver = true;
+    const result = await trainModel({
+      model,
+      train,
+      validation,
+      params,
+      resumeFrom: resume ?? undefined,
+      signal: options.signal,
+      threads: options.threads,
+      onProgress: options.onProgress,
+      onCheckpoint: async (current) => {
+        await saveModel(current, artifacts, ARTIFACT_FOLDERS.bestModel);
+        checkpointSaved = true;
+      },
+      onSnapshot: (snapshot) => writeCheckpoint(artifacts, snapshot),
+      onEpochEnd: async (record) => {
+        history.push(record);
+        await artifacts.write(ARTIFACT_FILES.history, json(history));
+        await options.onEpochEnd?.(record);
+      },
+    });
+    // A monitor that never produced a value still leaves a usable model behind.
+    if (!checkpointSaved) await saveModel(model, artifacts, ARTIFACT_FOLDERS.bestModel);
+    return trainingResult(options, split, result);
+  } finally {
+    if (resume && !handedOver) disposeResumeState(resume);
+    model.dispose();
+    tf.dispose([train.xs, train.ys, ...(validation ? [validation.xs, validation.ys] : [])]);
+  }
+}
