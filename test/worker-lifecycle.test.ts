@@ -145,6 +145,32 @@ describe('worker processes: crash, shutdown, cancel, slow batches', () => {
     expect(existsSync(join(jobDir, 'model/model.json'))).toBe(true);
   }, 300_000);
 
+  it('cancels a running visualization (a confusion matrix) without retries', async () => {
+    const trained = await enqueue({ ...SMALL_JOB, epochs: 1 });
+    // One thread: the confusion matrix over 10,000 test images takes seconds, time to cancel it.
+    startWorker({ WORKER_QUEUES: 'train,visualize', TRAINING_THREADS: '1' });
+    expect(await (await finished(trained.id ?? '')).getState()).toBe('completed');
+    const visualization = await queues.enqueue({
+      type: 'visualize',
+      params: { jobId: trained.id ?? '', kind: 'confusion-matrix' },
+    } as never);
+    const id = visualization.id ?? '';
+    await waitUntil(
+      async () => ((await queues.visualize.getJobState(id)) === 'active' ? true : undefined),
+      60_000,
+      'the visualization to start',
+    );
+    await queues.cancellation.request(id);
+    const done = await waitUntil(
+      async () =>
+        (await queues.visualize.getJobState(id)) === 'failed' ? await queues.find(id) : undefined,
+      60_000,
+      'the visualization to stop',
+    );
+    expect(done.failedReason).toBe(CANCELLED_REASON);
+    expect(done.attemptsMade).toBe(1);
+  }, 300_000);
+
   it('keeps its lock through batches longer than the whole lock duration (no stall, no lost lock)', async () => {
     const events = new QueueEvents(QUEUE_NAMES.train, {
       connection: createRedisConnection(REDIS_URL, 'blocking'),

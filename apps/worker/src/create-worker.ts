@@ -75,6 +75,8 @@ export async function createWorker(
   };
   const trainContext = { threads, control, cancellation, logger };
   const visualizeContext = {
+    cancellation,
+    logger,
     store,
     dataDir: config.dataDir,
     officialDataDir: config.officialDataDir,
@@ -93,7 +95,7 @@ export async function createWorker(
         )
       : createJobWorker(
           'visualize',
-          (job, data) => processVisualizeJob(visualizeContext, job, data),
+          (job, data, token) => processVisualizeJob(visualizeContext, job, data, token),
           {
             ...workerOptions,
             connection: connect('blocking'),

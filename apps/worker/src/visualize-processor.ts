@@ -1,4 +1,5 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import type { Logger } from 'pino';
 import { loadFashionMnist, type ImageSet } from '@convoy/data';
 import {
   modelDirectory,
@@ -11,16 +12,19 @@ import {
 } from '@convoy/core';
 import { loadModel } from '@convoy/model';
 import { computeVisualization, visualizationFiles } from '@convoy/visualize';
-import type { VisualizeJobData } from '@convoy/queue';
+import { CANCELLED_REASON, type JobCancellation, type VisualizeJobData } from '@convoy/queue';
 import {
   isPermanentError,
   visualizationManifestSchema,
   type VisualizationJobResult,
+  type VisualizationManifest,
 } from '@convoy/schemas';
 import type { ArtifactStore, JobArtifacts } from '@convoy/storage';
 import type { JobControl } from './job-control.js';
 
 export interface VisualizeProcessorContext {
+  readonly cancellation: JobCancellation;
+  readonly logger: Logger;
   readonly store: ArtifactStore;
   readonly dataDir: string;
   readonly officialDataDir: string | undefined;
@@ -64,62 +68,90 @@ async function storedResult(artifacts: JobArtifacts, cacheKey: string, weights: 
   return parsed.success ? parsed.data : null;
 }
 
-/** Computes one visualization of a training job's model, or returns the stored result of the same request. */
+/**
+ * Computes one visualization of a training job's model, or returns the stored result of the same
+ * request. A stop turns into the right queue outcome, as for training: cancel — failed as cancelled,
+ * never retried; shutdown — back to the queue for another worker.
+ */
 export async function processVisualizeJob(
   context: VisualizeProcessorContext,
   job: Job<VisualizeJobData>,
   data: VisualizeJobData,
+  token: string | undefined,
+): Promise<VisualizationJobResult> {
+  const id = job.id ?? '';
+  if (await context.cancellation.isRequested(id)) throw new UnrecoverableError(CANCELLED_REASON);
+  const signal = context.control.begin(id);
+  try {
+    return await visualize(context, data, signal);
+  } catch (error) {
+    throw await settleFailure(context, job, token, error);
+  } finally {
+    context.control.end(id);
+  }
+}
+
+async function visualize(
+  context: VisualizeProcessorContext,
+  data: VisualizeJobData,
+  signal: AbortSignal,
 ): Promise<VisualizationJobResult> {
   const started = performance.now();
   const { params } = data;
   const cacheKey = visualizationCacheKey(params);
   const directory = visualizationDirectory(cacheKey);
   const artifacts = context.store.job(params.jobId);
-  const seconds = () => (performance.now() - started) / 1000;
+  const outcome = (manifest: VisualizationManifest, cached: boolean) => ({
+    trainJobId: params.jobId,
+    cacheKey,
+    path: directory,
+    cached,
+    seconds: (performance.now() - started) / 1000,
+    manifest,
+  });
+  const cached = await storedResult(artifacts, cacheKey, params.weights);
+  if (cached) return outcome(cached, true);
+  const model = await loadModel(artifacts, modelDirectory(params.weights));
   try {
-    const cached = await storedResult(artifacts, cacheKey, params.weights);
-    if (cached)
-      return {
-        trainJobId: params.jobId,
-        cacheKey,
-        path: directory,
-        cached: true,
-        seconds: seconds(),
-        manifest: cached,
-      };
-    const model = await loadModel(artifacts, modelDirectory(params.weights));
-    try {
-      const testSet = NEEDS_TEST_SET.has(params.kind) ? await loadTestSet(context) : undefined;
-      const signal = context.control.begin(job.id ?? '');
-      const result = await computeVisualization(
-        params,
-        { model, ...(testSet ? { testSet } : {}) },
-        { signal, threads: context.threads },
-      );
-      const files = visualizationFiles(result);
-      // Tensors first, manifest last: a manifest on disk means its files are complete.
-      for (const [name, bytes] of files)
-        if (name !== VISUALIZATION_MANIFEST_FILE)
-          await artifacts.write(`${directory}/${name}`, bytes);
-      const manifestBytes = files.get(VISUALIZATION_MANIFEST_FILE);
-      if (manifestBytes) await artifacts.write(visualizationManifestPath(cacheKey), manifestBytes);
-      return {
-        trainJobId: params.jobId,
-        cacheKey,
-        path: directory,
-        cached: false,
-        seconds: seconds(),
-        manifest: result.manifest,
-      };
-    } finally {
-      context.control.end(job.id ?? '');
-      model.dispose();
-    }
-  } catch (error) {
-    if (isPermanentError(error))
-      throw new UnrecoverableError(
-        error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      );
-    throw error;
+    const testSet = NEEDS_TEST_SET.has(params.kind) ? await loadTestSet(context) : undefined;
+    const result = await computeVisualization(
+      params,
+      { model, ...(testSet ? { testSet } : {}) },
+      { signal, threads: context.threads },
+    );
+    const files = visualizationFiles(result);
+    // Tensors first, manifest last: a manifest in the store means its files are complete.
+    for (const [name, bytes] of files)
+      if (name !== VISUALIZATION_MANIFEST_FILE)
+        await artifacts.write(`${directory}/${name}`, bytes);
+    const manifestBytes = files.get(VISUALIZATION_MANIFEST_FILE);
+    if (manifestBytes) await artifacts.write(visualizationManifestPath(cacheKey), manifestBytes);
+    return outcome(result.manifest, false);
+  } finally {
+    model.dispose();
   }
+}
+
+async function settleFailure(
+  context: VisualizeProcessorContext,
+  job: Job<VisualizeJobData>,
+  token: string | undefined,
+  error: unknown,
+): Promise<Error> {
+  const id = job.id ?? '';
+  const stopped = context.control.reasonOf(id);
+  if (stopped === 'shutdown') {
+    await job.moveToWait(token);
+    context.logger.info({ jobId: id }, 'visualization handed back to the queue for shutdown');
+    return new WaitingError();
+  }
+  if (stopped === 'cancel') {
+    context.logger.info({ jobId: id }, 'visualization cancelled');
+    return new UnrecoverableError(CANCELLED_REASON);
+  }
+  if (isPermanentError(error))
+    return new UnrecoverableError(
+      error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    );
+  return error instanceof Error ? error : new Error(String(error));
 }
