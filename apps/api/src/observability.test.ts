@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { healthSchema } from './api-schemas.js';
+import { healthSchema } from '@convoy/schemas';
 import { expectError, startTestApi, type TestApi } from './api.test-helper.js';
 import { createConfig } from './config.js';
 import { createApi } from './create-api.js';

@@ -1,22 +1,20 @@
 import { z } from 'zod';
 import {
-  createJobBodySchema,
-  listJobsQuerySchema,
-  trainingReportSchema,
-  trainingResultSchema,
-} from '@convoy/schemas';
-import {
   artifactListSchema,
   cancelRequestedSchema,
   createdJobSchema,
+  createJobBodySchema,
   epochEventSchema,
   errorBodySchema,
   healthSchema,
   jobCancelledSchema,
   jobListSchema,
   jobViewSchema,
+  listJobsQuerySchema,
   progressEventSchema,
-} from './api-schemas.js';
+  trainingReportSchema,
+  trainingResultSchema,
+} from '@convoy/schemas';
 
 type JsonSchema = Record<string, unknown>;
 

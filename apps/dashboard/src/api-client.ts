@@ -1,4 +1,4 @@
-import type { CreatedJob, JobList, JobView } from '@convoy/api';
+import type { CreatedJob, JobList, JobView } from '@convoy/schemas';
 import type { ErrorBody, ErrorDetail } from './http-error.js';
 import { LruCache } from './lru-cache.js';
 

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import type { JobView } from '@convoy/api';
 import {
   epochRecordSchema,
   jobIdSchema,
   modelSummarySchema,
   pngImageSchema,
   type EpochRecord,
+  type JobView,
   type VisualizationManifest,
 } from '@convoy/schemas';
 import type { ArtifactInfo, ArtifactStore } from '@convoy/storage';

@@ -1,7 +1,6 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import type { JobView } from '@convoy/api';
 import { ARTIFACT_FILES, ARTIFACT_FOLDERS, modelJsonPath } from '@convoy/core';
-import { jobIdSchema, modelSummarySchema, type ModelSummary } from '@convoy/schemas';
+import { jobIdSchema, modelSummarySchema, type JobView, type ModelSummary } from '@convoy/schemas';
 import type { ArtifactStore } from '@convoy/storage';
 import type { ApiClient } from './api-client.js';
 import { HttpError, jobNotFound } from './http-error.js';

@@ -1,6 +1,5 @@
-import type { JobView } from '@convoy/api';
 import type { ArtifactInfo } from '@convoy/storage';
-import type { ModelSummary, TrainingParams } from '@convoy/schemas';
+import type { JobView, ModelSummary, TrainingParams } from '@convoy/schemas';
 import { isTerminalState } from '../api-client.js';
 import { html, type SafeHtml } from '../html.js';
 import {
