@@ -132,6 +132,32 @@ describe('events', { timeout: 10_000 }, () => {
     ]);
   });
 
+  it('waits for an API that restarts: refused reopenings count as drops, not as the end', async () => {
+    let connections = 0;
+    server.handle((_request, response) => {
+      connections += 1;
+      if (connections === 1) {
+        openEventStream(response, 20);
+        writeEvent(response, 'progress', PROGRESS);
+        response.end(); // the API shutting down ends its streams…
+      } else if (connections <= 5) {
+        response.socket?.destroy(); // …and is away for longer than one request's retries
+      } else {
+        openEventStream(response, 20);
+        writeEvent(response, 'completed', FINISHED);
+      }
+    });
+    const events = await collect(client.events(JOB_ID));
+    expect(events.map((event) => event.type)).toEqual(['progress', 'completed']);
+    expect(server.requests).toHaveLength(6);
+  });
+
+  it('does not wait for an API it never reached', async () => {
+    server.handle((_request, response) => response.socket?.destroy());
+    await expect(collect(client.events(JOB_ID))).rejects.toThrow(/cannot reach the Convoy API/);
+    expect(server.requests).toHaveLength(3); // the transport's own retries only
+  });
+
   it('sends the lastEventId it is given on the first connection', async () => {
     server.handle((_request, response) => {
       openEventStream(response);

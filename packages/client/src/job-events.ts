@@ -11,7 +11,7 @@ import {
 } from '@convoy/schemas';
 import { ApiUnreachableError, UnexpectedResponseError } from './errors.js';
 import { apiErrorOf, parseBody, type ResponseSchema, type Transport } from './http.js';
-import { retryDelayMs, sleep } from './retry.js';
+import { RETRYABLE_STATUSES, retryDelayMs, sleep } from './retry.js';
 
 interface JobEventFields {
   /**
@@ -45,9 +45,10 @@ const EVENT_SCHEMAS: Readonly<Record<JobEvent['type'], ResponseSchema<unknown>>>
 /**
  * A job's events until its terminal event (`completed`, `failed`, `cancelled`) or until `signal`
  * aborts. A stream that drops or ends before the terminal event is reopened after a backoff (at
- * least the server's `retry:`), with `Last-Event-ID` once the server has given ids; it gives up
- * after `retry.retries` reopenings in a row that brought no event. Connecting itself is retried by
- * the transport; an error status (404, 401, …) is thrown as ApiError.
+ * least the server's `retry:`), with `Last-Event-ID` once the server has given ids; while it is
+ * reopened, an API that does not answer (or answers 502/503/504) counts as one more drop. It gives
+ * up after `retry.retries` drops in a row that brought no event. The first connection is retried
+ * by the transport only; an error status (404, 401, …) is thrown as ApiError.
  */
 export async function* followJobEvents(
   transport: Transport,
@@ -58,43 +59,67 @@ export async function* followJobEvents(
   const signal = options.signal ?? new AbortController().signal;
   const stream: StreamState = { lastEventId: options.lastEventId, serverRetryMs: undefined };
   let dropsWithoutEvents = 0;
+  let connected = false;
   while (!signal.aborted) {
-    let response: Response;
-    try {
-      response = await transport.send(path, {
-        method: 'GET',
-        headers: {
-          accept: 'text/event-stream',
-          ...(stream.lastEventId === undefined ? {} : { 'last-event-id': stream.lastEventId }),
-        },
-        signal,
-        timeout: false,
-      });
-    } catch (error) {
-      if (signal.aborted) return;
-      throw error;
-    }
-    if (!response.ok) throw await apiErrorOf(response);
-    try {
-      for await (const event of jobEventsOf(response, jobId, stream, signal)) {
-        dropsWithoutEvents = 0;
-        yield event;
-        if (isTerminalState(event.type)) return;
+    const response = await openStream(transport, path, stream.lastEventId, signal, connected);
+    if (response !== undefined) {
+      connected = true;
+      try {
+        for await (const event of jobEventsOf(response, jobId, stream, signal)) {
+          dropsWithoutEvents = 0;
+          yield event;
+          if (isTerminalState(event.type)) return;
+        }
+      } catch (error) {
+        // A bad event is the server's fault; anything else is the connection breaking (or the
+        // signal aborting): reopened below.
+        if (error instanceof UnexpectedResponseError) throw error;
       }
-    } catch (error) {
-      // A bad event is the server's fault; anything else is the connection breaking (or the
-      // signal aborting): reopened below.
-      if (error instanceof UnexpectedResponseError) throw error;
     }
     if (signal.aborted) return;
     dropsWithoutEvents += 1;
     if (dropsWithoutEvents > transport.retry.retries) {
       throw new ApiUnreachableError(
-        `the event stream of job ${jobId} ended ${dropsWithoutEvents} times in a row before the job did`,
+        `the event stream of job ${jobId} ended or could not be reopened ${dropsWithoutEvents} times in a row before the job did`,
       );
     }
     await sleep(retryDelayMs(transport.retry, dropsWithoutEvents, stream.serverRetryMs), signal);
   }
+}
+
+/**
+ * The open stream, or undefined when the signal aborted or — once a stream was open — the API is
+ * away for a while (refused, reset, 502/503/504: a restart), which the caller counts as a drop.
+ */
+async function openStream(
+  transport: Transport,
+  path: string,
+  lastEventId: string | undefined,
+  signal: AbortSignal,
+  wasOpen: boolean,
+): Promise<Response | undefined> {
+  let response: Response;
+  try {
+    response = await transport.send(path, {
+      method: 'GET',
+      headers: {
+        accept: 'text/event-stream',
+        ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }),
+      },
+      signal,
+      timeout: false,
+    });
+  } catch (error) {
+    if (signal.aborted) return undefined;
+    if (wasOpen && error instanceof ApiUnreachableError && !error.timedOut) return undefined;
+    throw error;
+  }
+  if (response.ok) return response;
+  if (wasOpen && RETRYABLE_STATUSES.has(response.status)) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  throw await apiErrorOf(response);
 }
 
 interface StreamState {
