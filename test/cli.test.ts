@@ -1,11 +1,15 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisConnection, removeQueuePrefix } from '@convoy/queue';
+import { freePort } from './support/ports.js';
+import { REDIS_URL, startApp, type RunningProcess } from './support/processes.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -13,10 +17,14 @@ const cli = join(root, 'apps/cli/bin/convoy.js');
 // The converted data set is shared by every test run of this clone (converting takes seconds).
 const env = { ...process.env, DATA_DIR: process.env.DATA_DIR ?? join(root, 'var/data') };
 
-async function convoy(...args: string[]) {
+function convoy(...args: string[]) {
+  return convoyWith({}, ...args);
+}
+
+async function convoyWith(extraEnv: Record<string, string>, ...args: string[]) {
   try {
     const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
-      env,
+      env: { ...env, ...extraEnv },
       cwd: root,
       maxBuffer: 16 * 1024 * 1024,
     });
@@ -140,4 +148,107 @@ describe('convoy CLI (built)', () => {
     expect(modelFiles[1]).toMatch(/^weights-[0-9a-z]+\.bin$/);
     expect(modelFiles).toHaveLength(2);
   }, 600_000);
+});
+
+describe('convoy submit, status, watch and cancel against the built API', () => {
+  const token = `tok-${randomUUID()}`;
+  const prefix = `test-${randomUUID()}`;
+  let api: RunningProcess;
+  let apiEnv: Record<string, string>;
+  let artifactsDir: string;
+  beforeAll(async () => {
+    artifactsDir = await mkdtemp(join(tmpdir(), 'convoy-cli-api-'));
+    const port = await freePort();
+    api = startApp('api', {
+      API_PORT: String(port),
+      API_HOST: '127.0.0.1',
+      API_TOKEN: token,
+      REDIS_URL,
+      CONVOY_QUEUE_PREFIX: prefix,
+      ARTIFACTS_DIR: artifactsDir,
+    });
+    await api.waitFor(/listening/);
+    apiEnv = { API_URL: `http://127.0.0.1:${port}`, API_TOKEN: token };
+  });
+  afterAll(async () => {
+    await api?.stop();
+    const redis = createRedisConnection(REDIS_URL, 'blocking');
+    await removeQueuePrefix(redis, prefix);
+    await redis.quit();
+    await rm(artifactsDir, { recursive: true, force: true });
+  });
+
+  it('submits a job, shows it, cancels it, and watch ends with exit code 3', async () => {
+    const submitted = await convoyWith(apiEnv, 'submit', 'train', '--epochs', '1', '--json');
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const created = JSON.parse(submitted.stdout) as { id: string; state: string };
+    expect(created).toMatchObject({ id: expect.stringMatching(/^train_/), state: 'waiting' });
+    const { id } = created;
+
+    const status = await convoyWith(apiEnv, 'status', id);
+    expect(status.stdout).toContain(`${id}  train  waiting`);
+    const statusJson = await convoyWith(apiEnv, 'status', id, '--json');
+    expect(JSON.parse(statusJson.stdout)).toMatchObject({ id, state: 'waiting', history: [] });
+
+    const cancelled = await convoyWith(apiEnv, 'cancel', id);
+    expect(cancelled).toMatchObject({ code: 0, stdout: `${id}: cancelled\n` });
+
+    const watched = await convoyWith(apiEnv, 'watch', id);
+    expect(watched.code).toBe(3);
+    expect(watched.stderr).toContain(`Job ${id}: cancelled`);
+    const watchedJson = await convoyWith(apiEnv, 'watch', id, '--json');
+    expect(watchedJson.code).toBe(3);
+    const lines = watchedJson.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event: string; data: { id: string; state: string } });
+    expect(lines.map((line) => [line.event, line.data.state])).toEqual([
+      ['progress', 'cancelled'],
+      ['cancelled', 'cancelled'],
+    ]);
+  });
+
+  it('reports the API’s errors with their code, and an API it cannot reach by API_URL', async () => {
+    const unknown = await convoyWith(apiEnv, 'status', 'train_00000000zz');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('convoy: job "train_00000000zz" not found [JOB_NOT_FOUND]\n');
+
+    const wrongToken = await convoyWith(
+      { ...apiEnv, API_TOKEN: 'wrong' },
+      'status',
+      'train_00000000zz',
+    );
+    expect(wrongToken.code).toBe(1);
+    expect(wrongToken.stderr).toMatch(/\[UNAUTHORIZED\]\n$/);
+
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
+    const unreachable = await convoyWith({ API_URL: nowhere }, 'status', 'train_00000000zz');
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain(
+      `convoy: cannot reach the Convoy API at ${nowhere} (set API_URL)`,
+    );
+  });
+});
+
+describe('convoy bench queue (built)', () => {
+  it('starts the built API as a child process and measures submissions through it', async () => {
+    const result = await convoy(
+      'bench',
+      'queue',
+      '--jobs',
+      '300',
+      '--anchors',
+      '/nonexistent',
+      '--json',
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(report).toMatchObject({
+      benchmark: 'queue',
+      jobs: 300,
+      bullmqAddsPerSecond: null,
+      ratio: null,
+    });
+    expect(report.apiSubmissionsPerSecond).toBeGreaterThan(0);
+  });
 });

@@ -8,8 +8,12 @@ import { Worker, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { createRedisConnection, JobQueues, QUEUE_NAMES, type TrainJobData } from '@convoy/queue';
-import type { JobType, TrainingReport, TrainingResult } from '@convoy/schemas';
-import { errorBodySchema } from './api-schemas.js';
+import {
+  errorBodySchema,
+  type JobType,
+  type TrainingReport,
+  type TrainingResult,
+} from '@convoy/schemas';
 import { createConfig, type ApiConfig, type ApiConfigInput } from './config.js';
 import { createApi, type Api } from './create-api.js';
 

@@ -1,7 +1,7 @@
 import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactListSchema, createdJobSchema } from './api-schemas.js';
+import { artifactListSchema, createdJobSchema } from '@convoy/schemas';
 import { buildPng, expectError, startTestApi, type TestApi } from './api.test-helper.js';
 
 let api: TestApi;

@@ -2,7 +2,7 @@ import { extname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Request } from 'express';
 import type { ArtifactInfo, ArtifactStore } from '@convoy/storage';
-import type { ArtifactItem } from './api-schemas.js';
+import type { ArtifactItem } from '@convoy/schemas';
 import type { JobHandler } from './guards.js';
 import { HttpError } from './http-error.js';
 

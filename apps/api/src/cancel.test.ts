@@ -8,7 +8,7 @@ import {
   jobCancelledSchema,
   jobViewSchema,
   type JobView,
-} from './api-schemas.js';
+} from '@convoy/schemas';
 import {
   expectError,
   readEvents,

@@ -1,12 +1,19 @@
-import { trainingReportSchema, type EpochRecord, type JobState } from '@convoy/schemas';
-import type { EpochEvent, ProgressEvent } from './api-schemas.js';
+import {
+  isTerminalState,
+  trainingReportSchema,
+  type EpochEvent,
+  type EpochRecord,
+  type JobState,
+  type ProgressEvent,
+  type TerminalJobState,
+} from '@convoy/schemas';
 import type { JobHandler } from './guards.js';
 import type { JobEvent, JobEventHub } from './job-event-hub.js';
 import type { JobLookup } from './job-lookup.js';
-import { isTerminal, reportOf, stateOf, toJobView, type FoundJob } from './job-view.js';
+import { reportOf, stateOf, toJobView, type FoundJob } from './job-view.js';
 
 /** SSE event names (docs/api.md): progress and epoch while a job runs, then one terminal event. */
-export type StreamEventName = 'progress' | 'epoch' | 'completed' | 'failed' | 'cancelled';
+export type StreamEventName = 'progress' | 'epoch' | TerminalJobState;
 
 export interface EventStreamOptions {
   readonly hub: JobEventHub;
@@ -46,13 +53,13 @@ export function streamJobEvents(options: EventStreamOptions): JobHandler {
     /** A job that completed, failed or was removed: epochs not sent yet, then its terminal event. */
     const sendFinished = (current: FoundJob) => {
       const view = toJobView(current);
-      if (!isTerminal(view.state)) {
+      if (!isTerminalState(view.state)) {
         sendReport(current); // failed an attempt and will retry: still going
         return;
       }
       sendEpochs(view.history);
       state = view.state;
-      write(view.state as 'completed' | 'failed' | 'cancelled', view);
+      write(view.state, view);
       close();
     };
     const sendEpochs = (history: readonly EpochRecord[]) => {
@@ -113,9 +120,9 @@ export function streamJobEvents(options: EventStreamOptions): JobHandler {
     historyLength = initial?.history.length ?? 0;
     state = stateOf(current);
     write('progress', { id, state, progress: initial?.progress ?? null } satisfies ProgressEvent);
-    if (isTerminal(state)) {
+    if (isTerminalState(state)) {
       const view = toJobView(current);
-      write(view.state as 'completed' | 'failed' | 'cancelled', view);
+      write(view.state as TerminalJobState, view);
       close();
       return;
     }

@@ -5,7 +5,7 @@ import {
   epochEventSchema,
   jobViewSchema,
   progressEventSchema,
-} from './api-schemas.js';
+} from '@convoy/schemas';
 import {
   readEvents,
   startTestApi,

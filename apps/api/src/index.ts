@@ -10,4 +10,3 @@ export {
 export { HttpError, type ErrorBody, type ErrorDetail } from './http-error.js';
 export { checkInputImage } from './input-image.js';
 export { createOpenApiDocument } from './openapi.js';
-export * from './api-schemas.js';

@@ -1,12 +1,14 @@
 import {
+  isTerminalState,
   trainingReportSchema,
   trainingResultSchema,
   type JobState,
   type JobType,
+  type JobLinks,
+  type JobView,
   type TrainingReport,
 } from '@convoy/schemas';
 import { CANCELLED_REASON, type AnyJob, type RemovedJobRecord } from '@convoy/queue';
-import type { JobLinks, JobView } from './api-schemas.js';
 
 /** What `job.getState()` answers. */
 export type BullJobState = Awaited<ReturnType<AnyJob['getState']>>;
@@ -55,10 +57,6 @@ export function stateOf(found: FoundJob): JobState {
   return found.kind === 'removed'
     ? 'cancelled'
     : convoyStateOf(found.bullState, found.job.failedReason);
-}
-
-export function isTerminal(state: JobState): boolean {
-  return state === 'completed' || state === 'failed' || state === 'cancelled';
 }
 
 /** The training report a train job stores as its BullMQ progress, or null (none yet, or a visualize job). */
@@ -115,7 +113,7 @@ export function toJobView(found: FoundJob): JobView {
     cancelRequested: found.cancelRequested,
     createdAt: isoTime(job.timestamp),
     startedAt: job.processedOn ? isoTime(job.processedOn) : null,
-    finishedAt: job.finishedOn && isTerminal(state) ? isoTime(job.finishedOn) : null,
+    finishedAt: job.finishedOn && isTerminalState(state) ? isoTime(job.finishedOn) : null,
     links: jobLinks(found.id),
   };
 }

@@ -2,13 +2,16 @@ import express, { Router, type RequestHandler } from 'express';
 import { modelJsonPath } from '@convoy/core';
 import {
   createJobBodySchema,
+  isTerminalState,
   listJobsQuerySchema,
+  type CreatedJob,
   type CreateJobBody,
+  type JobList,
+  type JobView,
   type ListJobsQuery,
 } from '@convoy/schemas';
 import type { JobQueues } from '@convoy/queue';
 import type { ArtifactStore } from '@convoy/storage';
-import type { CreatedJob, JobList, JobView } from './api-schemas.js';
 import { downloadArtifact, listArtifacts } from './artifacts.js';
 import { streamJobEvents } from './event-stream.js';
 import { methodNotAllowed, withJob, type JobHandler } from './guards.js';
@@ -16,7 +19,7 @@ import { HttpError, validationFailed } from './http-error.js';
 import { checkInputImage } from './input-image.js';
 import type { JobEventHub } from './job-event-hub.js';
 import type { JobLookup } from './job-lookup.js';
-import { isTerminal, jobLinks, stateOf, toJobView } from './job-view.js';
+import { jobLinks, stateOf, toJobView } from './job-view.js';
 import { parseRequest } from './validation.js';
 
 /** Most index entries one list request reads while filling a page filtered by state. */
@@ -239,7 +242,7 @@ const getJob: JobHandler = (_request, response, found) => {
 function cancelJob(queues: JobQueues): JobHandler {
   return async function cancelJobHandler(_request, response, found) {
     const state = stateOf(found);
-    if (isTerminal(state) || found.kind === 'removed') {
+    if (isTerminalState(state) || found.kind === 'removed') {
       throw new HttpError(409, 'JOB_FINISHED', `job ${found.id} is already ${state}`);
     }
     if (state === 'waiting') {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createdJobSchema, jobListSchema, jobViewSchema, type JobView } from './api-schemas.js';
+import { createdJobSchema, jobListSchema, jobViewSchema, type JobView } from '@convoy/schemas';
 import { buildPng, expectError, startTestApi, type TestApi } from './api.test-helper.js';
 
 let api: TestApi;

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { JobState as BullJobState } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { JOB_TYPES, trainingResultSchema, type JobState } from '@convoy/schemas';
+import { isTerminalState, JOB_TYPES, trainingResultSchema, type JobState } from '@convoy/schemas';
 import { QUEUE_NAMES, type JobQueues } from '@convoy/queue';
 import type { FoundJob } from './job-view.js';
 import { convoyStateOf } from './job-view.js';
@@ -121,7 +121,7 @@ export function createMetrics(
       if (found.kind !== 'queued') return;
       const { job } = found;
       const state = convoyStateOf(found.bullState, job.failedReason);
-      if (state !== 'completed' && state !== 'failed' && state !== 'cancelled') return;
+      if (!isTerminalState(state)) return;
       if (job.processedOn && job.finishedOn && job.finishedOn >= job.processedOn) {
         duration.observe({ type: found.type }, (job.finishedOn - job.processedOn) / 1000);
       }

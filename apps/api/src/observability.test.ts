@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { healthSchema } from './api-schemas.js';
+import { healthSchema } from '@convoy/schemas';
 import { expectError, startTestApi, type TestApi } from './api.test-helper.js';
 import { createConfig } from './config.js';
 import { createApi } from './create-api.js';

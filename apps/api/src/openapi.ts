@@ -1,22 +1,20 @@
 import { z } from 'zod';
 import {
-  createJobBodySchema,
-  listJobsQuerySchema,
-  trainingResultSchema,
-  visualizationJobResultSchema,
-} from '@convoy/schemas';
-import {
   artifactListSchema,
   cancelRequestedSchema,
   createdJobSchema,
+  createJobBodySchema,
   epochEventSchema,
   errorBodySchema,
   healthSchema,
   jobCancelledSchema,
   jobListSchema,
   jobViewSchema,
+  listJobsQuerySchema,
   progressEventSchema,
-} from './api-schemas.js';
+  trainingResultSchema,
+  visualizationJobResultSchema,
+} from '@convoy/schemas';
 
 type JsonSchema = Record<string, unknown>;
 

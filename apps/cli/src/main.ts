@@ -1,3 +1,4 @@
+import { ApiError } from '@convoy/client';
 import { loadConfig } from './config.js';
 import { createProgram } from './program.js';
 
@@ -6,10 +7,7 @@ try {
   const program = createProgram(loadConfig(process.env), output);
   await program.parseAsync(process.argv);
 } catch (error) {
-  const code =
-    error instanceof Error && 'code' in error && error.name === 'ApiError'
-      ? ` [${String(error.code)}]`
-      : '';
+  const code = error instanceof ApiError ? ` [${error.code}]` : '';
   process.stderr.write(
     `convoy: ${error instanceof Error ? error.message : String(error)}${code}\n`,
   );

@@ -6,9 +6,9 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { requestLogger } from '@convoy/http';
 import { LocalArtifactStore } from '@convoy/storage';
-import { ApiClient } from './api-client.js';
 import { createApiProxy } from './api-proxy.js';
 import type { DashboardConfig } from './config.js';
+import { DashboardClient } from './dashboard-client.js';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
 import { HttpError } from './http-error.js';
 import { createImageRouter } from './image-routes.js';
@@ -44,11 +44,13 @@ export function createDashboard(
   options: CreateDashboardOptions = {},
 ): Dashboard {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const api = new ApiClient({
+  const api = new DashboardClient({
     baseUrl: config.apiUrl,
     token: config.apiToken,
     timeoutMs: config.apiTimeoutMs,
   });
+  const authorization: Record<string, string> =
+    config.apiToken === undefined ? {} : { authorization: `Bearer ${config.apiToken}` };
   const store = new LocalArtifactStore(config.artifactsDir);
   const resolver = new VisualizationResolver({
     api,
@@ -62,7 +64,7 @@ export function createDashboard(
   });
   const proxy = createApiProxy({
     apiUrl: config.apiUrl,
-    authorization: () => api.authorization(),
+    authorization: () => authorization,
     logger,
   });
   const publicDir = config.publicDir ?? DEFAULT_PUBLIC_DIR;

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ArtifactNotFoundError, InvalidArtifactPathError } from '@convoy/storage';
-import { ApiError, ApiUnavailableError } from './api-client.js';
+import { ApiError, ApiUnreachableError, UnexpectedResponseError } from '@convoy/client';
 import { HttpError } from './http-error.js';
 import { renderErrorPage } from './pages/layout.js';
 import { fromApiError } from './visualization-resolver.js';
@@ -9,7 +9,12 @@ import { fromApiError } from './visualization-resolver.js';
 /** Anything thrown while handling a request, as the HttpError it means for the browser. */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
-  if (error instanceof ApiError || error instanceof ApiUnavailableError) return fromApiError(error);
+  if (
+    error instanceof ApiError ||
+    error instanceof ApiUnreachableError ||
+    error instanceof UnexpectedResponseError
+  )
+    return fromApiError(error);
   if (error instanceof ArtifactNotFoundError) {
     return new HttpError(404, 'ARTIFACT_NOT_FOUND', error.message, { cause: error });
   }

@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import type { JobView } from '@convoy/api';
 import {
   epochRecordSchema,
+  isTerminalState,
   jobIdSchema,
   modelSummarySchema,
   pngImageSchema,
   type EpochRecord,
+  type JobView,
   type VisualizationManifest,
 } from '@convoy/schemas';
 import type { ArtifactInfo, ArtifactStore } from '@convoy/storage';
-import { isTerminalState, type ApiClient } from './api-client.js';
+import type { DashboardClient } from './dashboard-client.js';
 import { badRequest, HttpError, jobNotFound } from './http-error.js';
 import { describeModel, shortId, trainingParamsOf, trainingResultOf } from './job-format.js';
 import type { LruCache } from './lru-cache.js';
@@ -82,7 +83,7 @@ type VisualizationQuery = z.output<typeof visualizationQuerySchema>;
 const historySchema = z.array(epochRecordSchema);
 
 export interface ImageRoutesOptions {
-  readonly api: ApiClient;
+  readonly api: DashboardClient;
   readonly store: ArtifactStore;
   readonly resolver: VisualizationResolver;
   readonly uploads: UploadStore;
@@ -102,7 +103,7 @@ export function createImageRouter(options: ImageRoutesOptions): Router {
     async function withTrainJob(request, response) {
       const id = String(request.params.id ?? '');
       if (!jobIdSchema.safeParse(id).success || !id.startsWith('train_')) throw jobNotFound(id);
-      const view = await options.api.getJob(id);
+      const view = await options.api.findJob(id);
       if (view === undefined) throw jobNotFound(id);
       await handler(request, response, view);
     };
@@ -259,7 +260,7 @@ function compareCurves(options: ImageRoutesOptions): RequestHandler {
     const runs = await Promise.all(
       ids.map(async (id) => {
         if (!jobIdSchema.safeParse(id).success || !id.startsWith('train_')) throw jobNotFound(id);
-        const view = await options.api.getJob(id);
+        const view = await options.api.findJob(id);
         if (view === undefined) throw jobNotFound(id);
         return { view, ...(await historyOf(options.store, view)) };
       }),

@@ -1,8 +1,8 @@
-import type { JobView } from '@convoy/api';
 import {
   trainingParamsSchema,
   trainingResultSchema,
   type EpochRecord,
+  type JobView,
   type TrainingParams,
   type TrainingResult,
 } from '@convoy/schemas';

@@ -1,9 +1,8 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import type { JobView } from '@convoy/api';
 import { ARTIFACT_FILES, ARTIFACT_FOLDERS, modelJsonPath } from '@convoy/core';
-import { jobIdSchema, modelSummarySchema, type ModelSummary } from '@convoy/schemas';
+import { jobIdSchema, modelSummarySchema, type JobView, type ModelSummary } from '@convoy/schemas';
 import type { ArtifactStore } from '@convoy/storage';
-import type { ApiClient } from './api-client.js';
+import type { DashboardClient } from './dashboard-client.js';
 import { HttpError, jobNotFound } from './http-error.js';
 import { idsOf } from './image-routes.js';
 import { renderComparePage, type CompareRun } from './pages/compare-page.js';
@@ -18,7 +17,7 @@ import {
 import { renderSubmitPage } from './pages/submit-page.js';
 
 export interface PageRoutesOptions {
-  readonly api: ApiClient;
+  readonly api: DashboardClient;
   readonly store: ArtifactStore;
 }
 
@@ -37,7 +36,7 @@ export function createPageRouter(options: PageRoutesOptions): Router {
     async function withJob(request, response) {
       const id = String(request.params.id ?? '');
       if (!jobIdSchema.safeParse(id).success) throw jobNotFound(id);
-      const view = await options.api.getJob(id);
+      const view = await options.api.findJob(id);
       if (view === undefined) throw jobNotFound(id);
       await handler(request, response, view);
     };
@@ -100,7 +99,7 @@ function typeOfFilter(filter: JobListFilter): 'train' | 'visualize' | undefined 
 
 async function compareRun(options: PageRoutesOptions, id: string): Promise<CompareRun> {
   if (!jobIdSchema.safeParse(id).success || !id.startsWith('train_')) throw jobNotFound(id);
-  const view = await options.api.getJob(id);
+  const view = await options.api.findJob(id);
   if (view === undefined) throw jobNotFound(id);
   return { view, summary: await readSummary(options.store, view.id) };
 }

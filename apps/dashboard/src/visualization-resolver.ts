@@ -16,7 +16,8 @@ import {
   type VisualizationTensor,
 } from '@convoy/schemas';
 import type { ArtifactStore } from '@convoy/storage';
-import { ApiError, ApiUnavailableError, type ApiClient } from './api-client.js';
+import { ApiError, ApiUnreachableError, UnexpectedResponseError } from '@convoy/client';
+import type { DashboardClient } from './dashboard-client.js';
 import { HttpError } from './http-error.js';
 import { LruCache } from './lru-cache.js';
 
@@ -37,7 +38,7 @@ export type ResolvedVisualization =
   | { readonly status: 'pending'; readonly jobId: string };
 
 export interface VisualizationResolverOptions {
-  readonly api: ApiClient;
+  readonly api: DashboardClient;
   readonly store: ArtifactStore;
   readonly logger: Logger;
   /** How long resolve() follows a new visualize job before answering pending. */
@@ -172,7 +173,7 @@ export class VisualizationResolver {
     for (;;) {
       let view;
       try {
-        view = await this.options.api.getJob(jobId);
+        view = await this.options.api.findJob(jobId);
       } catch (error) {
         throw fromApiError(error);
       }
@@ -234,8 +235,18 @@ export function fromApiError(error: unknown): HttpError {
       cause: error,
     });
   }
-  if (error instanceof ApiUnavailableError) {
-    return new HttpError(502, 'API_UNAVAILABLE', error.message, { cause: error });
+  if (error instanceof ApiUnreachableError) {
+    return new HttpError(
+      502,
+      'API_UNAVAILABLE',
+      `the Convoy API is unreachable: ${error.message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (error instanceof UnexpectedResponseError) {
+    return new HttpError(502, 'BAD_API_RESPONSE', error.message, { cause: error });
   }
   return new HttpError(500, 'INTERNAL', 'internal server error', { cause: error });
 }

@@ -4,6 +4,7 @@ export { MODEL_PRESET_LAYERS, resolveModelLayers } from './presets.js';
 export * from './training-params.js';
 export * from './training-result.js';
 export * from './jobs.js';
+export * from './api-bodies.js';
 export * from './visualization.js';
 export * from './environment.js';
 export * from './fashion-mnist.js';

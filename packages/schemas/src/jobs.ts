@@ -16,6 +16,13 @@ export const jobIdSchema = z
 export const JOB_STATES = ['waiting', 'active', 'completed', 'failed', 'cancelled'] as const;
 export const jobStateSchema = z.enum(JOB_STATES);
 
+/** States a job never leaves: its view, artifacts and events are final. */
+export const TERMINAL_JOB_STATES = ['completed', 'failed', 'cancelled'] as const;
+export type TerminalJobState = (typeof TERMINAL_JOB_STATES)[number];
+const terminalStates: ReadonlySet<string> = new Set(TERMINAL_JOB_STATES);
+export const isTerminalState = (state: string): state is TerminalJobState =>
+  terminalStates.has(state);
+
 export const VISUALIZATION_KINDS = [
   'filters',
   'weights-histogram',
@@ -95,5 +102,7 @@ export type JobState = z.infer<typeof jobStateSchema>;
 export type VisualizationKind = z.infer<typeof visualizationKindSchema>;
 export type VisualizationParams = z.infer<typeof visualizationParamsSchema>;
 export type CreateJobBody = z.infer<typeof createJobBodySchema>;
+/** What a caller sends to POST /v1/jobs: CreateJobBody before defaults are filled in. */
+export type CreateJobRequest = z.input<typeof createJobBodySchema>;
 export type TrainingReport = z.infer<typeof trainingReportSchema>;
 export type ListJobsQuery = z.infer<typeof listJobsQuerySchema>;

@@ -6,9 +6,12 @@ import {
   describeConfigIssues,
   parseConfig,
   inferLayerShapes,
+  isTerminalState,
+  JOB_STATES,
   MAX_MODEL_PARAMS,
   MODEL_PRESET_LAYERS,
   modelSpecSchema,
+  TERMINAL_JOB_STATES,
   trainingParamsSchema,
   trainingThreadsEnvSchema,
 } from './index.js';
@@ -233,5 +236,15 @@ describe('configuration helpers', () => {
     for (const bad of ['0', '-1', '2.5', 'two']) {
       expect(trainingThreadsEnvSchema.safeParse(bad).success).toBe(false);
     }
+  });
+});
+
+describe('job states', () => {
+  it('calls completed, failed and cancelled terminal, and nothing else', () => {
+    expect(JOB_STATES.filter(isTerminalState)).toEqual([...TERMINAL_JOB_STATES]);
+    expect(TERMINAL_JOB_STATES).toEqual(['completed', 'failed', 'cancelled']);
+    expect(isTerminalState('waiting')).toBe(false);
+    expect(isTerminalState('active')).toBe(false);
+    expect(isTerminalState('unknown')).toBe(false);
   });
 });

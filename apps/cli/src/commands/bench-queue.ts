@@ -1,12 +1,14 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { randomUUID } from 'node:crypto';
-import { createApi, createConfig } from '@convoy/api';
+import { ConvoyClient } from '@convoy/client';
 import { createRedisConnection, removeQueuePrefix } from '@convoy/queue';
 
 export interface QueueBenchmarkOptions {
@@ -14,7 +16,7 @@ export interface QueueBenchmarkOptions {
   readonly jobs: number;
   /** Directory holding bullmq_anchor.mjs; skipped when absent. */
   readonly anchorsDir: string;
-  /** Where `bullmq` resolves from (the repository root). */
+  /** The checkout the CLI runs in: `bullmq` resolves from it, and the API is its apps/api/dist. */
   readonly repositoryRoot: string;
 }
 
@@ -27,35 +29,91 @@ export interface QueueBenchmarkResult {
   readonly ratio: number | null;
 }
 
-/** Submits `jobs` through an in-process API in parallel batches of 100, as the anchor adds them. */
-async function measureApi(redisUrl: string, jobs: number): Promise<number> {
+interface BenchApi {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The built API (`apps/api/dist/main.js`) as a child process on a free port of 127.0.0.1, with a
+ * throwaway queue prefix and artifacts directory, and no token; resolves once /healthz says ok.
+ */
+async function startApi(
+  repositoryRoot: string,
+  env: Record<string, string>,
+  readyWithinMs = 30_000,
+): Promise<BenchApi> {
+  const entry = join(repositoryRoot, 'apps/api/dist/main.js');
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npx turbo run build\` first`);
+  const port = await freePort();
+  const child = spawn(process.execPath, [entry], {
+    cwd: repositoryRoot,
+    // API_TOKEN empty counts as unset: this API is reachable from this machine only.
+    env: { ...process.env, ...env, API_PORT: String(port), API_HOST: '127.0.0.1', API_TOKEN: '' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const stderr: string[] = [];
+  child.stderr.setEncoding('utf8').on('data', (text: string) => stderr.push(text));
+  const exited = once(child, 'exit');
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  const url = `http://127.0.0.1:${port}`;
+  const client = new ConvoyClient({ baseUrl: url, retry: false, timeoutMs: 2_000 });
+  const deadline = Date.now() + readyWithinMs;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`the API exited with ${child.exitCode}: ${stderr.join('').trim()}`);
+    }
+    const health = await client.health().catch(() => undefined);
+    if (health?.status === 'ok') return { url, stop };
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the API did not become healthy within ${readyWithinMs} ms`);
+    }
+    await sleep(100);
+  }
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Submits `jobs` through the API process in parallel batches of 100, as the anchor adds them. */
+async function measureApi(options: QueueBenchmarkOptions): Promise<number> {
+  const { redisUrl, jobs } = options;
   const prefix = `bench-${randomUUID()}`;
   const artifactsDir = await mkdtemp(join(tmpdir(), 'convoy-bench-'));
-  const api = await createApi(
-    createConfig({ redisUrl, queuePrefix: prefix, artifactsDir, logLevel: 'silent' }),
-  );
-  const server = api.app.listen(0, '127.0.0.1');
-  await new Promise((done) => server.once('listening', done));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/jobs`;
-  const body = JSON.stringify({ type: 'train', params: { epochs: 1, dataset: { limit: 1000 } } });
-  const submit = async () => {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-    });
-    if (response.status !== 202)
-      throw new Error(`submission failed with ${response.status}: ${await response.text()}`);
-  };
   try {
-    await Promise.all(Array.from({ length: 100 }, submit)); // warm-up
-    const started = performance.now();
-    for (let sent = 0; sent < jobs; sent += 100)
-      await Promise.all(Array.from({ length: Math.min(100, jobs - sent) }, submit));
-    return jobs / ((performance.now() - started) / 1000);
+    const api = await startApi(options.repositoryRoot, {
+      REDIS_URL: redisUrl,
+      CONVOY_QUEUE_PREFIX: prefix,
+      ARTIFACTS_DIR: artifactsDir,
+      LOG_LEVEL: 'warn',
+    });
+    try {
+      const client = new ConvoyClient({ baseUrl: api.url });
+      const submit = () =>
+        client.createJob({ type: 'train', params: { epochs: 1, dataset: { limit: 1000 } } });
+      await Promise.all(Array.from({ length: 100 }, submit)); // warm-up
+      const started = performance.now();
+      for (let sent = 0; sent < jobs; sent += 100)
+        await Promise.all(Array.from({ length: Math.min(100, jobs - sent) }, submit));
+      return jobs / ((performance.now() - started) / 1000);
+    } finally {
+      await api.stop();
+    }
   } finally {
-    await new Promise((done) => server.close(done));
-    await api.close();
     const connection = createRedisConnection(redisUrl, 'blocking');
     await removeQueuePrefix(connection, prefix);
     await connection.quit();
@@ -80,7 +138,7 @@ async function measureAnchor(options: QueueBenchmarkOptions): Promise<number | n
 export async function benchmarkQueue(
   options: QueueBenchmarkOptions,
 ): Promise<QueueBenchmarkResult> {
-  const apiSubmissionsPerSecond = await measureApi(options.redisUrl, options.jobs);
+  const apiSubmissionsPerSecond = await measureApi(options);
   const bullmqAddsPerSecond = await measureAnchor(options);
   return {
     jobs: options.jobs,

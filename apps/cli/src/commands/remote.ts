@@ -1,11 +1,11 @@
 import { Option, type Command } from 'commander';
+import { ConvoyClient, type CreateJobRequest, type JobView } from '@convoy/client';
 import {
-  trainingReportSchema,
   VISUALIZATION_KINDS,
-  type EpochRecord,
-  type TrainingProgress,
+  type JobState,
+  type TerminalJobState,
+  type VisualizationKind,
 } from '@convoy/schemas';
-import { ApiClient } from '../api-client.js';
 import type { CliConfig } from '../config.js';
 import { parseWholeNumber, writeLine, type CommandOutput } from '../options.js';
 import { createTrainingReporter, formatEpochLine } from '../progress.js';
@@ -15,62 +15,43 @@ import {
   type TrainingFlags,
 } from '../training-flags.js';
 
-interface JobView {
-  id: string;
-  type: string;
-  state: string;
-  progress: TrainingProgress | null;
-  history: EpochRecord[];
-  result: unknown;
-  error: { code: string; message: string } | null;
-  backend?: string | null;
-  createdAt: string;
-  finishedAt?: string | null;
-}
-
-const TERMINAL_EXIT_CODES: Record<string, number> = { completed: 0, failed: 1, cancelled: 3 };
+const TERMINAL_EXIT_CODES: Readonly<Record<TerminalJobState, number>> = {
+  completed: 0,
+  failed: 1,
+  cancelled: 3,
+};
 
 /** Follows a job's events with a progress bar; resolves with the exit code its final state maps to. */
 async function watchJob(
-  client: ApiClient,
+  client: ConvoyClient,
   id: string,
   output: CommandOutput,
   json: boolean,
 ): Promise<number> {
   const reporter = createTrainingReporter(output.stderr);
   let epochs = 0;
-  let finalState = 'unknown';
+  let finalState: JobState | undefined;
   try {
-    await client.streamEvents(id, (event) => {
-      const data = JSON.parse(event.data) as Record<string, unknown>;
-      if (json) writeLine(output.stdout, JSON.stringify({ event: event.event, data }));
-      if (event.event === 'progress') {
-        const report = trainingReportSchema.safeParse(data.report ?? data);
-        const progress = report.success
-          ? report.data.progress
-          : (data.progress as TrainingProgress | null | undefined);
+    for await (const event of client.events(id)) {
+      if (json) writeLine(output.stdout, JSON.stringify({ event: event.type, data: event.data }));
+      if (event.type === 'progress') {
+        const { progress } = event.data;
         if (progress) {
           epochs = progress.epochs;
           if (!json) reporter.onProgress(progress);
         }
-      } else if (event.event === 'epoch' && !json) {
-        const record = (data.record ?? data) as EpochRecord;
-        reporter.onEpochEnd(record, epochs || record.epoch);
-      } else if (
-        event.event === 'completed' ||
-        event.event === 'failed' ||
-        event.event === 'cancelled'
-      ) {
-        finalState = event.event;
+      } else if (event.type === 'epoch') {
+        if (!json) reporter.onEpochEnd(event.data, epochs || event.data.epoch);
+      } else {
+        finalState = event.type;
       }
-    });
+    }
   } finally {
     reporter.stop();
   }
-  if (finalState === 'unknown')
-    finalState = (await client.request<JobView>('GET', `/v1/jobs/${encodeURIComponent(id)}`)).state;
+  finalState ??= (await client.getJob(id)).state;
   if (!json) writeLine(output.stderr, `Job ${id}: ${finalState}`);
-  return TERMINAL_EXIT_CODES[finalState] ?? 1;
+  return TERMINAL_EXIT_CODES[finalState as TerminalJobState] ?? 1;
 }
 
 function printStatus(output: CommandOutput, job: JobView): void {
@@ -95,10 +76,10 @@ export function registerRemoteCommands(
   config: CliConfig,
   output: CommandOutput,
 ): void {
-  const client = () => new ApiClient({ baseUrl: config.apiUrl, token: config.apiToken });
+  const client = () => new ConvoyClient({ baseUrl: config.apiUrl, token: config.apiToken });
   const submit = program.command('submit').description('submit a job to the Convoy API (API_URL)');
-  const submitJob = async (body: unknown, flags: { watch?: boolean; json?: boolean }) => {
-    const created = await client().request<{ id: string; state: string }>('POST', '/v1/jobs', body);
+  const submitJob = async (body: CreateJobRequest, flags: { watch?: boolean; json?: boolean }) => {
+    const created = await client().createJob(body);
     writeLine(
       output.stdout,
       flags.json ? JSON.stringify(created) : `Submitted ${created.id} (${created.state})`,
@@ -135,10 +116,10 @@ export function registerRemoteCommands(
     .action(
       async (flags: {
         job: string;
-        kind: string;
+        kind: VisualizationKind; // commander checks the choices
         layer?: string;
         sample?: number;
-        weights: string;
+        weights: 'trained' | 'untrained';
         watch?: boolean;
         json?: boolean;
       }) => {
@@ -164,7 +145,7 @@ export function registerRemoteCommands(
     .description("print a job's state, progress and history")
     .option('--json', 'print the job as JSON')
     .action(async (id: string, flags: { json?: boolean }) => {
-      const job = await client().request<JobView>('GET', `/v1/jobs/${encodeURIComponent(id)}`);
+      const job = await client().getJob(id);
       if (flags.json) writeLine(output.stdout, JSON.stringify(job, null, 2));
       else printStatus(output, job);
     });
@@ -183,10 +164,7 @@ export function registerRemoteCommands(
     .command('cancel <id>')
     .description('cancel a job (waiting: removed; running: stops at its next batch)')
     .action(async (id: string) => {
-      const answer = await client().request<{ state: string }>(
-        'DELETE',
-        `/v1/jobs/${encodeURIComponent(id)}`,
-      );
+      const answer = await client().cancelJob(id);
       writeLine(output.stdout, `${id}: ${answer.state}`);
     });
 }

@@ -30,6 +30,8 @@ interface JobViewEvent {
 
 const data = pageData<PageData>();
 const base = `/jobs/${data.id}`;
+// TERMINAL_JOB_STATES of @convoy/schemas: the browser loads these scripts unbundled, as modules
+// from /static, where a package (and zod behind it) cannot be imported.
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const progressBar = $<HTMLProgressElement>('#job-progress');
 const progressText = $('#progress-text');

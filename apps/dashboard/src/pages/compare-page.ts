@@ -1,5 +1,4 @@
-import type { JobView } from '@convoy/api';
-import type { ModelSummary } from '@convoy/schemas';
+import type { JobView, ModelSummary } from '@convoy/schemas';
 import { html } from '../html.js';
 import {
   bestAccuracy,

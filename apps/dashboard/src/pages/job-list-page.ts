@@ -1,4 +1,4 @@
-import type { JobView } from '@convoy/api';
+import type { JobView } from '@convoy/schemas';
 import { html, type SafeHtml } from '../html.js';
 import {
   bestAccuracy,

@@ -1,7 +1,10 @@
-import type { JobView } from '@convoy/api';
 import type { ArtifactInfo } from '@convoy/storage';
-import type { ModelSummary, TrainingParams } from '@convoy/schemas';
-import { isTerminalState } from '../api-client.js';
+import {
+  isTerminalState,
+  type JobView,
+  type ModelSummary,
+  type TrainingParams,
+} from '@convoy/schemas';
 import { html, type SafeHtml } from '../html.js';
 import {
   bestAccuracy,

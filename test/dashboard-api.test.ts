@@ -7,8 +7,7 @@ import {
   type VisualizationJobResult,
   type VisualizationLayer,
 } from '@convoy/schemas';
-import { createConfig } from './config.js';
-import { createDashboard } from './create-dashboard.js';
+import { createConfig, createDashboard } from '@convoy/dashboard';
 import {
   CNN_SUMMARY,
   float32File,
@@ -18,7 +17,7 @@ import {
   trainingResult,
   waitFor,
   type TestStack,
-} from './dashboard.test-helper.js';
+} from './support/dashboard-stack.js';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const LONG_AGO = new Date('2020-01-01T00:00:00Z');

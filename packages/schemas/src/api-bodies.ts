@@ -1,16 +1,11 @@
 import { z } from 'zod';
-import {
-  backendNameSchema,
-  epochRecordSchema,
-  jobStateSchema,
-  jobTypeSchema,
-  trainingProgressSchema,
-} from '@convoy/schemas';
+import { jobStateSchema, jobTypeSchema } from './jobs.js';
+import { backendNameSchema, epochRecordSchema, trainingProgressSchema } from './training-result.js';
 
 /**
- * Response bodies of the REST API. Request bodies and queries are @convoy/schemas' (the single
- * source of truth for what callers send); these describe what the API answers, feed
- * /openapi.json, and let the tests check responses against the contract.
+ * Response bodies of the REST API, beside the request bodies and queries (jobs.ts): what the API
+ * answers. The API builds them and /openapi.json from them; @convoy/client parses every answer
+ * with them; the tests check responses against them.
  */
 
 export const errorDetailSchema = z.object({
@@ -124,3 +119,9 @@ export type JobList = z.infer<typeof jobListSchema>;
 export type ArtifactItem = z.infer<typeof artifactItemSchema>;
 export type ProgressEvent = z.infer<typeof progressEventSchema>;
 export type EpochEvent = z.infer<typeof epochEventSchema>;
+export type ApiErrorBody = z.infer<typeof errorBodySchema>;
+export type ApiErrorDetail = z.infer<typeof errorDetailSchema>;
+export type JobCancelled = z.infer<typeof jobCancelledSchema>;
+export type CancelRequested = z.infer<typeof cancelRequestedSchema>;
+export type ArtifactList = z.infer<typeof artifactListSchema>;
+export type Health = z.infer<typeof healthSchema>;

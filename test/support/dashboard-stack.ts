@@ -8,8 +8,12 @@ import type { Express } from 'express';
 import { createApi, createConfig as createApiConfig, type Api } from '@convoy/api';
 import { createRedisConnection, QUEUE_NAMES, removeQueuePrefix } from '@convoy/queue';
 import type { EpochRecord, JobType, ModelSummary, TrainingResult } from '@convoy/schemas';
-import { createConfig, type DashboardConfigInput } from './config.js';
-import { createDashboard, type Dashboard } from './create-dashboard.js';
+import {
+  createConfig,
+  createDashboard,
+  type Dashboard,
+  type DashboardConfigInput,
+} from '@convoy/dashboard';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
