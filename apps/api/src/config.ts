@@ -1,9 +1,8 @@
 import { isLoopbackHost } from '@convoy/http';
 import {
   apiTokenSchema,
-  configFromEnvironment,
+  configReader,
   logLevelSchema,
-  parseConfig,
   queuePrefixSchema,
   redisClusterNodesSchema,
   redisUrlSchema,
@@ -77,21 +76,12 @@ const ENVIRONMENT_NAMES = {
   queuePrefix: 'CONVOY_QUEUE_PREFIX',
 } as const;
 
-/** Parses the options object (with defaults) and refuses a reachable host without a token. */
-export function createConfig(input: ApiConfigInput = {}): ApiConfig {
-  return parseConfig(apiConfigSchema, input, 'API', ENVIRONMENT_NAMES);
-}
-
-/** Reads the API's environment variables (empty ones count as unset); main.ts calls it once. */
-export function loadConfig(
-  env: NodeJS.ProcessEnv = process.env,
-  overrides: ApiConfigInput = {},
-): ApiConfig {
-  return createConfig({
-    ...configFromEnvironment(env, ENVIRONMENT_NAMES),
-    ...(env.NODE_ENV?.trim() === 'development' ? { exposeErrorStacks: true } : {}),
-    ...overrides,
-  });
-}
+/** Parses the options (with defaults) and refuses a reachable host without a token; main.ts reads the environment once. */
+export const { createConfig, loadConfig } = configReader(
+  apiConfigSchema,
+  'API',
+  ENVIRONMENT_NAMES,
+  (env) => (env.NODE_ENV?.trim() === 'development' ? { exposeErrorStacks: true } : {}),
+);
 
 export { isLoopbackHost };

@@ -1,10 +1,5 @@
 import { isLoopbackHost } from '@convoy/http';
-import {
-  apiTokenSchema,
-  configFromEnvironment,
-  logLevelSchema,
-  parseConfig,
-} from '@convoy/schemas';
+import { apiTokenSchema, configReader, logLevelSchema } from '@convoy/schemas';
 import { z } from 'zod';
 
 export const DEFAULT_DASHBOARD_PORT = 3001;
@@ -27,7 +22,8 @@ export const dashboardConfigSchema = z.strictObject({
   apiUrl: z
     .string()
     .regex(/^https?:\/\/[^/?#]+(\/[^?#]*)?$/, 'API_URL must be an http:// or https:// URL')
-    .default(DEFAULT_API_URL),
+    .default(DEFAULT_API_URL)
+    .transform((url) => url.replace(/\/+$/, '')),
   /** Sent to the API as `Authorization: Bearer <token>`; it stays on the server. */
   apiToken: apiTokenSchema.optional(),
   /** The API's and workers' artifact directory (read only): histories, summaries, tensors. */
@@ -58,18 +54,10 @@ const ENVIRONMENT_NAMES = {
   logLevel: 'LOG_LEVEL',
 } as const;
 
-/** Parses the options object, filling in defaults. */
-export function createConfig(input: DashboardConfigInput = {}): DashboardConfig {
-  const config = parseConfig(dashboardConfigSchema, input, 'dashboard', ENVIRONMENT_NAMES);
-  return { ...config, apiUrl: config.apiUrl.replace(/\/+$/, '') };
-}
-
-/** Reads the dashboard's environment variables (empty ones count as unset); main.ts calls it once. */
-export function loadConfig(
-  env: NodeJS.ProcessEnv = process.env,
-  overrides: DashboardConfigInput = {},
-): DashboardConfig {
-  return createConfig({ ...configFromEnvironment(env, ENVIRONMENT_NAMES), ...overrides });
-}
+export const { createConfig, loadConfig } = configReader(
+  dashboardConfigSchema,
+  'dashboard',
+  ENVIRONMENT_NAMES,
+);
 
 export { isLoopbackHost };

@@ -3,10 +3,11 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import {
   backendRequestSchema,
-  configFromEnvironment,
+  configReader,
+  DATA_DIRECTORY_NAMES,
+  dataDirectoryOptions,
   JOB_TYPES,
   logLevelSchema,
-  parseConfig,
   queuePrefixSchema,
   redisClusterNodesSchema,
   redisUrlSchema,
@@ -38,17 +39,7 @@ export const workerConfigSchema = z
       .min(1)
       .default('./var/artifacts')
       .transform((path) => resolve(path)),
-    dataDir: z
-      .string()
-      .min(1)
-      .default('./var/data')
-      .transform((path) => resolve(path)),
-    /** The official gzipped IDX files, used instead of the embedded data set. */
-    officialDataDir: z
-      .string()
-      .min(1)
-      .transform((path) => resolve(path))
-      .optional(),
+    ...dataDirectoryOptions,
     backend: backendRequestSchema.default('auto'),
     queues: queuesSchema.default(['train', 'visualize']),
     concurrency: positiveInt(1),
@@ -76,8 +67,7 @@ const ENVIRONMENT_NAMES = {
   redisUrl: 'REDIS_URL',
   redisClusterNodes: 'REDIS_CLUSTER_NODES',
   artifactsDir: 'ARTIFACTS_DIR',
-  dataDir: 'DATA_DIR',
-  officialDataDir: 'FASHION_MNIST_DIR',
+  ...DATA_DIRECTORY_NAMES,
   backend: 'CONVOY_BACKEND',
   queues: 'WORKER_QUEUES',
   concurrency: 'WORKER_CONCURRENCY',
@@ -90,11 +80,8 @@ const ENVIRONMENT_NAMES = {
   logLevel: 'LOG_LEVEL',
 } as const;
 
-export function createConfig(input: WorkerConfigInput = {}): WorkerConfig {
-  return parseConfig(workerConfigSchema, input, 'worker', ENVIRONMENT_NAMES);
-}
-
-/** Reads the worker's environment variables; main.ts calls it once and passes the result down. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  return createConfig(configFromEnvironment(env, ENVIRONMENT_NAMES));
-}
+export const { createConfig, loadConfig } = configReader(
+  workerConfigSchema,
+  'worker',
+  ENVIRONMENT_NAMES,
+);

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { BACKEND_NAMES } from './training-result.js';
 
@@ -65,6 +66,49 @@ export function parseConfig<Schema extends z.ZodType>(
   }
   return parsed.data;
 }
+
+/** An app's `createConfig(options)` and `loadConfig(env)`, from its options schema and variable names. */
+export interface ConfigReader<Schema extends z.ZodType> {
+  /** Parses an options object, filling in defaults; ConfigError names the variables to fix. */
+  createConfig(input?: z.input<Schema>): z.output<Schema>;
+  /** Reads the app's environment variables (empty ones count as unset): once, in main.ts. */
+  loadConfig(env?: NodeJS.ProcessEnv, overrides?: z.input<Schema>): z.output<Schema>;
+}
+
+export function configReader<Schema extends z.ZodType>(
+  schema: Schema,
+  what: string,
+  names: EnvironmentNames,
+  /** Options derived from the environment other than one variable each (NODE_ENV, say). */
+  derived: (env: NodeJS.ProcessEnv) => Record<string, unknown> = () => ({}),
+): ConfigReader<Schema> {
+  const createConfig = (input: z.input<Schema> = {} as z.input<Schema>) =>
+    parseConfig(schema, input, what, names);
+  return {
+    createConfig,
+    loadConfig: (env = process.env, overrides = {} as z.input<Schema>) =>
+      createConfig({
+        ...configFromEnvironment(env, names),
+        ...derived(env),
+        ...(overrides as object),
+      } as z.input<Schema>),
+  };
+}
+
+/** DATA_DIR and FASHION_MNIST_DIR (the official gzipped IDX files), resolved to absolute paths. */
+export const dataDirectoryOptions = {
+  dataDir: z
+    .string()
+    .min(1)
+    .default('./var/data')
+    .transform((path) => resolve(path)),
+  officialDataDir: z
+    .string()
+    .min(1)
+    .transform((path) => resolve(path))
+    .optional(),
+};
+export const DATA_DIRECTORY_NAMES = { dataDir: 'DATA_DIR', officialDataDir: 'FASHION_MNIST_DIR' };
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const logLevelSchema = z.enum(LOG_LEVELS);
