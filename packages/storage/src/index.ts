@@ -3,6 +3,16 @@ export { writeFileAtomic } from './atomic-write.js';
 export { LocalArtifactStore } from './local-artifact-store.js';
 export { DEFAULT_MULTIPART_THRESHOLD, S3ArtifactStore } from './s3-artifact-store.js';
 export type { S3ArtifactStoreOptions } from './s3-artifact-store.js';
+export { ARTIFACT_STORE_ENVIRONMENT, createArtifactStore } from './create-artifact-store.js';
+export type { ArtifactStoreOptions } from './create-artifact-store.js';
+export {
+  ArtifactStoreConfigError,
+  artifactsUrlSchema,
+  parseArtifactsUrl,
+  s3EndpointSchema,
+  s3ForcePathStyleSchema,
+} from './artifacts-url.js';
+export type { ArtifactsLocation } from './artifacts-url.js';
 export { createLocalJobArtifacts } from './local-job-directory.js';
 export {
   JOB_ID_PATTERN,
