@@ -68,3 +68,11 @@ function findPathProblem(path: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Whether `prefix` can be the key prefix of an object store: empty (the bucket's root) or
+ * `/`-separated segments of the characters artifact paths use, without a slash at either end.
+ */
+export function isValidKeyPrefix(prefix: string): boolean {
+  return prefix === '' || prefix.split('/').every(isValidSegment);
+}

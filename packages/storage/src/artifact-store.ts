@@ -5,6 +5,11 @@ export interface ArtifactInfo {
   readonly path: string;
   readonly size: number;
   readonly modified: Date;
+  /**
+   * The backend's entity tag, quoted as S3 sends it (`"9e10…"`): changes whenever the bytes do,
+   * also within one second. Absent where the backend has none (the local store).
+   */
+  readonly etag?: string;
 }
 
 /**

@@ -1,9 +1,11 @@
-export type StorageErrorCode = 'INVALID_ARTIFACT_PATH' | 'ARTIFACT_NOT_FOUND';
+export type StorageErrorCode =
+  'INVALID_ARTIFACT_PATH' | 'ARTIFACT_NOT_FOUND' | 'STORAGE_UNAVAILABLE';
 
 /**
  * Base class of every error this package throws on purpose. `code` is stable: the API maps
- * `INVALID_ARTIFACT_PATH` to 400 and `ARTIFACT_NOT_FOUND` to 404. Messages name only the job id
- * and the relative path the caller gave, never a directory of the host.
+ * `INVALID_ARTIFACT_PATH` to 400 and `ARTIFACT_NOT_FOUND` to 404 (and `STORAGE_UNAVAILABLE` is
+ * meant for 503). Messages name only the job id and the relative path the caller gave, never a
+ * directory of the host or a storage endpoint.
  */
 export abstract class StorageError extends Error {
   abstract readonly code: StorageErrorCode;
@@ -40,6 +42,32 @@ export class ArtifactNotFoundError extends StorageError {
 
   constructor(jobId: string, path: string, options: { cause?: unknown } = {}) {
     super(`artifact ${quote(path)} of job ${quote(jobId)} not found`, options);
+    this.jobId = jobId;
+    this.path = path;
+  }
+}
+
+/**
+ * The storage behind the store did not answer (refused, reset, timed out) or answered with a
+ * server error (5xx): the request may succeed later. The cause is the underlying error.
+ */
+export class StorageUnavailableError extends StorageError {
+  readonly code = 'STORAGE_UNAVAILABLE' as const;
+  readonly jobId: string;
+  /** The artifact path the operation was about, or undefined for a whole job. */
+  readonly path: string | undefined;
+
+  constructor(
+    operation: string,
+    jobId: string,
+    path: string | undefined,
+    options: { cause?: unknown } = {},
+  ) {
+    const target = path === undefined ? '' : ` ${quote(path)} of`;
+    super(
+      `artifact storage is unavailable: ${operation}${target} job ${quote(jobId)} failed`,
+      options,
+    );
     this.jobId = jobId;
     this.path = path;
   }

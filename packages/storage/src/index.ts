@@ -1,6 +1,18 @@
 export type { ArtifactInfo, ArtifactStore, JobArtifacts } from './artifact-store.js';
 export { writeFileAtomic } from './atomic-write.js';
 export { LocalArtifactStore } from './local-artifact-store.js';
+export { DEFAULT_MULTIPART_THRESHOLD, S3ArtifactStore } from './s3-artifact-store.js';
+export type { S3ArtifactStoreOptions } from './s3-artifact-store.js';
+export { ARTIFACT_STORE_ENVIRONMENT, createArtifactStore } from './create-artifact-store.js';
+export type { ArtifactStoreOptions } from './create-artifact-store.js';
+export {
+  ArtifactStoreConfigError,
+  artifactsUrlSchema,
+  parseArtifactsUrl,
+  s3EndpointSchema,
+  s3ForcePathStyleSchema,
+} from './artifacts-url.js';
+export type { ArtifactsLocation } from './artifacts-url.js';
 export { createLocalJobArtifacts } from './local-job-directory.js';
 export {
   JOB_ID_PATTERN,
@@ -11,5 +23,10 @@ export {
   isValidJobId,
   parseArtifactPath,
 } from './artifact-path.js';
-export { ArtifactNotFoundError, InvalidArtifactPathError, StorageError } from './errors.js';
+export {
+  ArtifactNotFoundError,
+  InvalidArtifactPathError,
+  StorageError,
+  StorageUnavailableError,
+} from './errors.js';
 export type { StorageErrorCode } from './errors.js';
