@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelJsonPath } from '@convoy/core';
 import {
   artifactListSchema,
   cancelRequestedSchema,
@@ -108,6 +109,247 @@ function withResultSchema(job: JsonSchema): JsonSchema {
   };
 }
 
+/** The job routes: submit, list, read, cancel, follow. */
+function jobPaths(): JsonSchema {
+  return {
+    '/v1/jobs': {
+      post: {
+        tags: ['jobs'],
+        operationId: 'createJob',
+        summary: 'Enqueue a train or visualize job',
+        description: `A visualize job needs its training job (\`params.jobId\`) to exist (404 TRAIN_JOB_NOT_FOUND) and to have written the model it inspects: \`${modelJsonPath('trained')}\` for weights "trained", \`${modelJsonPath('untrained')}\` for "untrained" (409 MODEL_NOT_READY). An uploaded \`image\` must be a 28×28 PNG (400 VALIDATION_FAILED at \`params.image\`).`,
+        security: secured,
+        requestBody: { required: true, content: json(ref('CreateJobBody')) },
+        responses: {
+          202: {
+            description: 'Enqueued; `Location` is the job',
+            headers: { Location: { schema: { type: 'string' } } },
+            content: json(ref('CreatedJob')),
+          },
+          ...errors(
+            'BadRequest',
+            'Unauthorized',
+            'NotFound',
+            'Conflict',
+            'PayloadTooLarge',
+            'UnsupportedMediaType',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+      get: {
+        tags: ['jobs'],
+        operationId: 'listJobs',
+        summary: 'Jobs, newest first, with cursor pagination',
+        security: secured,
+        parameters: queryParameters(),
+        responses: {
+          200: { description: 'A page of jobs', content: json(ref('JobList')) },
+          ...errors('BadRequest', 'Unauthorized', 'ServiceUnavailable'),
+        },
+      },
+    },
+    '/v1/jobs/{id}': {
+      parameters: [jobIdParameter],
+      get: {
+        tags: ['jobs'],
+        operationId: 'getJob',
+        summary: 'A job: state, progress, params, history, result, error',
+        security: secured,
+        responses: {
+          200: { description: 'The job', content: json(ref('Job')) },
+          ...errors('Unauthorized', 'NotFound'),
+        },
+      },
+      delete: {
+        tags: ['jobs'],
+        operationId: 'cancelJob',
+        summary: 'Cancel a job',
+        description:
+          'A waiting job is removed at once (200, state cancelled); an active job stops at its next batch, keeping its checkpoint (202, cancelRequested; GET shows `cancelled` once the worker stopped). A finished job is a 409 JOB_FINISHED.',
+        security: secured,
+        responses: {
+          200: { description: 'Removed before it started', content: json(ref('JobCancelled')) },
+          202: {
+            description: 'The worker was asked to stop',
+            content: json(ref('CancelRequested')),
+          },
+          ...errors('Unauthorized', 'NotFound', 'Conflict'),
+        },
+      },
+    },
+    '/v1/jobs/{id}/events': {
+      parameters: [jobIdParameter],
+      get: {
+        tags: ['jobs'],
+        operationId: 'streamJobEvents',
+        summary: 'Server-Sent Events of a job',
+        description:
+          'First a `progress` event with the current state; for a finished job then its terminal event and the end of the stream. While it runs: `epoch` (data: EpochEvent) for each finished epoch, `progress` (data: ProgressEvent) for each report, and finally one of `completed`, `failed`, `cancelled` (data: the Job), after which the server ends the stream. A comment line every 15 s keeps the connection open.',
+        security: secured,
+        responses: {
+          200: {
+            description: 'An event stream',
+            content: {
+              'text/event-stream': {
+                schema: {
+                  type: 'string',
+                  description:
+                    "Each event's `data:` line is JSON: a ProgressEvent, an EpochEvent, or the Job",
+                  contentSchema: {
+                    oneOf: [ref('ProgressEvent'), ref('EpochEvent'), ref('Job')],
+                  },
+                },
+              },
+            },
+          },
+          ...errors('Unauthorized', 'NotFound'),
+        },
+      },
+    },
+  };
+}
+
+/** A job's artifact files. */
+function artifactPaths(): JsonSchema {
+  return {
+    '/v1/jobs/{id}/artifacts': {
+      parameters: [jobIdParameter],
+      get: {
+        tags: ['artifacts'],
+        operationId: 'listArtifacts',
+        summary: "Every file of a job's artifact directory",
+        security: secured,
+        responses: {
+          200: { description: 'The files, sorted by path', content: json(ref('ArtifactList')) },
+          ...errors('Unauthorized', 'NotFound'),
+        },
+      },
+    },
+    '/v1/jobs/{id}/artifacts/{path}': {
+      parameters: [
+        jobIdParameter,
+        {
+          name: 'path',
+          in: 'path',
+          required: true,
+          description: `Relative artifact path; may contain \`/\` (e.g. \`${modelJsonPath('trained')}\`). \`..\`, \`.\`, empty segments, encoded separators and absolute paths are 400 INVALID_ARTIFACT_PATH.`,
+          schema: { type: 'string' },
+        },
+      ],
+      get: {
+        tags: ['artifacts'],
+        operationId: 'getArtifact',
+        summary: 'One artifact file',
+        description:
+          'Streamed with a Content-Type by extension (`.json` JSON, `.png` PNG, `.bin`/`.f32` octet-stream), a weak ETag (size + mtime) and `Cache-Control: no-cache`; `If-None-Match` gives 304.',
+        security: secured,
+        responses: {
+          200: {
+            description: 'The file',
+            headers: { ETag: { schema: { type: 'string' } } },
+            content: {
+              'application/octet-stream': {
+                schema: { type: 'string', contentMediaType: 'application/octet-stream' },
+              },
+              'application/json': { schema: {} },
+              'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } },
+            },
+          },
+          304: { description: 'Not modified since the ETag given in If-None-Match' },
+          ...errors('BadRequest', 'Unauthorized', 'NotFound'),
+        },
+      },
+    },
+  };
+}
+
+/** Health, metrics, this document and the queue dashboard: the routes operators use. */
+function operationsPaths(): JsonSchema {
+  return {
+    '/healthz': {
+      get: {
+        tags: ['operations'],
+        operationId: 'health',
+        summary: 'Liveness and Redis reachability (no authentication)',
+        security: publicRoute,
+        responses: {
+          200: { description: 'Redis answers', content: json(ref('Health')) },
+          503: { description: 'Redis does not answer', content: json(ref('Health')) },
+        },
+      },
+    },
+    '/metrics': {
+      get: {
+        tags: ['operations'],
+        operationId: 'metrics',
+        summary: 'Prometheus metrics (no authentication)',
+        security: publicRoute,
+        description:
+          'convoy_jobs{type,state}, convoy_queue_depth{queue}, convoy_job_duration_seconds{type}, convoy_training_images_per_second, convoy_http_requests_total{method,route,status}, and the process metrics.',
+        responses: {
+          200: {
+            description: 'Prometheus text format',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+        },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        tags: ['operations'],
+        operationId: 'openApi',
+        summary: 'This document (no authentication)',
+        security: publicRoute,
+        responses: { 200: { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } },
+      },
+    },
+    '/admin/queues': {
+      get: {
+        tags: ['operations'],
+        operationId: 'queueDashboard',
+        summary: 'bull-board: the BullMQ queues (HTML UI and its API below this path)',
+        security: secured,
+        responses: {
+          200: {
+            description: 'The dashboard',
+            content: { 'text/html': { schema: { type: 'string' } } },
+          },
+          ...errors('Unauthorized'),
+        },
+      },
+    },
+  };
+}
+
+function components(): JsonSchema {
+  return {
+    securitySchemes: {
+      bearerAuth: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'The API_TOKEN of the server; needed only when it is set',
+      },
+    },
+    responses: ERRORS,
+    schemas: {
+      Error: jsonSchema(errorBodySchema),
+      CreateJobBody: jsonSchema(createJobBodySchema, 'input'),
+      CreatedJob: jsonSchema(createdJobSchema),
+      Job: withResultSchema(jsonSchema(jobViewSchema)),
+      JobList: jsonSchema(jobListSchema),
+      JobCancelled: jsonSchema(jobCancelledSchema),
+      CancelRequested: jsonSchema(cancelRequestedSchema),
+      ArtifactList: jsonSchema(artifactListSchema),
+      Health: jsonSchema(healthSchema),
+      ProgressEvent: jsonSchema(progressEventSchema),
+      EpochEvent: jsonSchema(epochEventSchema),
+      TrainingResult: jsonSchema(trainingResultSchema),
+      VisualizationResult: jsonSchema(visualizationJobResultSchema),
+    },
+  };
+}
+
 /** The OpenAPI 3.1 document of the REST API, built from the same zod schemas that validate it. */
 export function createOpenApiDocument(options: { version?: string } = {}): JsonSchema {
   return {
@@ -130,229 +372,7 @@ export function createOpenApiDocument(options: { version?: string } = {}): JsonS
       },
       { name: 'operations', description: 'Health, metrics, this document and the queue dashboard' },
     ],
-    paths: {
-      '/v1/jobs': {
-        post: {
-          tags: ['jobs'],
-          operationId: 'createJob',
-          summary: 'Enqueue a train or visualize job',
-          description:
-            'A visualize job needs its training job (`params.jobId`) to exist (404 TRAIN_JOB_NOT_FOUND) and to have written the model it inspects: `model/model.json` for weights "trained", `initial/model.json` for "untrained" (409 MODEL_NOT_READY). An uploaded `image` must be a 28×28 PNG (400 VALIDATION_FAILED at `params.image`).',
-          security: secured,
-          requestBody: { required: true, content: json(ref('CreateJobBody')) },
-          responses: {
-            202: {
-              description: 'Enqueued; `Location` is the job',
-              headers: { Location: { schema: { type: 'string' } } },
-              content: json(ref('CreatedJob')),
-            },
-            ...errors(
-              'BadRequest',
-              'Unauthorized',
-              'NotFound',
-              'Conflict',
-              'PayloadTooLarge',
-              'UnsupportedMediaType',
-              'ServiceUnavailable',
-            ),
-          },
-        },
-        get: {
-          tags: ['jobs'],
-          operationId: 'listJobs',
-          summary: 'Jobs, newest first, with cursor pagination',
-          security: secured,
-          parameters: queryParameters(),
-          responses: {
-            200: { description: 'A page of jobs', content: json(ref('JobList')) },
-            ...errors('BadRequest', 'Unauthorized', 'ServiceUnavailable'),
-          },
-        },
-      },
-      '/v1/jobs/{id}': {
-        parameters: [jobIdParameter],
-        get: {
-          tags: ['jobs'],
-          operationId: 'getJob',
-          summary: 'A job: state, progress, params, history, result, error',
-          security: secured,
-          responses: {
-            200: { description: 'The job', content: json(ref('Job')) },
-            ...errors('Unauthorized', 'NotFound'),
-          },
-        },
-        delete: {
-          tags: ['jobs'],
-          operationId: 'cancelJob',
-          summary: 'Cancel a job',
-          description:
-            'A waiting job is removed at once (200, state cancelled); an active job stops at its next batch, keeping its checkpoint (202, cancelRequested; GET shows `cancelled` once the worker stopped). A finished job is a 409 JOB_FINISHED.',
-          security: secured,
-          responses: {
-            200: { description: 'Removed before it started', content: json(ref('JobCancelled')) },
-            202: {
-              description: 'The worker was asked to stop',
-              content: json(ref('CancelRequested')),
-            },
-            ...errors('Unauthorized', 'NotFound', 'Conflict'),
-          },
-        },
-      },
-      '/v1/jobs/{id}/events': {
-        parameters: [jobIdParameter],
-        get: {
-          tags: ['jobs'],
-          operationId: 'streamJobEvents',
-          summary: 'Server-Sent Events of a job',
-          description:
-            'First a `progress` event with the current state; for a finished job then its terminal event and the end of the stream. While it runs: `epoch` (data: EpochEvent) for each finished epoch, `progress` (data: ProgressEvent) for each report, and finally one of `completed`, `failed`, `cancelled` (data: the Job), after which the server ends the stream. A comment line every 15 s keeps the connection open.',
-          security: secured,
-          responses: {
-            200: {
-              description: 'An event stream',
-              content: {
-                'text/event-stream': {
-                  schema: {
-                    type: 'string',
-                    description:
-                      "Each event's `data:` line is JSON: a ProgressEvent, an EpochEvent, or the Job",
-                    contentSchema: {
-                      oneOf: [ref('ProgressEvent'), ref('EpochEvent'), ref('Job')],
-                    },
-                  },
-                },
-              },
-            },
-            ...errors('Unauthorized', 'NotFound'),
-          },
-        },
-      },
-      '/v1/jobs/{id}/artifacts': {
-        parameters: [jobIdParameter],
-        get: {
-          tags: ['artifacts'],
-          operationId: 'listArtifacts',
-          summary: "Every file of a job's artifact directory",
-          security: secured,
-          responses: {
-            200: { description: 'The files, sorted by path', content: json(ref('ArtifactList')) },
-            ...errors('Unauthorized', 'NotFound'),
-          },
-        },
-      },
-      '/v1/jobs/{id}/artifacts/{path}': {
-        parameters: [
-          jobIdParameter,
-          {
-            name: 'path',
-            in: 'path',
-            required: true,
-            description:
-              'Relative artifact path; may contain `/` (e.g. `model/model.json`). `..`, `.`, empty segments, encoded separators and absolute paths are 400 INVALID_ARTIFACT_PATH.',
-            schema: { type: 'string' },
-          },
-        ],
-        get: {
-          tags: ['artifacts'],
-          operationId: 'getArtifact',
-          summary: 'One artifact file',
-          description:
-            'Streamed with a Content-Type by extension (`.json` JSON, `.png` PNG, `.bin`/`.f32` octet-stream), a weak ETag (size + mtime) and `Cache-Control: no-cache`; `If-None-Match` gives 304.',
-          security: secured,
-          responses: {
-            200: {
-              description: 'The file',
-              headers: { ETag: { schema: { type: 'string' } } },
-              content: {
-                'application/octet-stream': {
-                  schema: { type: 'string', contentMediaType: 'application/octet-stream' },
-                },
-                'application/json': { schema: {} },
-                'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } },
-              },
-            },
-            304: { description: 'Not modified since the ETag given in If-None-Match' },
-            ...errors('BadRequest', 'Unauthorized', 'NotFound'),
-          },
-        },
-      },
-      '/healthz': {
-        get: {
-          tags: ['operations'],
-          operationId: 'health',
-          summary: 'Liveness and Redis reachability (no authentication)',
-          security: publicRoute,
-          responses: {
-            200: { description: 'Redis answers', content: json(ref('Health')) },
-            503: { description: 'Redis does not answer', content: json(ref('Health')) },
-          },
-        },
-      },
-      '/metrics': {
-        get: {
-          tags: ['operations'],
-          operationId: 'metrics',
-          summary: 'Prometheus metrics (no authentication)',
-          security: publicRoute,
-          description:
-            'convoy_jobs{type,state}, convoy_queue_depth{queue}, convoy_job_duration_seconds{type}, convoy_training_images_per_second, convoy_http_requests_total{method,route,status}, and the process metrics.',
-          responses: {
-            200: {
-              description: 'Prometheus text format',
-              content: { 'text/plain': { schema: { type: 'string' } } },
-            },
-          },
-        },
-      },
-      '/openapi.json': {
-        get: {
-          tags: ['operations'],
-          operationId: 'openApi',
-          summary: 'This document (no authentication)',
-          security: publicRoute,
-          responses: { 200: { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } },
-        },
-      },
-      '/admin/queues': {
-        get: {
-          tags: ['operations'],
-          operationId: 'queueDashboard',
-          summary: 'bull-board: the BullMQ queues (HTML UI and its API below this path)',
-          security: secured,
-          responses: {
-            200: {
-              description: 'The dashboard',
-              content: { 'text/html': { schema: { type: 'string' } } },
-            },
-            ...errors('Unauthorized'),
-          },
-        },
-      },
-    },
-    components: {
-      securitySchemes: {
-        bearerAuth: {
-          type: 'http',
-          scheme: 'bearer',
-          description: 'The API_TOKEN of the server; needed only when it is set',
-        },
-      },
-      responses: ERRORS,
-      schemas: {
-        Error: jsonSchema(errorBodySchema),
-        CreateJobBody: jsonSchema(createJobBodySchema, 'input'),
-        CreatedJob: jsonSchema(createdJobSchema),
-        Job: withResultSchema(jsonSchema(jobViewSchema)),
-        JobList: jsonSchema(jobListSchema),
-        JobCancelled: jsonSchema(jobCancelledSchema),
-        CancelRequested: jsonSchema(cancelRequestedSchema),
-        ArtifactList: jsonSchema(artifactListSchema),
-        Health: jsonSchema(healthSchema),
-        ProgressEvent: jsonSchema(progressEventSchema),
-        EpochEvent: jsonSchema(epochEventSchema),
-        TrainingResult: jsonSchema(trainingResultSchema),
-        VisualizationResult: jsonSchema(visualizationJobResultSchema),
-      },
-    },
+    paths: { ...jobPaths(), ...artifactPaths(), ...operationsPaths() },
+    components: components(),
   };
 }
