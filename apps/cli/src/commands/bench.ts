@@ -23,6 +23,17 @@ interface BenchTrainFlags {
   threads?: number;
 }
 
+/** What every bench subcommand shares. */
+interface BenchContext {
+  readonly program: Command;
+  readonly config: CliConfig;
+  readonly output: CommandOutput;
+  readonly repositoryRoot: string;
+  readonly anchorsOption: readonly [string, string, string];
+  /** The preset named by --preset, or exit 2 naming the choices. */
+  readonly presetOf: (name: string) => ModelPreset;
+}
+
 const threadsLabel = (threads: number) => `${threads} thread${threads === 1 ? '' : 's'}`;
 
 export function registerBenchCommand(
@@ -31,23 +42,45 @@ export function registerBenchCommand(
   output: CommandOutput,
 ): void {
   const repositoryRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-  const anchorsOption = [
-    '--anchors <dir>',
-    'directory of the anchor scripts',
-    `${repositoryRoot}../shared/anchors`,
-  ] as const;
-  const presetOf = (name: string): ModelPreset => {
-    if (!MODEL_PRESETS.includes(name as ModelPreset)) {
-      program.error(`error: unknown preset "${name}" (choose ${MODEL_PRESETS.join(', ')})`, {
-        exitCode: 2,
-      });
-    }
-    return name as ModelPreset;
+  const context: BenchContext = {
+    program,
+    config,
+    output,
+    repositoryRoot,
+    anchorsOption: [
+      '--anchors <dir>',
+      'directory of the anchor scripts',
+      `${repositoryRoot}../shared/anchors`,
+    ],
+    presetOf: (name) => {
+      if (!MODEL_PRESETS.includes(name as ModelPreset)) {
+        program.error(`error: unknown preset "${name}" (choose ${MODEL_PRESETS.join(', ')})`, {
+          exitCode: 2,
+        });
+      }
+      return name as ModelPreset;
+    },
   };
   const bench = program
     .command('bench')
     .description('measure Convoy against its anchors (no subcommand: every benchmark)');
-  const train = bench
+  const train = addTrainBenchmark(bench, context);
+  const queue = addQueueBenchmark(bench, context);
+  const infer = addInferBenchmark(bench, context);
+  const render = addRenderBenchmark(bench, context);
+  // `npm run bench` with no arguments runs every benchmark there is.
+  bench.action(async () => {
+    await train.parseAsync([], { from: 'user' });
+    await infer.parseAsync([], { from: 'user' });
+    await queue.parseAsync([], { from: 'user' });
+    await render.parseAsync([], { from: 'user' });
+  });
+}
+
+/** `bench train`: training images/s, optionally a matrix and the PyTorch anchor. */
+function addTrainBenchmark(bench: Command, context: BenchContext): Command {
+  const { program, config, output, anchorsOption, presetOf } = context;
+  return bench
     .command('train')
     .description('training images/s of a model on random data (one warm-up pass, one timed pass)')
     .option('--preset <name>', `model preset (${MODEL_PRESETS.join(', ')})`, 'cnn')
@@ -69,7 +102,7 @@ export function registerBenchCommand(
     .option('--json', 'print JSON')
     .action(async (flags: BenchTrainFlags) => {
       if (flags.matrix || flags.anchor) {
-        await benchTrainingWithAnchor(flags);
+        await benchTrainingWithAnchor(context, flags);
         return;
       }
       const preset = presetOf(flags.preset);
@@ -100,95 +133,79 @@ export function registerBenchCommand(
           : `train ${flags.preset} batch ${result.batchSize} on ${backend.name}, ${threadsLabel(result.threads)}: ${result.imagesPerSecond.toFixed(0)} images/s (${result.images} images in ${result.seconds.toFixed(2)}s)`,
       );
     });
-  async function benchTrainingWithAnchor(flags: BenchTrainFlags): Promise<void> {
-    const backend = await initializeBackend(flags.backend ?? config.backend);
-    const threads = trainingThreads(flags.threads ?? config.trainingThreads);
-    const rows = flags.matrix
-      ? await benchmarkTrainingMatrix(
-          MODEL_PRESETS,
-          [32, 128],
-          threads > 1 ? [1, threads] : [1],
-          flags.images,
-        )
-      : await benchmarkTrainingMatrix(
-          [presetOf(flags.preset)],
-          [flags.batchSize],
-          [threads],
-          flags.images,
-        );
-    const torch = flags.anchor ? await runTorchAnchors(flags.anchors, [2, 1]) : [];
-    // The anchor trains the seed CNN at batch 32: the ratio is for that row.
-    const seed = rows.find(
-      (row) => row.preset === 'cnn' && row.batchSize === 32 && row.threads === threads,
-    );
-    const ratios = seed
-      ? torch.map((anchor) => ({
-          threads: anchor.threads,
-          ratio: seed.imagesPerSecond / anchor.trainImagesPerSecond,
-        }))
-      : [];
-    if (flags.json) {
-      writeLine(
-        output.stdout,
-        JSON.stringify(
-          {
-            benchmark: 'train',
-            backend: backend.name,
-            device: backend.device,
-            rows,
-            torch,
-            ratios,
-          },
-          null,
-          2,
-        ),
-      );
-      return;
-    }
-    for (const row of rows)
-      writeLine(
-        output.stdout,
-        `train ${row.preset} batch ${row.batchSize} on ${backend.name}, ${threadsLabel(row.threads)}: ${row.imagesPerSecond.toFixed(0)} images/s`,
-      );
-    for (const anchor of torch)
-      writeLine(
-        output.stdout,
-        `PyTorch (${threadsLabel(anchor.threads)}): ${anchor.trainImagesPerSecond} images/s training, ${anchor.inferImagesPerSecond} inference`,
-      );
-    for (const { threads: anchorThreads, ratio } of ratios)
-      writeLine(
-        output.stdout,
-        `seed CNN, batch 32, Convoy on ${threadsLabel(threads)}: ${ratio.toFixed(2)}× PyTorch on ${threadsLabel(anchorThreads)}`,
-      );
-  }
+}
 
-  const queue = bench
-    .command('queue')
-    .description(
-      'job submissions/s through the API beside raw BullMQ adds/s (anchor), same Redis, same run',
-    )
-    .option('--jobs <n>', 'jobs per measurement', parseWholeNumber, 5000)
-    .option(...anchorsOption)
-    .option('--json', 'print JSON')
-    .action(async (flags: { jobs: number; anchors: string; json?: boolean }) => {
-      const result = await benchmarkQueue({
-        redisUrl: config.redisUrl,
-        jobs: flags.jobs,
-        anchorsDir: flags.anchors,
-        repositoryRoot,
-      });
-      const ratio =
-        result.ratio === null
-          ? 'no anchor'
-          : `${result.ratio.toFixed(2)}× raw BullMQ (${result.bullmqAddsPerSecond} adds/s)`;
-      writeLine(
-        output.stdout,
-        flags.json
-          ? JSON.stringify({ benchmark: 'queue', ...result }, null, 2)
-          : `queue: ${result.apiSubmissionsPerSecond.toFixed(0)} submissions/s through the API = ${ratio}`,
+/** `bench train --matrix` / `--anchor`: several rows, and ratios against PyTorch in the same run. */
+async function benchTrainingWithAnchor(
+  context: BenchContext,
+  flags: BenchTrainFlags,
+): Promise<void> {
+  const { config, output, presetOf } = context;
+  const backend = await initializeBackend(flags.backend ?? config.backend);
+  const threads = trainingThreads(flags.threads ?? config.trainingThreads);
+  const rows = flags.matrix
+    ? await benchmarkTrainingMatrix(
+        MODEL_PRESETS,
+        [32, 128],
+        threads > 1 ? [1, threads] : [1],
+        flags.images,
+      )
+    : await benchmarkTrainingMatrix(
+        [presetOf(flags.preset)],
+        [flags.batchSize],
+        [threads],
+        flags.images,
       );
-    });
-  const infer = bench
+  const torch = flags.anchor ? await runTorchAnchors(flags.anchors, [2, 1]) : [];
+  // The anchor trains the seed CNN at batch 32: the ratio is for that row.
+  const seed = rows.find(
+    (row) => row.preset === 'cnn' && row.batchSize === 32 && row.threads === threads,
+  );
+  const ratios = seed
+    ? torch.map((anchor) => ({
+        threads: anchor.threads,
+        ratio: seed.imagesPerSecond / anchor.trainImagesPerSecond,
+      }))
+    : [];
+  if (flags.json) {
+    writeLine(
+      output.stdout,
+      JSON.stringify(
+        {
+          benchmark: 'train',
+          backend: backend.name,
+          device: backend.device,
+          rows,
+          torch,
+          ratios,
+        },
+        null,
+        2,
+      ),
+    );
+    return;
+  }
+  for (const row of rows)
+    writeLine(
+      output.stdout,
+      `train ${row.preset} batch ${row.batchSize} on ${backend.name}, ${threadsLabel(row.threads)}: ${row.imagesPerSecond.toFixed(0)} images/s`,
+    );
+  for (const anchor of torch)
+    writeLine(
+      output.stdout,
+      `PyTorch (${threadsLabel(anchor.threads)}): ${anchor.trainImagesPerSecond} images/s training, ${anchor.inferImagesPerSecond} inference`,
+    );
+  for (const { threads: anchorThreads, ratio } of ratios)
+    writeLine(
+      output.stdout,
+      `seed CNN, batch 32, Convoy on ${threadsLabel(threads)}: ${ratio.toFixed(2)}× PyTorch on ${threadsLabel(anchorThreads)}`,
+    );
+}
+
+/** `bench infer`: confusion-matrix images/s and feature-map ms, beside PyTorch inference. */
+function addInferBenchmark(bench: Command, context: BenchContext): Command {
+  const { config, output, anchorsOption, presetOf } = context;
+  return bench
     .command('infer')
     .description(
       'inference as visualization jobs run it: confusion matrix over 10,000 images (images/s) and feature maps of one image (ms), beside PyTorch inference',
@@ -242,7 +259,43 @@ export function registerBenchCommand(
           );
       },
     );
-  const render = bench
+}
+
+/** `bench queue`: API submissions/s beside raw BullMQ adds/s. */
+function addQueueBenchmark(bench: Command, context: BenchContext): Command {
+  const { config, output, anchorsOption, repositoryRoot } = context;
+  return bench
+    .command('queue')
+    .description(
+      'job submissions/s through the API beside raw BullMQ adds/s (anchor), same Redis, same run',
+    )
+    .option('--jobs <n>', 'jobs per measurement', parseWholeNumber, 5000)
+    .option(...anchorsOption)
+    .option('--json', 'print JSON')
+    .action(async (flags: { jobs: number; anchors: string; json?: boolean }) => {
+      const result = await benchmarkQueue({
+        redisUrl: config.redisUrl,
+        jobs: flags.jobs,
+        anchorsDir: flags.anchors,
+        repositoryRoot,
+      });
+      const ratio =
+        result.ratio === null
+          ? 'no anchor'
+          : `${result.ratio.toFixed(2)}× raw BullMQ (${result.bullmqAddsPerSecond} adds/s)`;
+      writeLine(
+        output.stdout,
+        flags.json
+          ? JSON.stringify({ benchmark: 'queue', ...result }, null, 2)
+          : `queue: ${result.apiSubmissionsPerSecond.toFixed(0)} submissions/s through the API = ${ratio}`,
+      );
+    });
+}
+
+/** `bench render`: PNG grid timings beside matplotlib. */
+function addRenderBenchmark(bench: Command, context: BenchContext): Command {
+  const { output, anchorsOption } = context;
+  return bench
     .command('render')
     .description(
       'ms per 8×8 feature-map grid and 2×16 filter grid PNG, beside matplotlib (anchor) in the same run',
@@ -263,11 +316,4 @@ export function registerBenchCommand(
               `2×16 filters ${result.filterGridMs.toFixed(1)} ms${versus(result.filterGridMs, result.matplotlib?.filterGridMs)}`,
       );
     });
-  // `npm run bench` with no arguments runs every benchmark there is.
-  bench.action(async () => {
-    await train.parseAsync([], { from: 'user' });
-    await infer.parseAsync([], { from: 'user' });
-    await queue.parseAsync([], { from: 'user' });
-    await render.parseAsync([], { from: 'user' });
-  });
 }
