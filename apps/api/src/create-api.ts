@@ -2,12 +2,19 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { QueueEvents } from 'bullmq';
-import express, { type Express } from 'express';
+import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { requestLogger } from '@convoy/http';
 import { JOB_TYPES } from '@convoy/schemas';
-import { createRedisConnection, JobQueues, pingRedis, QUEUE_NAMES } from '@convoy/queue';
+import {
+  createRedisConnection,
+  JobQueues,
+  pingRedis,
+  QUEUE_NAMES,
+  type RedisConnection,
+  type RedisTarget,
+} from '@convoy/queue';
 import { LocalArtifactStore } from '@convoy/storage';
 import { createBearerAuth } from './auth.js';
 import type { ApiConfig } from './config.js';
@@ -17,7 +24,7 @@ import { JobEventHub } from './job-event-hub.js';
 import { JobLookup } from './job-lookup.js';
 import { createJobsRouter } from './jobs-routes.js';
 import { createLogger } from './logger.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type ApiMetrics } from './metrics.js';
 import { createOpenApiDocument } from './openapi.js';
 
 /** Where bull-board is mounted; its base path must be the same. */
@@ -54,25 +61,12 @@ export async function createApi(config: ApiConfig, options: CreateApiOptions = {
   const openStreams = new Set<() => void>();
   const metrics = createMetrics(queues, { openEventStreams: () => openStreams.size });
   hub.onFinished((found) => metrics.observeFinished(found));
-  const openApiDocument = createOpenApiDocument();
 
-  // BullMQ queue events (for SSE and metrics), started once Redis is reachable: a QueueEvents
-  // made while Redis is down could never be closed. Each owns its blocking connection.
   const queueEvents: QueueEvents[] = [];
   const startQueueEvents = () => {
-    for (const type of JOB_TYPES) {
-      // A cluster needs an ioredis Cluster (its own, blocking); one server, options BullMQ connects with.
-      const events = new QueueEvents(QUEUE_NAMES[type], {
-        connection: redis.clusterNodes
-          ? createRedisConnection(redis, 'blocking')
-          : { url: config.redisUrl },
-        ...(prefix ? { prefix } : {}),
-      });
-      events.on('error', (error) => logger.warn({ err: error }, 'queue events error'));
-      hub.attach(events);
-      queueEvents.push(events);
-    }
+    queueEvents.push(...followQueueEvents(redis, prefix, hub, logger));
   };
+  // A QueueEvents made while Redis is down could never be closed: start them once it is up.
   if (connection.status === 'ready') startQueueEvents();
   else connection.once('ready', startQueueEvents);
 
@@ -102,47 +96,8 @@ export async function createApi(config: ApiConfig, options: CreateApiOptions = {
   app.disable('x-powered-by');
   app.use(requestLogger(logger, 'info'));
   app.use(metrics.countRequests);
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          // bull-board's UI: its own scripts, inline styles, IBM Plex from Google Fonts.
-          'default-src': ["'self'"],
-          'script-src': ["'self'"],
-          'style-src': ["'self'", "'unsafe-inline'", 'https://fonts.googleapis.com'],
-          'font-src': ["'self'", 'data:', 'https://fonts.gstatic.com'],
-          'img-src': ["'self'", 'data:'],
-          'connect-src': ["'self'"],
-          // The API is usually served over plain HTTP (localhost, a private network).
-          'upgrade-insecure-requests': null,
-        },
-      },
-    }),
-  );
-
-  app
-    .route('/healthz')
-    .get(async (_request, response) => {
-      const up = await pingRedis(connection, 1000);
-      response
-        .status(up ? 200 : 503)
-        .set('Cache-Control', 'no-store')
-        .json(up ? { status: 'ok', redis: 'up' } : { status: 'unavailable', redis: 'down' });
-    })
-    .all(methodNotAllowed(['GET']));
-  app
-    .route('/metrics')
-    .get(async (_request, response) => {
-      const text = await metrics.registry.metrics();
-      response.set('Content-Type', metrics.registry.contentType).send(text);
-    })
-    .all(methodNotAllowed(['GET']));
-  app
-    .route('/openapi.json')
-    .get((_request, response) => {
-      response.json(openApiDocument);
-    })
-    .all(methodNotAllowed(['GET']));
+  app.use(securityHeaders());
+  app.use(operationsRouter(connection, metrics));
 
   const auth = createBearerAuth(config.token);
   app.use('/v1', auth);
@@ -158,13 +113,7 @@ export async function createApi(config: ApiConfig, options: CreateApiOptions = {
     }),
   );
 
-  const board = new ExpressAdapter();
-  board.setBasePath(ADMIN_QUEUES_PATH);
-  createBullBoard({
-    queues: [new BullMQAdapter(queues.train), new BullMQAdapter(queues.visualize)],
-    serverAdapter: board,
-  });
-  app.use(ADMIN_QUEUES_PATH, auth, board.getRouter());
+  app.use(ADMIN_QUEUES_PATH, auth, queueDashboard(queues));
 
   app.use(notFoundHandler());
   app.use(createErrorHandler({ logger, exposeStacks: config.exposeErrorStacks }));
@@ -174,6 +123,89 @@ export async function createApi(config: ApiConfig, options: CreateApiOptions = {
     app,
     close: () => (closing ??= closeAll()),
   };
+}
+
+/**
+ * BullMQ queue events of both queues, feeding the event hub (SSE and metrics). Each owns its
+ * blocking connection: on a cluster an ioredis Cluster of its own, on one server the options
+ * BullMQ connects with.
+ */
+function followQueueEvents(
+  redis: RedisTarget,
+  prefix: string | undefined,
+  hub: JobEventHub,
+  logger: Logger,
+): QueueEvents[] {
+  return JOB_TYPES.map((type) => {
+    const events = new QueueEvents(QUEUE_NAMES[type], {
+      connection: redis.clusterNodes
+        ? createRedisConnection(redis, 'blocking')
+        : { url: redis.url },
+      ...(prefix ? { prefix } : {}),
+    });
+    events.on('error', (error) => logger.warn({ err: error }, 'queue events error'));
+    hub.attach(events);
+    return events;
+  });
+}
+
+function securityHeaders(): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      directives: {
+        // bull-board's UI: its own scripts, inline styles, IBM Plex from Google Fonts.
+        'default-src': ["'self'"],
+        'script-src': ["'self'"],
+        'style-src': ["'self'", "'unsafe-inline'", 'https://fonts.googleapis.com'],
+        'font-src': ["'self'", 'data:', 'https://fonts.gstatic.com'],
+        'img-src': ["'self'", 'data:'],
+        'connect-src': ["'self'"],
+        // The API is usually served over plain HTTP (localhost, a private network).
+        'upgrade-insecure-requests': null,
+      },
+    },
+  });
+}
+
+/** `/healthz`, `/metrics` and `/openapi.json`: no token, for load balancers and Prometheus. */
+function operationsRouter(connection: RedisConnection, metrics: ApiMetrics): Router {
+  const router = Router();
+  const openApiDocument = createOpenApiDocument();
+  router
+    .route('/healthz')
+    .get(async (_request, response) => {
+      const up = await pingRedis(connection, 1000);
+      response
+        .status(up ? 200 : 503)
+        .set('Cache-Control', 'no-store')
+        .json(up ? { status: 'ok', redis: 'up' } : { status: 'unavailable', redis: 'down' });
+    })
+    .all(methodNotAllowed(['GET']));
+  router
+    .route('/metrics')
+    .get(async (_request, response) => {
+      const text = await metrics.registry.metrics();
+      response.set('Content-Type', metrics.registry.contentType).send(text);
+    })
+    .all(methodNotAllowed(['GET']));
+  router
+    .route('/openapi.json')
+    .get((_request, response) => {
+      response.json(openApiDocument);
+    })
+    .all(methodNotAllowed(['GET']));
+  return router;
+}
+
+/** bull-board over both queues. */
+function queueDashboard(queues: JobQueues): Router {
+  const board = new ExpressAdapter();
+  board.setBasePath(ADMIN_QUEUES_PATH);
+  createBullBoard({
+    queues: [new BullMQAdapter(queues.train), new BullMQAdapter(queues.visualize)],
+    serverAdapter: board,
+  });
+  return board.getRouter() as Router;
 }
 
 /** Whether `promise` resolved within `milliseconds` (a rejection counts as not ready). */
