@@ -5,18 +5,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisConnection, removeQueuePrefix } from '@convoy/queue';
 import { trainingResultSchema, visualizationJobResultSchema } from '@convoy/schemas';
+import { apiCalls, type TestJobView } from './support/api-calls.js';
 import { freePort } from './support/ports.js';
 import { DATA_DIR, startApp, waitUntil, type RunningProcess } from './support/processes.js';
 import { startRedisCluster, type LocalRedisCluster } from './support/redis-cluster.js';
 import { collectEvents } from './support/sse.js';
-
-interface JobView {
-  id: string;
-  state: string;
-  history: { epoch: number }[];
-  result: unknown;
-  error: { message: string } | null;
-}
 
 describe('Redis Cluster: API and two workers on a real 3-master cluster', () => {
   // The hash tag keeps every key of the stack — both queues and Convoy's own — in one slot.
@@ -27,31 +20,17 @@ describe('Redis Cluster: API and two workers on a real 3-master cluster', () => 
   let baseUrl: string;
   const workers: RunningProcess[] = [];
 
-  const call = async <T>(method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: (await response.json()) as T };
-  };
+  let call: ReturnType<typeof apiCalls>['call'];
+  let finished: ReturnType<typeof apiCalls>['finished'];
   const train = (params: Record<string, unknown>) =>
     call<{ id: string }>('POST', '/v1/jobs', { type: 'train', params });
-  const finished = (id: string, timeoutMs = 240_000) =>
-    waitUntil(
-      async () => {
-        const { body } = await call<JobView>('GET', `/v1/jobs/${id}`);
-        return ['completed', 'failed', 'cancelled'].includes(body.state) ? body : undefined;
-      },
-      timeoutMs,
-      `job ${id} to finish`,
-    );
 
   beforeAll(async () => {
     cluster = await startRedisCluster(3);
     artifactsDir = await mkdtemp(join(tmpdir(), 'convoy-cluster-'));
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
+    ({ call, finished } = apiCalls(baseUrl));
     const env = {
       REDIS_CLUSTER_NODES: cluster.nodes,
       CONVOY_QUEUE_PREFIX: prefix,
@@ -110,7 +89,7 @@ describe('Redis Cluster: API and two workers on a real 3-master cluster', () => 
     const long = await train({ epochs: 30, seed: 3, dataset: { limit: 640 } });
     await waitUntil(
       async () =>
-        (await call<JobView>('GET', `/v1/jobs/${long.body.id}`)).body.state === 'active'
+        (await call<TestJobView>('GET', `/v1/jobs/${long.body.id}`)).body.state === 'active'
           ? true
           : undefined,
       60_000,

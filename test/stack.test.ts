@@ -10,6 +10,7 @@ import {
   visualizationJobResultSchema,
   visualizationManifestSchema,
 } from '@convoy/schemas';
+import { apiCalls } from './support/api-calls.js';
 import { freePort } from './support/ports.js';
 import {
   DATA_DIR,
@@ -22,16 +23,6 @@ import { collectEvents } from './support/sse.js';
 
 const TOKEN = `test-token-${randomUUID()}`;
 
-interface JobView {
-  id: string;
-  type: string;
-  state: string;
-  history: { epoch: number }[];
-  result: unknown;
-  error: { message: string } | null;
-  backend: string | null;
-}
-
 describe('the stack: API process + two worker processes on real Redis', () => {
   const prefix = `test-${randomUUID()}`;
   let artifactsDir: string;
@@ -39,33 +30,14 @@ describe('the stack: API process + two worker processes on real Redis', () => {
   let baseUrl: string;
   const workers: RunningProcess[] = [];
   const auth = { authorization: `Bearer ${TOKEN}` };
-
-  const call = async <T>(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; body: T }> => {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: (await response.json()) as T };
-  };
-  const finished = (id: string, timeoutMs = 240_000) =>
-    waitUntil(
-      async () => {
-        const { body } = await call<JobView>('GET', `/v1/jobs/${id}`);
-        return ['completed', 'failed', 'cancelled'].includes(body.state) ? body : undefined;
-      },
-      timeoutMs,
-      `job ${id} to finish`,
-    );
+  let call: ReturnType<typeof apiCalls>['call'];
+  let finished: ReturnType<typeof apiCalls>['finished'];
 
   beforeAll(async () => {
     artifactsDir = await mkdtemp(join(tmpdir(), 'convoy-stack-'));
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
+    ({ call, finished } = apiCalls(baseUrl, auth));
     const env = {
       REDIS_URL,
       CONVOY_QUEUE_PREFIX: prefix,
