@@ -1,4 +1,5 @@
 import { isLoopbackHost } from '@convoy/http';
+import { ARTIFACT_STORE_ENVIRONMENT, artifactStoreConfigOptions } from '@convoy/storage';
 import {
   apiTokenSchema,
   configReader,
@@ -31,6 +32,8 @@ export const apiConfigSchema = z
     /** When set, every /v1 and /admin/queues request needs `Authorization: Bearer <token>`. */
     token: apiTokenSchema.optional(),
     artifactsDir: z.string().min(1).default(DEFAULT_ARTIFACTS_DIR),
+    /** ARTIFACTS_URL (file:// or s3://), S3_ENDPOINT, S3_FORCE_PATH_STYLE: where artifacts live. */
+    ...artifactStoreConfigOptions,
     /** BullMQ key prefix (default BullMQ's `bull`); tests use a unique one each. */
     queuePrefix: queuePrefixSchema.optional(),
     /** Largest JSON request body, in express.json's notation (`256kb`). */
@@ -70,7 +73,7 @@ const ENVIRONMENT_NAMES = {
   port: 'API_PORT',
   host: 'API_HOST',
   token: 'API_TOKEN',
-  artifactsDir: 'ARTIFACTS_DIR',
+  ...ARTIFACT_STORE_ENVIRONMENT,
   logLevel: 'LOG_LEVEL',
   // Not in the documented contract: isolates a stack's queues in a shared Redis (tests use it).
   queuePrefix: 'CONVOY_QUEUE_PREFIX',

@@ -15,7 +15,7 @@ import {
   type RedisConnection,
   type RedisTarget,
 } from '@convoy/queue';
-import { LocalArtifactStore } from '@convoy/storage';
+import { createArtifactStore } from '@convoy/storage';
 import { createBearerAuth } from './auth.js';
 import type { ApiConfig } from './config.js';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
@@ -55,7 +55,7 @@ export async function createApi(config: ApiConfig, options: CreateApiOptions = {
   for (const queue of [queues.train, queues.visualize]) {
     queue.on('error', (error) => logger.debug({ err: error }, 'queue error'));
   }
-  const store = new LocalArtifactStore(config.artifactsDir);
+  const store = createArtifactStore(config);
   const lookup = new JobLookup(queues, () => connection.status === 'ready');
   const hub = new JobEventHub({ lookup, logger });
   const openStreams = new Set<() => void>();

@@ -1,7 +1,11 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { InvalidCursorError } from '@convoy/queue';
-import { ArtifactNotFoundError, InvalidArtifactPathError } from '@convoy/storage';
+import {
+  ArtifactNotFoundError,
+  InvalidArtifactPathError,
+  StorageUnavailableError,
+} from '@convoy/storage';
 import { HttpError } from './http-error.js';
 
 /** Codes for the 4xx errors Express and body-parser raise themselves (http-errors). */
@@ -54,6 +58,12 @@ export function toHttpError(error: unknown): HttpError {
   }
   if (error instanceof ArtifactNotFoundError) {
     return new HttpError(404, 'ARTIFACT_NOT_FOUND', error.message, { cause: error });
+  }
+  if (error instanceof StorageUnavailableError) {
+    return new HttpError(503, 'STORAGE_UNAVAILABLE', 'the artifact store is unavailable', {
+      cause: error,
+      headers: { 'Retry-After': '5' },
+    });
   }
   if (isObject(error)) {
     const type = typeof error.type === 'string' ? BODY_ERRORS[error.type] : undefined;

@@ -42,7 +42,9 @@ const ERRORS = {
   Conflict: errorResponse('The job is not in a state that allows this'),
   PayloadTooLarge: errorResponse('PAYLOAD_TOO_LARGE: the JSON body is over the limit (256 kB)'),
   UnsupportedMediaType: errorResponse('UNSUPPORTED_MEDIA_TYPE: send application/json'),
-  ServiceUnavailable: errorResponse('SERVICE_UNAVAILABLE: Redis does not answer'),
+  ServiceUnavailable: errorResponse(
+    'SERVICE_UNAVAILABLE: Redis does not answer; STORAGE_UNAVAILABLE: the artifact store (S3) does not answer',
+  ),
 } as const;
 
 const ERROR_STATUS: Readonly<Record<keyof typeof ERRORS, number>> = {
@@ -222,7 +224,7 @@ function artifactPaths(): JsonSchema {
         security: secured,
         responses: {
           200: { description: 'The files, sorted by path', content: json(ref('ArtifactList')) },
-          ...errors('Unauthorized', 'NotFound'),
+          ...errors('Unauthorized', 'NotFound', 'ServiceUnavailable'),
         },
       },
     },
@@ -257,7 +259,7 @@ function artifactPaths(): JsonSchema {
             },
           },
           304: { description: 'Not modified since the ETag given in If-None-Match' },
-          ...errors('BadRequest', 'Unauthorized', 'NotFound'),
+          ...errors('BadRequest', 'Unauthorized', 'NotFound', 'ServiceUnavailable'),
         },
       },
     },

@@ -1,4 +1,5 @@
 import { isLoopbackHost } from '@convoy/http';
+import { ARTIFACT_STORE_ENVIRONMENT, artifactStoreConfigOptions } from '@convoy/storage';
 import { apiTokenSchema, configReader, logLevelSchema } from '@convoy/schemas';
 import { z } from 'zod';
 
@@ -28,6 +29,8 @@ export const dashboardConfigSchema = z.strictObject({
   apiToken: apiTokenSchema.optional(),
   /** The API's and workers' artifact directory (read only): histories, summaries, tensors. */
   artifactsDir: z.string().min(1).default(DEFAULT_ARTIFACTS_DIR),
+  /** ARTIFACTS_URL (file:// or s3://), S3_ENDPOINT, S3_FORCE_PATH_STYLE: where artifacts live. */
+  ...artifactStoreConfigOptions,
   logLevel: logLevelSchema.default('info'),
   /** Largest total size of the rendered images kept in memory. */
   imageCacheBytes: z.int().min(0).default(DEFAULT_IMAGE_CACHE_BYTES),
@@ -50,7 +53,7 @@ const ENVIRONMENT_NAMES = {
   host: 'DASHBOARD_HOST',
   apiUrl: 'API_URL',
   apiToken: 'API_TOKEN',
-  artifactsDir: 'ARTIFACTS_DIR',
+  ...ARTIFACT_STORE_ENVIRONMENT,
   logLevel: 'LOG_LEVEL',
 } as const;
 

@@ -5,7 +5,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { requestLogger } from '@convoy/http';
-import { LocalArtifactStore } from '@convoy/storage';
+import { createArtifactStore } from '@convoy/storage';
 import { createApiProxy } from './api-proxy.js';
 import type { DashboardConfig } from './config.js';
 import { DashboardClient } from './dashboard-client.js';
@@ -51,7 +51,7 @@ export function createDashboard(
   });
   const authorization: Record<string, string> =
     config.apiToken === undefined ? {} : { authorization: `Bearer ${config.apiToken}` };
-  const store = new LocalArtifactStore(config.artifactsDir);
+  const store = createArtifactStore(config);
   const resolver = new VisualizationResolver({
     api,
     store,

@@ -56,4 +56,22 @@ describe('loadConfig', () => {
       loadConfig({ REDIS_CLUSTER_NODES: 'a:7000', CONVOY_QUEUE_PREFIX: 'jobs-{eu}' }).queuePrefix,
     ).toBe('jobs-{eu}');
   });
+
+  it('reads where artifacts live: ARTIFACTS_URL with the S3 settings, checked at start', () => {
+    expect(
+      loadConfig({
+        ARTIFACTS_URL: 's3://convoy/runs',
+        S3_ENDPOINT: 'http://minio:9000',
+        S3_FORCE_PATH_STYLE: 'true',
+      }),
+    ).toMatchObject({
+      artifactsUrl: 's3://convoy/runs',
+      s3Endpoint: 'http://minio:9000',
+      s3ForcePathStyle: true,
+    });
+    expect(loadConfig({}).artifactsUrl).toBeUndefined();
+    expect(() => loadConfig({ ARTIFACTS_URL: 'ftp://x/y' })).toThrow(/ARTIFACTS_URL/);
+    expect(() => loadConfig({ ARTIFACTS_URL: 'file://relative' })).toThrow(ConfigError);
+    expect(() => loadConfig({ S3_FORCE_PATH_STYLE: 'yes' })).toThrow(/S3_FORCE_PATH_STYLE/);
+  });
 });

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { ARTIFACT_STORE_ENVIRONMENT, artifactStoreConfigOptions } from '@convoy/storage';
 import {
   backendRequestSchema,
   configReader,
@@ -39,6 +40,8 @@ export const workerConfigSchema = z
       .min(1)
       .default('./var/artifacts')
       .transform((path) => resolve(path)),
+    /** ARTIFACTS_URL (file:// or s3://), S3_ENDPOINT, S3_FORCE_PATH_STYLE: where artifacts live. */
+    ...artifactStoreConfigOptions,
     ...dataDirectoryOptions,
     backend: backendRequestSchema.default('auto'),
     queues: queuesSchema.default(['train', 'visualize']),
@@ -66,7 +69,7 @@ export type WorkerConfigInput = z.input<typeof workerConfigSchema>;
 const ENVIRONMENT_NAMES = {
   redisUrl: 'REDIS_URL',
   redisClusterNodes: 'REDIS_CLUSTER_NODES',
-  artifactsDir: 'ARTIFACTS_DIR',
+  ...ARTIFACT_STORE_ENVIRONMENT,
   ...DATA_DIRECTORY_NAMES,
   backend: 'CONVOY_BACKEND',
   queues: 'WORKER_QUEUES',

@@ -8,7 +8,7 @@ import {
   type RedisConnection,
   JobCancellation,
 } from '@convoy/queue';
-import { LocalArtifactStore } from '@convoy/storage';
+import { artifactStoreSettings, createArtifactStore } from '@convoy/storage';
 import type { WorkerConfig } from './config.js';
 import { JobControl } from './job-control.js';
 import { processTrainJob } from './train-processor.js';
@@ -34,7 +34,7 @@ export async function createWorker(
   const threads = new TrainingThreadPool(
     {
       backend: config.backend,
-      artifactsDir: config.artifactsDir,
+      artifacts: artifactStoreSettings(config),
       dataDir: config.dataDir,
       officialDataDir: config.officialDataDir,
       threads: config.trainingThreads,
@@ -65,7 +65,7 @@ export async function createWorker(
   const unwatch = await cancellation.watch(connect('blocking'), (id) => {
     if (control.stop(id, 'cancel')) logger.info({ jobId: id }, 'cancel requested');
   });
-  const store = new LocalArtifactStore(config.artifactsDir);
+  const store = createArtifactStore(config);
   const workerOptions = {
     concurrency: config.concurrency,
     prefix: prefixes.queue,

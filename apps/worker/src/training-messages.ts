@@ -1,3 +1,4 @@
+import type { ArtifactStoreOptions } from '@convoy/storage';
 import type { ActiveBackend, BackendRequest } from '@convoy/backend';
 import {
   isPermanentError,
@@ -12,7 +13,8 @@ import type { StopReason } from './job-control.js';
 /** What a training thread needs to start: no functions or handles cross the thread boundary. */
 export interface TrainingThreadConfig {
   readonly backend: BackendRequest;
-  readonly artifactsDir: string;
+  /** Where artifacts live (ARTIFACTS_URL / ARTIFACTS_DIR and the S3 settings): plain data. */
+  readonly artifacts: ArtifactStoreOptions;
   readonly dataDir: string;
   readonly officialDataDir: string | undefined;
   /** Threads per training run (data-parallel on wasm). */

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { initializeBackend } from '@convoy/backend';
-import { LocalArtifactStore } from '@convoy/storage';
+import { createArtifactStore } from '@convoy/storage';
 import { runTraining } from '@convoy/training';
 import {
   failedMessage,
@@ -20,7 +20,7 @@ const config = workerData as TrainingThreadConfig;
 const send = (message: FromTrainingThread) => port.postMessage(message);
 
 const backend = await initializeBackend(config.backend);
-const store = new LocalArtifactStore(config.artifactsDir);
+const store = createArtifactStore(config.artifacts);
 let current: AbortController | null = null;
 
 async function run(

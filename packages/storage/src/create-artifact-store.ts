@@ -1,7 +1,13 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import type { ArtifactStore } from './artifact-store.js';
-import { ArtifactStoreConfigError, parseArtifactsUrl, s3EndpointSchema } from './artifacts-url.js';
+import {
+  ArtifactStoreConfigError,
+  artifactsUrlSchema,
+  parseArtifactsUrl,
+  s3EndpointSchema,
+  s3ForcePathStyleSchema,
+} from './artifacts-url.js';
 import { LocalArtifactStore } from './local-artifact-store.js';
 import { S3ArtifactStore } from './s3-artifact-store.js';
 import type { S3ArtifactStoreOptions } from './s3-artifact-store.js';
@@ -13,6 +19,26 @@ export const ARTIFACT_STORE_ENVIRONMENT = {
   s3Endpoint: 'S3_ENDPOINT',
   s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
 } as const;
+
+/**
+ * The store's options in an app's zod config schema (ARTIFACTS_DIR stays the app's own, with its
+ * default); their variables are in ARTIFACT_STORE_ENVIRONMENT.
+ */
+export const artifactStoreConfigOptions = {
+  artifactsUrl: artifactsUrlSchema.optional(),
+  s3Endpoint: s3EndpointSchema.optional(),
+  s3ForcePathStyle: s3ForcePathStyleSchema.optional(),
+};
+
+/** The options of createArtifactStore that an app's config carries: plain data, fit to send to a thread. */
+export function artifactStoreSettings(config: ArtifactStoreOptions): ArtifactStoreOptions {
+  return {
+    artifactsUrl: config.artifactsUrl,
+    artifactsDir: config.artifactsDir,
+    s3Endpoint: config.s3Endpoint,
+    s3ForcePathStyle: config.s3ForcePathStyle,
+  };
+}
 
 export interface ArtifactStoreOptions {
   /** ARTIFACTS_URL: `file:///absolute/dir` or `s3://bucket[/prefix]`; wins over artifactsDir. */

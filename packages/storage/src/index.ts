@@ -3,7 +3,12 @@ export { writeFileAtomic } from './atomic-write.js';
 export { LocalArtifactStore } from './local-artifact-store.js';
 export { DEFAULT_MULTIPART_THRESHOLD, S3ArtifactStore } from './s3-artifact-store.js';
 export type { S3ArtifactStoreOptions } from './s3-artifact-store.js';
-export { ARTIFACT_STORE_ENVIRONMENT, createArtifactStore } from './create-artifact-store.js';
+export {
+  ARTIFACT_STORE_ENVIRONMENT,
+  artifactStoreConfigOptions,
+  artifactStoreSettings,
+  createArtifactStore,
+} from './create-artifact-store.js';
 export type { ArtifactStoreOptions } from './create-artifact-store.js';
 export {
   ArtifactStoreConfigError,
