@@ -128,7 +128,10 @@ describe('artifacts in an S3-compatible store: API and two workers share no disk
       expect(created.status).toBe(202);
       const done = await finished(created.body.id, 120_000);
       expect(done.state, done.error?.message).toBe('completed');
-      expect(visualizationJobResultSchema.parse(done.result).manifest.kind).toBe(kind);
+      const { manifest } = visualizationJobResultSchema.parse(done.result);
+      expect(manifest.kind).toBe(kind);
+      // Freshness by the model's save (its S3 ETag), not by S3's whole-second times.
+      expect(manifest.modelVersion).toMatch(/^"[0-9a-f]{32}"$/);
     }
 
     const listing = await call<{ items: { path: string }[] }>('GET', `/v1/jobs/${first}/artifacts`);

@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import {
+  artifactVersion,
   decodeTensorFile,
+  isVisualizationFresh,
   modelJsonPath,
   visualizationCacheKey,
   visualizationDirectory,
@@ -113,7 +115,7 @@ export class VisualizationResolver {
     return this.resolveOnce(request, requestKey, attempt + 1);
   }
 
-  /** The stored manifest of `cacheKey`, if it exists and is newer than the model it describes. */
+  /** The stored manifest of `cacheKey`, if it exists and still describes the model's current save. */
   private async readStored(
     request: VisualizationRequest,
     cacheKey: string,
@@ -125,9 +127,7 @@ export class VisualizationResolver {
       artifacts.stat(modelJsonPath(request.weights)),
     ]);
     if (manifestInfo === null) return undefined;
-    // The worker's rule: a training job that saved a better model since makes the result stale.
-    if (modelInfo !== null && modelInfo.modified > manifestInfo.modified) return undefined;
-    const memoKey = `${request.jobId}/${directory}@${manifestInfo.modified.getTime()}:${manifestInfo.size}`;
+    const memoKey = `${request.jobId}/${directory}@${artifactVersion(manifestInfo)}`;
     let manifest = this.manifests.get(memoKey);
     if (manifest === undefined) {
       try {
@@ -140,6 +140,8 @@ export class VisualizationResolver {
       }
       this.manifests.set(memoKey, manifest);
     }
+    // The worker's rule: a training job that saved a better model since makes the result stale.
+    if (!isVisualizationFresh(manifest, manifestInfo, modelInfo)) return undefined;
     return { status: 'ready', manifest, directory };
   }
 

@@ -2,6 +2,8 @@ import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { loadFashionMnist, type ImageSet } from '@convoy/data';
 import {
+  artifactVersion,
+  isVisualizationFresh,
   modelDirectory,
   modelJsonPath,
   VISUALIZATION_MANIFEST_FILE,
@@ -52,8 +54,8 @@ function loadTestSet(context: VisualizeProcessorContext): Promise<ImageSet> {
 }
 
 /**
- * A stored result is reused while it is newer than the model it was computed from: a training job
- * still running replaces its best model, and a view of the old one would be stale.
+ * The stored result of the request if it is still fresh — computed from the model's current save
+ * (a training job still running replaces its best model) — and the model file's current info.
  */
 async function storedResult(artifacts: JobArtifacts, cacheKey: string, weights: ModelWeights) {
   const manifestPath = visualizationManifestPath(cacheKey);
@@ -61,11 +63,12 @@ async function storedResult(artifacts: JobArtifacts, cacheKey: string, weights: 
     artifacts.stat(manifestPath),
     artifacts.stat(modelJsonPath(weights)),
   ]);
-  if (!manifestInfo || (modelInfo && modelInfo.modified > manifestInfo.modified)) return null;
+  if (!manifestInfo) return { manifest: null, modelInfo };
   const parsed = visualizationManifestSchema.safeParse(
     JSON.parse((await artifacts.read(manifestPath)).toString('utf8')),
   );
-  return parsed.success ? parsed.data : null;
+  const fresh = parsed.success && isVisualizationFresh(parsed.data, manifestInfo, modelInfo);
+  return { manifest: fresh ? parsed.data : null, modelInfo };
 }
 
 /**
@@ -109,15 +112,17 @@ async function visualize(
     seconds: (performance.now() - started) / 1000,
     manifest,
   });
-  const cached = await storedResult(artifacts, cacheKey, params.weights);
-  if (cached) return outcome(cached, true);
+  const stored = await storedResult(artifacts, cacheKey, params.weights);
+  if (stored.manifest) return outcome(stored.manifest, true);
+  // The save read before loading: a newer one written meanwhile makes this result stale, not wrong.
+  const modelVersion = stored.modelInfo ? artifactVersion(stored.modelInfo) : undefined;
   const model = await loadModel(artifacts, modelDirectory(params.weights));
   try {
     const testSet = NEEDS_TEST_SET.has(params.kind) ? await loadTestSet(context) : undefined;
     const result = await computeVisualization(
       params,
       { model, ...(testSet ? { testSet } : {}) },
-      { signal, threads: context.threads },
+      { signal, threads: context.threads, modelVersion },
     );
     const files = visualizationFiles(result);
     // Tensors first, manifest last: a manifest in the store means its files are complete.

@@ -37,3 +37,8 @@ export {
   tensorStats,
   type TensorStats,
 } from './tensor-file.js';
+export {
+  artifactVersion,
+  isVisualizationFresh,
+  type ArtifactVersionInfo,
+} from './visualization-freshness.js';

@@ -145,6 +145,11 @@ const envelope = {
   /** visualizationCacheKey of the request: equal requests map to the same stored result. */
   cacheKey: z.string().regex(/^[0-9a-f]{64}$/),
   createdAt: z.iso.datetime(),
+  /**
+   * Which save of the model it was computed from (`artifactVersion` of its model.json): a model
+   * saved since makes the result stale. Absent in manifests written before it existed.
+   */
+  modelVersion: z.string().min(1).max(200).optional(),
 };
 
 type Issue = { path: (string | number)[]; message: string };

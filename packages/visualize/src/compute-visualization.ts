@@ -37,6 +37,8 @@ export interface ComputeVisualizationOptions extends ConfusionMatrixOptions {
   readonly topK?: number;
   /** The manifest's createdAt (default: now). */
   readonly now?: Date;
+  /** The manifest's modelVersion: which save of the model the sources hold. */
+  readonly modelVersion?: string | undefined;
 }
 
 export interface VisualizationResult {
@@ -92,6 +94,7 @@ export async function computeVisualization(
     weights: params.weights ?? 'trained',
     cacheKey: visualizationCacheKey(params),
     createdAt: (options.now ?? new Date()).toISOString(),
+    ...(options.modelVersion === undefined ? {} : { modelVersion: options.modelVersion }),
     ...(content satisfies VisualizationContent),
   });
   return { manifest, tensors };
