@@ -149,6 +149,14 @@ describe('artifacts in an S3-compatible store: API and two workers share no disk
     );
     const model = await fetch(`${baseUrl}/v1/jobs/${first}/artifacts/model/model.json`);
     expect(model.status).toBe(200);
+    const etag = model.headers.get('etag') ?? '';
+    expect(etag).toMatch(/^"[0-9a-f]{32}"$/); // the object's own ETag, not a size-and-time tag
+    const again = await fetch(`${baseUrl}/v1/jobs/${first}/artifacts/model/model.json`, {
+      // fetch adds `Cache-Control: no-cache` to conditional requests unless one is given, and a
+      // no-cache request is never answered from the cache.
+      headers: { 'if-none-match': etag, 'cache-control': 'max-age=0' },
+    });
+    expect(again.status).toBe(304);
     expect(((await model.json()) as { modelTopology?: unknown }).modelTopology).toBeDefined();
 
     // Nothing reached the processes' own folders: the store is the only place artifacts live.

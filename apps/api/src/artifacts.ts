@@ -19,9 +19,13 @@ export function contentTypeOf(path: string): string {
   return CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
 }
 
-/** Size and modification time, as `express.static` builds weak ETags. */
+/**
+ * The object store's own (strong) ETag where there is one: S3 keeps whole seconds, so a file
+ * rewritten within a second at the same size would otherwise keep its tag. Else size and
+ * modification time, as `express.static` builds weak ETags.
+ */
 export function artifactEtag(info: ArtifactInfo): string {
-  return `W/"${info.size.toString(16)}-${info.modified.getTime().toString(16)}"`;
+  return info.etag ?? `W/"${info.size.toString(16)}-${info.modified.getTime().toString(16)}"`;
 }
 
 /** `GET /v1/jobs/:id/artifacts`: every file of the job, sorted by path. */
