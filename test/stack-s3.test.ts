@@ -157,6 +157,12 @@ describe('artifacts in an S3-compatible store: API and two workers share no disk
       headers: { 'if-none-match': etag, 'cache-control': 'max-age=0' },
     });
     expect(again.status).toBe(304);
+    const part = await fetch(`${baseUrl}/v1/jobs/${first}/artifacts/model/model.json`, {
+      headers: { range: 'bytes=0-15' },
+    });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toMatch(/^bytes 0-15\/\d+$/);
+    expect(await part.text()).toHaveLength(16);
     expect(((await model.json()) as { modelTopology?: unknown }).modelTopology).toBeDefined();
 
     // Nothing reached the processes' own folders: the store is the only place artifacts live.

@@ -87,6 +87,30 @@ describe('artifacts', () => {
     expect(await changed.json()).toEqual([{ epoch: 1 }]);
   });
 
+  it('answers a byte range with 206 and Content-Range, and an impossible one with 416', async () => {
+    const url = `/v1/jobs/${id}/artifacts/model/weights.bin`;
+    const part = await api.request(url, { headers: { range: 'bytes=100-199' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe('bytes 100-199/4096');
+    expect(part.headers.get('content-length')).toBe('100');
+    expect(new Uint8Array(await part.arrayBuffer())).toEqual(weights.subarray(100, 200));
+
+    const tail = await api.request(url, { headers: { range: 'bytes=-96' } });
+    expect(tail.status).toBe(206);
+    expect(new Uint8Array(await tail.arrayBuffer())).toEqual(weights.subarray(4000));
+
+    const whole = await api.request(url);
+    expect(whole.headers.get('accept-ranges')).toBe('bytes');
+    // If-Range with another version's tag: the whole (current) file, not a piece of it.
+    const stale = await api.request(url, { headers: { range: 'bytes=0-9', 'if-range': '"old"' } });
+    expect(stale.status).toBe(200);
+    expect(new Uint8Array(await stale.arrayBuffer())).toHaveLength(4096);
+
+    const beyond = await api.request(url, { headers: { range: 'bytes=5000-6000' } });
+    await expectError(beyond, 416, 'RANGE_NOT_SATISFIABLE');
+    expect(beyond.headers.get('content-range')).toBe('bytes */4096');
+  });
+
   it('refuses a symbolic link that leads out of the job directory', async () => {
     await symlink('/etc/passwd', join(api.artifactsDir, id, 'passwd'));
     await expectError(

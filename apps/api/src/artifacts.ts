@@ -1,7 +1,7 @@
 import { extname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Request } from 'express';
-import type { ArtifactInfo, ArtifactStore } from '@convoy/storage';
+import type { ArtifactInfo, ArtifactStore, ByteRange, JobArtifacts } from '@convoy/storage';
 import type { ArtifactItem } from '@convoy/schemas';
 import type { JobHandler } from './guards.js';
 import { HttpError } from './http-error.js';
@@ -50,10 +50,13 @@ export function listArtifacts(store: ArtifactStore): JobHandler {
 export function downloadArtifact(store: ArtifactStore): JobHandler {
   return async function artifactDownload(request, response, found) {
     const path = rawArtifactPath(request);
-    const { stream, info } = await store.job(found.id).open(path);
+    const artifacts = store.job(found.id);
+    const range = await requestedRange(request, artifacts, path);
+    const { stream, info } = await artifacts.open(path, range);
     response.set({
       'Content-Type': contentTypeOf(path),
       'Cache-Control': 'no-cache',
+      'Accept-Ranges': 'bytes',
       ETag: artifactEtag(info),
       'Last-Modified': info.modified.toUTCString(),
     });
@@ -62,7 +65,10 @@ export function downloadArtifact(store: ArtifactStore): JobHandler {
       response.status(304).end();
       return;
     }
-    response.set('Content-Length', String(info.size));
+    if (range) {
+      response.status(206).set('Content-Range', `bytes ${range.start}-${range.end}/${info.size}`);
+    }
+    response.set('Content-Length', String(range ? range.end - range.start + 1 : info.size));
     try {
       await pipeline(stream, response);
     } catch (error) {
@@ -105,4 +111,31 @@ function invalidPath(path: string, reason: string): HttpError {
     'INVALID_ARTIFACT_PATH',
     `invalid artifact path ${JSON.stringify(shown)}: ${reason}`,
   );
+}
+
+/**
+ * The one byte range a `Range: bytes=…` header asks for (Express's range parser over the file's
+ * size, which a stat gives first), or undefined for the whole file: no header, a stale If-Range,
+ * or several ranges (answered whole, as HTTP allows). Unsatisfiable: 416.
+ */
+async function requestedRange(
+  request: Request,
+  artifacts: JobArtifacts,
+  path: string,
+): Promise<ByteRange | undefined> {
+  if (request.headers.range === undefined) return undefined;
+  const info = await artifacts.stat(path);
+  if (info === null) return undefined; // open() answers the 404
+  const ifRange = request.headers['if-range'];
+  if (ifRange !== undefined && ifRange !== artifactEtag(info)) return undefined;
+  const ranges = request.range(info.size, { combine: true });
+  if (ranges === -1) {
+    throw new HttpError(416, 'RANGE_NOT_SATISFIABLE', `the file has ${info.size} bytes`, {
+      headers: { 'Content-Range': `bytes */${info.size}` },
+    });
+  }
+  if (ranges === undefined || ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1)
+    return undefined;
+  const [only] = ranges;
+  return only === undefined ? undefined : { start: only.start, end: only.end };
 }

@@ -244,7 +244,7 @@ function artifactPaths(): JsonSchema {
         operationId: 'getArtifact',
         summary: 'One artifact file',
         description:
-          'Streamed with a Content-Type by extension (`.json` JSON, `.png` PNG, `.bin`/`.f32` octet-stream), a weak ETag (size + mtime) and `Cache-Control: no-cache`; `If-None-Match` gives 304.',
+          "Streamed with a Content-Type by extension (`.json` JSON, `.png` PNG, `.bin`/`.f32` octet-stream), an ETag (the object store's own, else a weak size + mtime tag) and `Cache-Control: no-cache`; `If-None-Match` gives 304, `Range: bytes=…` a 206.",
         security: secured,
         responses: {
           200: {
@@ -258,7 +258,21 @@ function artifactPaths(): JsonSchema {
               'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } },
             },
           },
+          206: {
+            description:
+              'One byte range of the file (`Range: bytes=…`, honouring If-Range); Content-Range names it',
+            headers: {
+              'Content-Range': { schema: { type: 'string' } },
+              ETag: { schema: { type: 'string' } },
+            },
+            content: {
+              'application/octet-stream': {
+                schema: { type: 'string', contentMediaType: 'application/octet-stream' },
+              },
+            },
+          },
           304: { description: 'Not modified since the ETag given in If-None-Match' },
+          416: errorResponse('RANGE_NOT_SATISFIABLE: the range lies beyond the file'),
           ...errors('BadRequest', 'Unauthorized', 'NotFound', 'ServiceUnavailable'),
         },
       },

@@ -122,6 +122,17 @@ export function describeArtifactStoreConformance(
         expect((await buffer(stream)).equals(bytes)).toBe(true);
       });
 
+      it("opens a byte range, with the whole file's info", async () => {
+        const job = store.job('job-1');
+        const bytes = Buffer.from(Array.from({ length: 1000 }, (_, index) => index % 251));
+        await job.write('model/weights.bin', bytes);
+        const { stream, info } = await job.open('model/weights.bin', { start: 10, end: 19 });
+        expect(info).toEqual(infoOf('model/weights.bin', 1000));
+        expect((await buffer(stream)).equals(bytes.subarray(10, 20))).toBe(true);
+        const last = await job.open('model/weights.bin', { start: 999, end: 999 });
+        expect([...(await buffer(last.stream))]).toEqual([bytes[999]]);
+      });
+
       it('removes files and whole directories; absent paths are fine', async () => {
         const job = store.job('job-1');
         await job.write('model/model.json', '{}');

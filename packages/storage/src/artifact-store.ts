@@ -1,5 +1,11 @@
 import type { Readable } from 'node:stream';
 
+/** Bytes `start` to `end` of a file, both included (as HTTP's Range header counts them). */
+export interface ByteRange {
+  readonly start: number;
+  readonly end: number;
+}
+
 export interface ArtifactInfo {
   /** Path relative to the job's directory, `/`-separated (e.g. `model/model.json`). */
   readonly path: string;
@@ -23,8 +29,12 @@ export interface JobArtifacts {
   write(path: string, data: Uint8Array | string): Promise<void>;
   /** @throws ArtifactNotFoundError */
   read(path: string): Promise<Buffer>;
-  /** @throws ArtifactNotFoundError */
-  open(path: string): Promise<{ stream: Readable; info: ArtifactInfo }>;
+  /**
+   * The file as a stream, or only the bytes of `range` (inclusive, within the file: stat first);
+   * `info` describes the whole file.
+   * @throws ArtifactNotFoundError
+   */
+  open(path: string, range?: ByteRange): Promise<{ stream: Readable; info: ArtifactInfo }>;
   stat(path: string): Promise<ArtifactInfo | null>;
   /** Every file below `prefix` (default: the whole job), sorted by path. */
   list(prefix?: string): Promise<ArtifactInfo[]>;

@@ -4,7 +4,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { lstat, mkdir, open, readdir, realpath, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ArtifactInfo, JobArtifacts } from './artifact-store.js';
+import type { ArtifactInfo, ByteRange, JobArtifacts } from './artifact-store.js';
 import {
   MAX_ARTIFACT_PATH_SEGMENTS,
   isValidArtifactPath,
@@ -68,10 +68,10 @@ export class DirectoryJobArtifacts implements JobArtifacts {
     }
   }
 
-  async open(path: string): Promise<{ stream: Readable; info: ArtifactInfo }> {
+  async open(path: string, range?: ByteRange): Promise<{ stream: Readable; info: ArtifactInfo }> {
     const { handle, stats } = await this.#openFile(path);
     // The stream owns the handle from here: it closes it at the end, on error or on destroy().
-    return { stream: handle.createReadStream(), info: toInfo(path, stats) };
+    return { stream: handle.createReadStream(range ?? {}), info: toInfo(path, stats) };
   }
 
   async stat(path: string): Promise<ArtifactInfo | null> {

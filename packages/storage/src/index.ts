@@ -1,4 +1,4 @@
-export type { ArtifactInfo, ArtifactStore, JobArtifacts } from './artifact-store.js';
+export type { ArtifactInfo, ArtifactStore, ByteRange, JobArtifacts } from './artifact-store.js';
 export { writeFileAtomic } from './atomic-write.js';
 export { LocalArtifactStore } from './local-artifact-store.js';
 export { DEFAULT_MULTIPART_THRESHOLD, S3ArtifactStore } from './s3-artifact-store.js';

@@ -1,6 +1,6 @@
 import type { GetObjectCommandOutput, _Object } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
-import type { ArtifactInfo, JobArtifacts } from './artifact-store.js';
+import type { ArtifactInfo, ByteRange, JobArtifacts } from './artifact-store.js';
 import { isValidArtifactPath, parseArtifactPath } from './artifact-path.js';
 import { ArtifactNotFoundError, InvalidArtifactPathError } from './errors.js';
 import type { S3Objects } from './s3-objects.js';
@@ -43,14 +43,18 @@ export class S3JobArtifacts implements JobArtifacts {
     });
   }
 
-  async open(path: string): Promise<{ stream: Readable; info: ArtifactInfo }> {
+  async open(path: string, range?: ByteRange): Promise<{ stream: Readable; info: ArtifactInfo }> {
     parseArtifactPath(path);
     return this.#guard('open', path, async () => {
-      const object = await this.#get(path);
+      const object = await this.#get(path, range);
       // In Node the SDK's body is an http.IncomingMessage: the caller reads or destroys it.
       const stream = object.Body ?? Readable.from([]);
       if (!(stream instanceof Readable)) throw new TypeError('GetObject body is not a Node stream');
-      const info = toInfo(path, object.ContentLength ?? 0, object.LastModified, object.ETag);
+      // A ranged answer's length is the range's; the whole size is in Content-Range (`bytes a-b/size`).
+      const size = range
+        ? Number(/\/(\d+)$/.exec(object.ContentRange ?? '')?.[1] ?? Number.NaN)
+        : (object.ContentLength ?? 0);
+      const info = toInfo(path, size, object.LastModified, object.ETag);
       return { stream, info };
     });
   }
@@ -92,9 +96,9 @@ export class S3JobArtifacts implements JobArtifacts {
     return this.#jobKeyPrefix + path;
   }
 
-  async #get(path: string): Promise<GetObjectCommandOutput> {
+  async #get(path: string, range?: ByteRange): Promise<GetObjectCommandOutput> {
     try {
-      return await this.#objects.get(this.#key(path));
+      return await this.#objects.get(this.#key(path), range);
     } catch (error) {
       if (isMissingObject(error))
         throw new ArtifactNotFoundError(this.jobId, path, { cause: error });

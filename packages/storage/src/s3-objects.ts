@@ -50,9 +50,14 @@ export class S3Objects {
   }
 
   /** @throws the SDK's NoSuchKey when there is no object at `key` */
-  async get(key: string): Promise<GetObjectCommandOutput> {
+  /** The object, or bytes `range.start` to `range.end` (inclusive) of it. */
+  async get(key: string, range?: { start: number; end: number }): Promise<GetObjectCommandOutput> {
     return this.#options.client.send(
-      new GetObjectCommand({ Bucket: this.#options.bucket, Key: key }),
+      new GetObjectCommand({
+        Bucket: this.#options.bucket,
+        Key: key,
+        ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}),
+      }),
     );
   }
 
