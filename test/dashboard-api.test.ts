@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { visualizationCacheKey, visualizationDirectory } from '@convoy/core';
+import { encodeGrayscalePng, visualizationCacheKey, visualizationDirectory } from '@convoy/core';
 import {
   visualizationManifestSchema,
   type VisualizationJobResult,
@@ -18,6 +18,12 @@ import {
   waitFor,
   type TestStack,
 } from './support/dashboard-stack.js';
+
+/** A 28×28 grayscale PNG (base64), to upload. */
+const grayPng = () =>
+  encodeGrayscalePng(
+    Uint8Array.from({ length: 784 }, (_, index) => ((index % 28) * 9) % 256),
+  ).toString('base64');
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const LONG_AGO = new Date('2020-01-01T00:00:00Z');
@@ -152,32 +158,6 @@ async function writeVisualization(params: {
       manifest,
     },
   };
-}
-
-/** A 28×28 grayscale PNG built with zlib, to upload. */
-async function grayPng(): Promise<string> {
-  const { crc32, deflateSync } = await import('node:zlib');
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), body.length + 4);
-    return out;
-  };
-  const raw = Buffer.alloc(28 * 29);
-  for (let y = 0; y < 28; y += 1)
-    for (let x = 0; x < 28; x += 1) raw[y * 29 + 1 + x] = (x * 9) % 256;
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(28, 0);
-  header.writeUInt32BE(28, 4);
-  header[8] = 8;
-  return Buffer.concat([
-    PNG_SIGNATURE,
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]).toString('base64');
 }
 
 const dashboard = (path: string, init?: RequestInit) => fetch(`${stack.dashboardUrl}${path}`, init);
@@ -544,7 +524,7 @@ describe('images', () => {
 
   it('keeps uploaded images by their sha256 and visualizes them', async () => {
     const [id] = finishedJobs as [string];
-    const image = await grayPng();
+    const image = grayPng();
     const uploaded = await dashboard('/uploads', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeGrayscalePng } from '@convoy/core';
 import { createRedisConnection, removeQueuePrefix } from '@convoy/queue';
 import { brokenImages, launchBrowser, screenshot, screenshotElement } from './support/browser.js';
 import { freePort } from './support/ports.js';
@@ -16,36 +16,18 @@ import {
   type RunningProcess,
 } from './support/processes.js';
 
+/** A 28×28 grayscale PNG (a bright square on black), as a user would upload. */
+const squarePng = () =>
+  encodeGrayscalePng(
+    Uint8Array.from({ length: 784 }, (_, index) => {
+      const [y, x] = [Math.floor(index / 28), index % 28];
+      return x > 6 && x < 21 && y > 4 && y < 24 ? 220 : 0;
+    }),
+  );
+
 const TOKEN = `test-token-${randomUUID()}`;
 const TRAINING_TIMEOUT_MS = 240_000;
 const VISUALIZATION_TIMEOUT_MS = 240_000;
-
-/** A 28×28 grayscale PNG (a bright square on black), as a user would upload. */
-function squarePng(): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), body.length + 4);
-    return out;
-  };
-  const raw = Buffer.alloc(28 * 29);
-  for (let y = 0; y < 28; y += 1) {
-    for (let x = 0; x < 28; x += 1)
-      raw[y * 29 + 1 + x] = x > 6 && x < 21 && y > 4 && y < 24 ? 220 : 0;
-  }
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(28, 0);
-  header.writeUInt32BE(28, 4);
-  header[8] = 8;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 /**
  * Waits until every visualization figure has either loaded its image (a src, decoded, non-empty)

@@ -14,6 +14,7 @@ export { VisualizationInputError, type VisualizationInputErrorCode } from './err
 export {
   decodeInputImage,
   decodePngImage,
+  encodeGrayscalePng,
   inputImageSha256,
   pngBytesFromBase64,
   testImage,

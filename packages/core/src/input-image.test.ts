@@ -5,6 +5,7 @@ import { VisualizationInputError } from './errors.js';
 import {
   decodeInputImage,
   decodePngImage,
+  encodeGrayscalePng,
   inputImageSha256,
   pngBytesFromBase64,
   testImage,
@@ -210,5 +211,16 @@ describe('testImage', () => {
         expect((error as VisualizationInputError).code).toBe('sample-out-of-range');
       }
     }
+  });
+});
+
+describe('encodeGrayscalePng', () => {
+  it('writes a grayscale PNG that decodes to the same pixels', () => {
+    const pixels = Uint8Array.from({ length: 784 }, (_, index) => (index * 7) % 256);
+    const png = encodeGrayscalePng(pixels);
+    expect(png[25]).toBe(0); // IHDR colour type: grayscale
+    const decoded = decodePngImage(png);
+    expect(Array.from(decoded, (value) => Math.round(value * 255))).toEqual(Array.from(pixels));
+    expect(() => encodeGrayscalePng(new Uint8Array(10))).toThrow(/784|28×28/);
   });
 });

@@ -94,6 +94,24 @@ export function decodePngImage(bytes: Uint8Array): Float32Array {
   return pixels;
 }
 
+/**
+ * A grayscale 8-bit PNG of `pixels` (0–255, row-major): what decodePngImage reads back, for
+ * programs and tests that make an image to upload. Encoded by pngjs.
+ */
+export function encodeGrayscalePng(
+  pixels: Uint8Array,
+  width = IMAGE_SIZE,
+  height = IMAGE_SIZE,
+): Buffer {
+  if (pixels.length !== width * height)
+    throw new RangeError(`${width}×${height} pixels expected, got ${pixels.length}`);
+  const png = new PNG({ width, height });
+  pixels.forEach((value, index) => {
+    png.data.set([value, value, value, 255], index * 4);
+  });
+  return PNG.sync.write(png, { colorType: 0, inputColorType: 6, bitDepth: 8 });
+}
+
 /** decodePngImage of a base64 PNG (the `image` of visualization params). */
 export function decodeInputImage(base64Png: string): Float32Array {
   return decodePngImage(pngBytesFromBase64(base64Png));

@@ -21,7 +21,6 @@ export { CONVOY_KEY_PREFIX, QUEUE_NAMES } from './queue-names.js';
 export {
   CLUSTER_QUEUE_PREFIX,
   createRedisConnection,
-  hashTagOf,
   pingRedis,
   redisKeyPrefixes,
   type RedisConnection,

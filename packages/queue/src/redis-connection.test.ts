@@ -1,9 +1,9 @@
 import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { hashTagOf } from '@convoy/schemas';
 import {
   CLUSTER_QUEUE_PREFIX,
   createRedisConnection,
-  hashTagOf,
   redisKeyPrefixes,
 } from './redis-connection.js';
 

@@ -1,4 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { hashTagOf } from '@convoy/schemas';
 import { CONVOY_KEY_PREFIX } from './queue-names.js';
 
 export type RedisRole = 'client' | 'blocking';
@@ -63,13 +64,6 @@ function credentialsOf(url: string): RedisOptions {
     ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
     ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
   };
-}
-
-/** The hash tag of a key prefix (`{convoy}` → `convoy`), as Redis Cluster picks a key's slot. */
-export function hashTagOf(prefix: string): string | undefined {
-  const open = prefix.indexOf('{');
-  const close = open < 0 ? -1 : prefix.indexOf('}', open + 1);
-  return close > open + 1 ? prefix.slice(open + 1, close) : undefined;
 }
 
 /** BullMQ's queue prefix on a Redis Cluster when none is configured. */

@@ -155,6 +155,13 @@ export const redisClusterNodesSchema = z
   })
   .pipe(z.array(z.object({ host: z.string().min(1), port: z.int().min(1).max(65_535) })).min(1));
 
+/** The hash tag of a key prefix (`{convoy}` → `convoy`), as Redis Cluster picks a key's slot. */
+export function hashTagOf(prefix: string): string | undefined {
+  const open = prefix.indexOf('{');
+  const close = open < 0 ? -1 : prefix.indexOf('}', open + 1);
+  return close > open + 1 ? prefix.slice(open + 1, close) : undefined;
+}
+
 /** On a Redis Cluster every key must carry one hash tag: a queue prefix without one is refused. */
 export function refineClusterQueuePrefix(
   config: { redisClusterNodes?: unknown[] | undefined; queuePrefix?: string | undefined },
@@ -162,7 +169,7 @@ export function refineClusterQueuePrefix(
 ): void {
   const prefix = config.queuePrefix;
   if (config.redisClusterNodes === undefined || prefix === undefined) return;
-  if (!/\{[^{}]+\}/.test(prefix)) {
+  if (hashTagOf(prefix) === undefined) {
     context.addIssue({
       code: 'custom',
       path: ['queuePrefix'],

@@ -1,4 +1,3 @@
-import { deflateSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ImageSet } from '@convoy/data';
@@ -14,6 +13,7 @@ import { buildModel } from '@convoy/model';
 import {
   canonicalJson,
   decodeTensorFile,
+  encodeGrayscalePng,
   encodeTensorFile,
   visualizationCacheKey,
   VisualizationInputError,
@@ -24,30 +24,9 @@ const JOB = 'train_0000abcd1234';
 const params = (input: Record<string, unknown>) =>
   visualizationParamsSchema.parse({ jobId: JOB, ...input });
 
-/** A 28×28 grayscale PNG (filter 0, one IDAT), CRCs from node:zlib. */
-async function grayPng(value: (i: number) => number): Promise<string> {
-  const { crc32 } = await import('node:zlib');
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), body.length + 4);
-    return out;
-  };
-  const raw = Buffer.alloc(28 * 29);
-  for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) raw[y * 29 + 1 + x] = value(y * 28 + x);
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(28, 0);
-  header.writeUInt32BE(28, 4);
-  header[8] = 8;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]).toString('base64');
-}
+/** A 28×28 grayscale PNG (base64) of the pixel values `value` gives each index. */
+const grayPng = (value: (i: number) => number) =>
+  encodeGrayscalePng(Uint8Array.from({ length: 784 }, (_, i) => value(i))).toString('base64');
 
 describe('cache keys', () => {
   it('is the same for equal requests, whatever their spelling', async () => {
@@ -64,7 +43,7 @@ describe('cache keys', () => {
     expect(visualizationCacheKey(params({ kind: 'confusion-matrix', layer: 3 }))).toBe(
       visualizationCacheKey(params({ kind: 'confusion-matrix' })),
     );
-    const png = await grayPng((i) => i % 256);
+    const png = grayPng((i) => i % 256);
     expect(visualizationCacheKey(params({ kind: 'predictions', image: png }))).toBe(
       visualizationCacheKey(params({ kind: 'predictions', image: `data:image/png;base64,${png}` })),
     );
@@ -81,8 +60,8 @@ describe('cache keys', () => {
       { kind: 'weights-histogram' },
       { kind: 'feature-maps' },
       { kind: 'feature-maps', sample: 1 },
-      { kind: 'feature-maps', image: await grayPng((i) => i % 256) },
-      { kind: 'feature-maps', image: await grayPng((i) => (i + 1) % 256) },
+      { kind: 'feature-maps', image: grayPng((i) => i % 256) },
+      { kind: 'feature-maps', image: grayPng((i) => (i + 1) % 256) },
       { kind: 'predictions' },
       { kind: 'confusion-matrix' },
       { kind: 'confusion-matrix', weights: 'untrained' },
@@ -174,7 +153,7 @@ describe('computeVisualization', () => {
         [14, 14, 64],
       ]);
     }
-    const predictions = await run({ kind: 'predictions', image: await grayPng((i) => i % 200) });
+    const predictions = await run({ kind: 'predictions', image: grayPng((i) => i % 200) });
     kinds.push(predictions.kind);
     if (predictions.kind === 'predictions') expect(predictions.input.source).toBe('upload');
     const confusion = await run({ kind: 'confusion-matrix' });
