@@ -80,11 +80,13 @@ const ENVIRONMENT_NAMES = {
 } as const;
 
 /** Parses the options (with defaults) and refuses a reachable host without a token; main.ts reads the environment once. */
-export const { createConfig, loadConfig } = configReader(
-  apiConfigSchema,
-  'API',
-  ENVIRONMENT_NAMES,
-  (env) => (env.NODE_ENV?.trim() === 'development' ? { exposeErrorStacks: true } : {}),
-);
+export const {
+  createConfig,
+  loadConfig,
+  environmentVariables: API_ENVIRONMENT_VARIABLES,
+} = configReader(apiConfigSchema, 'API', ENVIRONMENT_NAMES, {
+  variables: ['NODE_ENV'],
+  read: (env) => (env.NODE_ENV?.trim() === 'development' ? { exposeErrorStacks: true } : {}),
+});
 
 export { isLoopbackHost };

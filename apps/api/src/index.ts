@@ -1,6 +1,7 @@
 export { createApi, ADMIN_QUEUES_PATH, type Api, type CreateApiOptions } from './create-api.js';
 export {
   apiConfigSchema,
+  API_ENVIRONMENT_VARIABLES,
   createConfig,
   isLoopbackHost,
   loadConfig,

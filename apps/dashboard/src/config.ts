@@ -57,10 +57,10 @@ const ENVIRONMENT_NAMES = {
   logLevel: 'LOG_LEVEL',
 } as const;
 
-export const { createConfig, loadConfig } = configReader(
-  dashboardConfigSchema,
-  'dashboard',
-  ENVIRONMENT_NAMES,
-);
+export const {
+  createConfig,
+  loadConfig,
+  environmentVariables: DASHBOARD_ENVIRONMENT_VARIABLES,
+} = configReader(dashboardConfigSchema, 'dashboard', ENVIRONMENT_NAMES);
 
 export { isLoopbackHost };

@@ -7,6 +7,7 @@ export {
 export {
   createConfig,
   dashboardConfigSchema,
+  DASHBOARD_ENVIRONMENT_VARIABLES,
   loadConfig,
   type DashboardConfig,
   type DashboardConfigInput,

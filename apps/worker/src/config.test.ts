@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@convoy/schemas';
-import { loadConfig } from './config.js';
+import { loadConfig, WORKER_ENVIRONMENT_VARIABLES } from './config.js';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -73,5 +73,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ARTIFACTS_URL: 'ftp://x/y' })).toThrow(/ARTIFACTS_URL/);
     expect(() => loadConfig({ ARTIFACTS_URL: 'file://relative' })).toThrow(ConfigError);
     expect(() => loadConfig({ S3_FORCE_PATH_STYLE: 'yes' })).toThrow(/S3_FORCE_PATH_STYLE/);
+  });
+});
+
+describe('WORKER_ENVIRONMENT_VARIABLES', () => {
+  it('lists every variable loadConfig reads, and only those', () => {
+    expect(WORKER_ENVIRONMENT_VARIABLES).toContain('REDIS_CLUSTER_NODES');
+    expect(WORKER_ENVIRONMENT_VARIABLES).toContain('ARTIFACTS_URL');
+    expect(WORKER_ENVIRONMENT_VARIABLES).toContain('CONVOY_BACKEND');
+    expect(WORKER_ENVIRONMENT_VARIABLES).not.toContain('API_TOKEN');
+    // A variable that is not listed is ignored: the list is the whole contract.
+    const unlisted = loadConfig({ WORKER_CONCURRENCY_TYPO: '4' });
+    expect(unlisted.concurrency).toBe(1);
+    expect(loadConfig({ WORKER_CONCURRENCY: '4' }).concurrency).toBe(4);
   });
 });

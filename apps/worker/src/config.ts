@@ -83,8 +83,8 @@ const ENVIRONMENT_NAMES = {
   logLevel: 'LOG_LEVEL',
 } as const;
 
-export const { createConfig, loadConfig } = configReader(
-  workerConfigSchema,
-  'worker',
-  ENVIRONMENT_NAMES,
-);
+export const {
+  createConfig,
+  loadConfig,
+  environmentVariables: WORKER_ENVIRONMENT_VARIABLES,
+} = configReader(workerConfigSchema, 'worker', ENVIRONMENT_NAMES);

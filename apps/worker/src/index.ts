@@ -1,2 +1,8 @@
-export { createConfig, loadConfig, type WorkerConfig, type WorkerConfigInput } from './config.js';
+export {
+  createConfig,
+  loadConfig,
+  WORKER_ENVIRONMENT_VARIABLES,
+  type WorkerConfig,
+  type WorkerConfigInput,
+} from './config.js';
 export { createWorker, type ConvoyWorker } from './create-worker.js';

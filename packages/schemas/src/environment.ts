@@ -67,8 +67,16 @@ export function parseConfig<Schema extends z.ZodType>(
   return parsed.data;
 }
 
+/** Options that depend on the environment as a whole rather than on one variable each. */
+export interface DerivedOptions {
+  readonly variables: readonly string[];
+  readonly read: (env: NodeJS.ProcessEnv) => Record<string, unknown>;
+}
+
 /** An app's `createConfig(options)` and `loadConfig(env)`, from its options schema and variable names. */
 export interface ConfigReader<Schema extends z.ZodType> {
+  /** Every variable loadConfig reads, sorted: what deployment files may set. */
+  readonly environmentVariables: readonly string[];
   /** Parses an options object, filling in defaults; ConfigError names the variables to fix. */
   createConfig(input?: z.input<Schema>): z.output<Schema>;
   /** Reads the app's environment variables (empty ones count as unset): once, in main.ts. */
@@ -80,16 +88,17 @@ export function configReader<Schema extends z.ZodType>(
   what: string,
   names: EnvironmentNames,
   /** Options derived from the environment other than one variable each (NODE_ENV, say). */
-  derived: (env: NodeJS.ProcessEnv) => Record<string, unknown> = () => ({}),
+  derived: DerivedOptions = { variables: [], read: () => ({}) },
 ): ConfigReader<Schema> {
   const createConfig = (input: z.input<Schema> = {} as z.input<Schema>) =>
     parseConfig(schema, input, what, names);
   return {
+    environmentVariables: [...new Set([...Object.values(names), ...derived.variables])].sort(),
     createConfig,
     loadConfig: (env = process.env, overrides = {} as z.input<Schema>) =>
       createConfig({
         ...configFromEnvironment(env, names),
-        ...derived(env),
+        ...derived.read(env),
         ...(overrides as object),
       } as z.input<Schema>),
   };
