@@ -51,6 +51,8 @@ export const workerConfigSchema = z
     lockDurationMs: positiveInt(30_000),
     stalledIntervalMs: positiveInt(30_000),
     maxStalledCount: positiveInt(3),
+    /** How long an artifact upload is retried while the store is down before the job fails (transient). */
+    uploadRetryMs: positiveInt(60_000),
     /** BullMQ key prefix; unset means BullMQ's default (`{convoy}` on a cluster). */
     queuePrefix: queuePrefixSchema.optional(),
     logLevel: logLevelSchema.default('info'),
@@ -79,6 +81,7 @@ const ENVIRONMENT_NAMES = {
   lockDurationMs: 'WORKER_LOCK_DURATION_MS',
   stalledIntervalMs: 'WORKER_STALLED_INTERVAL_MS',
   maxStalledCount: 'WORKER_MAX_STALLED_COUNT',
+  uploadRetryMs: 'WORKER_UPLOAD_RETRY_MS',
   queuePrefix: 'CONVOY_QUEUE_PREFIX',
   logLevel: 'LOG_LEVEL',
 } as const;

@@ -26,7 +26,7 @@ FilesystemStore.prototype.deleteObject = function (...args) {
   deleting = deleted.catch(() => {});
   return deleted;
 };
-const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: process.argv[1] });
+const server = new S3rver({ address: '127.0.0.1', port: Number(process.argv[2] ?? 0), silent: true, directory: process.argv[1] });
 server.run().then(({ port }) => process.stdout.write(JSON.stringify({ port }) + '\\n'));
 process.stdin.on('close', () => process.exit(0)).resume();
 `;
@@ -38,15 +38,19 @@ export interface RunningS3rver {
   stop(): Promise<void>;
 }
 
-/** Starts s3rver on a free port of 127.0.0.1, keeping its buckets in `directory`. */
-export async function startS3rver(directory: string): Promise<RunningS3rver> {
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', LAUNCHER, directory], {
+/**
+ * Starts s3rver on `port` of 127.0.0.1 (default: a free one), keeping its buckets in `directory`:
+ * started again on the same port and directory, it is the same server back from an outage.
+ */
+export async function startS3rver(directory: string, port = 0): Promise<RunningS3rver> {
+  const launch = ['--openssl-legacy-provider', '-e', LAUNCHER, directory, String(port)];
+  const child = spawn(process.execPath, launch, {
     // Where `require('s3rver')` resolves: this package's dependencies.
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
+  const listening = await new Promise<number>((resolve, reject) => {
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString('utf8');
@@ -58,7 +62,7 @@ export async function startS3rver(directory: string): Promise<RunningS3rver> {
     child.once('exit', (code) => reject(new Error(`s3rver exited with ${code} before listening`)));
   });
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `http://127.0.0.1:${listening}`,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
