@@ -10,6 +10,7 @@ import { JOB_TYPES } from '@convoy/schemas';
 import {
   createRedisConnection,
   JobQueues,
+  logRedisErrors,
   pingRedis,
   QUEUE_NAMES,
   type RedisConnection,
@@ -26,6 +27,9 @@ import { createJobsRouter } from './jobs-routes.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type ApiMetrics } from './metrics.js';
 import { createOpenApiDocument } from './openapi.js';
+
+/** How long closing the Redis connections may take at shutdown before they are dropped. */
+const CLOSE_TIMEOUT_MS = 5_000;
 
 /** Where bull-board is mounted; its base path must be the same. */
 export const ADMIN_QUEUES_PATH = '/admin/queues';
@@ -48,13 +52,12 @@ export interface Api {
 export async function createApi(config: ApiConfig, options: CreateApiOptions = {}): Promise<Api> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const redis = { url: config.redisUrl, clusterNodes: config.redisClusterNodes };
-  const connection = createRedisConnection(redis, 'client');
-  connection.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
-  const queues = new JobQueues({ connection, prefix: config.queuePrefix });
+  const connection = createRedisConnection(redis, 'client', {
+    connectionName: 'convoy-api',
+    logger,
+  });
+  const queues = new JobQueues({ connection, prefix: config.queuePrefix, logger });
   const prefix = queues.prefixes.queue;
-  for (const queue of [queues.train, queues.visualize]) {
-    queue.on('error', (error) => logger.debug({ err: error }, 'queue error'));
-  }
   const store = createArtifactStore(config);
   const lookup = new JobLookup(queues, () => connection.status === 'ready');
   const hub = new JobEventHub({ lookup, logger });
@@ -74,11 +77,22 @@ export async function createApi(config: ApiConfig, options: CreateApiOptions = {
     connection.off('ready', startQueueEvents);
     for (const closeStream of [...openStreams]) closeStream();
     hub.close();
-    await Promise.allSettled(queueEvents.map((events) => events.close()));
-    await queues.close().catch(() => undefined);
-    // quit() would wait forever for a connection that never came up.
-    if (connection.status === 'ready') await connection.quit().catch(() => connection.disconnect());
-    else connection.disconnect();
+    const closed = await settlesWithin(
+      (async () => {
+        await Promise.allSettled(queueEvents.map((events) => events.close()));
+        await queues.close().catch(() => undefined);
+        // quit() would wait forever for a connection that never came up.
+        if (connection.status === 'ready')
+          await connection.quit().catch(() => connection.disconnect());
+        else connection.disconnect();
+      })(),
+      CLOSE_TIMEOUT_MS,
+    );
+    if (closed) return;
+    // Redis went away: closing would wait for it forever. Drop the connections instead.
+    logger.warn({ timeoutMs: CLOSE_TIMEOUT_MS }, 'Redis did not answer: dropping its connections');
+    for (const events of queueEvents) void events.disconnect().catch(() => undefined);
+    connection.disconnect();
   };
 
   // Live events start from "now": listen before the first request can subscribe. With Redis
@@ -139,11 +153,14 @@ function followQueueEvents(
   return JOB_TYPES.map((type) => {
     const events = new QueueEvents(QUEUE_NAMES[type], {
       connection: redis.clusterNodes
-        ? createRedisConnection(redis, 'blocking')
+        ? createRedisConnection(redis, 'blocking', {
+            connectionName: `convoy-api:events-${type}`,
+            logger,
+          })
         : { url: redis.url },
       ...(prefix ? { prefix } : {}),
     });
-    events.on('error', (error) => logger.warn({ err: error }, 'queue events error'));
+    logRedisErrors(events, `queue-events:${QUEUE_NAMES[type]}`, logger);
     hub.attach(events);
     return events;
   });

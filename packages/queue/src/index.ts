@@ -24,8 +24,18 @@ export {
   pingRedis,
   redisKeyPrefixes,
   type RedisConnection,
+  type RedisConnectionOptions,
   type RedisKeyPrefixes,
   type RedisNode,
   type RedisRole,
   type RedisTarget,
 } from './redis-connection.js';
+export {
+  defaultRedisLogger,
+  logRedisErrors,
+  REDIS_ERROR_LOG_INTERVAL_MS,
+  RedisErrorLog,
+  redisErrorReason,
+  type RedisErrorLogOptions,
+  type RedisLogger,
+} from './redis-errors.js';

@@ -11,6 +11,7 @@ import { JOB_DATA_SCHEMAS, type TrainJobData, type VisualizeJobData } from './jo
 import { createJobId, jobTypeOf } from './job-ids.js';
 import { JobIndex } from './job-index.js';
 import { QUEUE_NAMES } from './queue-names.js';
+import { logRedisErrors, type RedisLogger } from './redis-errors.js';
 
 const DAY_SECONDS = 24 * 3600;
 
@@ -37,6 +38,8 @@ export interface JobQueuesOptions {
   /** BullMQ key prefix (default `bull`, or `{convoy}` on a cluster); tests use their own to stay apart. */
   readonly prefix?: string | undefined;
   readonly jobOptions?: Partial<Record<JobType, JobsOptions>> | undefined;
+  /** Receives the queues' errors (BullMQ relays the connection's), rate-limited; default stderr. */
+  readonly logger?: RedisLogger | undefined;
 }
 
 /** The producer side: both queues, the job index and cancellation, on one connection. */
@@ -56,6 +59,8 @@ export class JobQueues {
     };
     this.train = new Queue<TrainJobData>(QUEUE_NAMES.train, common);
     this.visualize = new Queue<VisualizeJobData>(QUEUE_NAMES.visualize, common);
+    for (const queue of [this.train, this.visualize])
+      logRedisErrors(queue, `queue:${queue.name}`, options.logger);
     this.index = new JobIndex(options.connection, this.prefixes.convoy);
     this.cancellation = new JobCancellation(options.connection, this.prefixes.convoy);
     this.jobOptions = {

@@ -3,6 +3,7 @@ import type { RedisConnection } from './redis-connection.js';
 import type { JobType } from '@convoy/schemas';
 import { JOB_DATA_SCHEMAS, type JobDataByType } from './job-data.js';
 import { QUEUE_NAMES } from './queue-names.js';
+import { logRedisErrors, type RedisLogger } from './redis-errors.js';
 
 export type JobProcessor<T extends JobType> = (
   job: Job<JobDataByType[T]>,
@@ -21,6 +22,11 @@ export interface JobWorkerOptions {
   /** Stalls (worker deaths) a job survives before failing; each resumes from its checkpoint. */
   readonly maxStalledCount?: number | undefined;
   readonly autorun?: boolean | undefined;
+  /**
+   * Receives the worker's errors, rate-limited: BullMQ relays those of its connections (its own
+   * blocking one included) and adds its own. Default: JSON lines on stderr.
+   */
+  readonly logger?: RedisLogger | undefined;
 }
 
 /**
@@ -33,7 +39,7 @@ export function createJobWorker<T extends JobType>(
   options: JobWorkerOptions,
 ): Worker<JobDataByType[T]> {
   const schema = JOB_DATA_SCHEMAS[type];
-  return new Worker<JobDataByType[T]>(
+  const worker = new Worker<JobDataByType[T]>(
     QUEUE_NAMES[type],
     async (job, token) => {
       const parsed = schema.safeParse(job.data);
@@ -54,4 +60,6 @@ export function createJobWorker<T extends JobType>(
       autorun: options.autorun ?? true,
     },
   );
+  logRedisErrors(worker, `worker:${QUEUE_NAMES[type]}`, options.logger);
+  return worker;
 }

@@ -1,6 +1,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { hashTagOf } from '@convoy/schemas';
 import { CONVOY_KEY_PREFIX } from './queue-names.js';
+import { defaultRedisLogger, RedisErrorLog, type RedisLogger } from './redis-errors.js';
 
 export type RedisRole = 'client' | 'blocking';
 
@@ -21,21 +22,56 @@ export interface RedisTarget {
   readonly clusterNodes?: readonly RedisNode[] | undefined;
 }
 
+/** ioredis's options, plus where the connection logs its errors. */
+export interface RedisConnectionOptions extends RedisOptions {
+  /**
+   * Receives the connection's errors, rate-limited (see RedisErrorLog); default JSON lines on
+   * stderr. `connectionName` (also the name Redis's CLIENT LIST shows) names it in the log.
+   */
+  readonly logger?: RedisLogger | undefined;
+  readonly errorLogIntervalMs?: number | undefined;
+}
+
 /**
  * An ioredis connection. Blocking connections (workers, queue events, subscribers) must retry
  * forever, as BullMQ requires; plain clients (the API's queues) fail a command fast when Redis is
- * down, so a request gets an error instead of hanging.
+ * down, so a request gets an error instead of hanging. Every connection logs its errors through
+ * `options.logger`, rate-limited, so an outage is a few lines, not one per reconnect attempt.
  */
-export function createRedisConnection(url: string, role?: RedisRole, options?: RedisOptions): Redis;
+export function createRedisConnection(
+  url: string,
+  role?: RedisRole,
+  options?: RedisConnectionOptions,
+): Redis;
 export function createRedisConnection(
   target: RedisTarget,
   role?: RedisRole,
-  options?: RedisOptions,
+  options?: RedisConnectionOptions,
 ): RedisConnection;
 export function createRedisConnection(
   target: string | RedisTarget,
   role: RedisRole = 'client',
-  options: RedisOptions = {},
+  options: RedisConnectionOptions = {},
+): RedisConnection {
+  const { logger, errorLogIntervalMs, ...redisOptions } = options;
+  const connection = connect(target, role, redisOptions);
+  const log = new RedisErrorLog(
+    logger ?? defaultRedisLogger(),
+    redisOptions.connectionName ?? role,
+    { intervalMs: errorLogIntervalMs },
+  );
+  connection.on('error', (error: Error) => log.error(error));
+  // A cluster relays its nodes' errors under another name.
+  if (connection instanceof Cluster)
+    connection.on('node error', (error: Error) => log.error(error));
+  connection.on('ready', () => log.ready());
+  return connection;
+}
+
+function connect(
+  target: string | RedisTarget,
+  role: RedisRole,
+  options: RedisOptions,
 ): RedisConnection {
   const { url, clusterNodes } = typeof target === 'string' ? { url: target } : target;
   const roleOptions = {
