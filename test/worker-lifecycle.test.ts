@@ -14,10 +14,12 @@ import {
   type AnyJob,
 } from '@convoy/queue';
 import {
+  jobViewSchema,
   trainingReportSchema,
   trainingResultSchema,
   type TrainingParamsInput,
 } from '@convoy/schemas';
+import { freePort } from './support/ports.js';
 import {
   DATA_DIR,
   REDIS_URL,
@@ -25,6 +27,7 @@ import {
   waitUntil,
   type RunningProcess,
 } from './support/processes.js';
+import { expectWholeRunTotals } from './support/training-totals.js';
 
 // Small enough to be quick, large enough that an epoch lasts a few seconds on wasm.
 const SMALL_JOB: TrainingParamsInput = { epochs: 3, dataset: { limit: 2000 }, batchSize: 32 };
@@ -109,6 +112,7 @@ describe('worker processes: crash, shutdown, cancel, slow batches', () => {
     const job = await enqueue(SMALL_JOB);
     const first = startWorker();
     await reachEpoch(job.id ?? '', 2);
+    const firstStart = (await queues.find(job.id ?? ''))?.processedOn ?? Number.NaN;
     // Uploads go on beside training: kill once epoch 1's checkpoint has landed.
     await waitUntil(
       async () => ((await checkpointEpoch(job.id ?? '')) === 1 ? true : undefined),
@@ -126,6 +130,31 @@ describe('worker processes: crash, shutdown, cancel, slow batches', () => {
     // The second worker trained epochs 2 and 3 only.
     expect(second.output.join('\n')).toMatch(/"resumedFromEpoch":1/);
     expect(second.output.filter((line) => line.includes('epoch finished')).length).toBe(2);
+    expectWholeRunTotals(result);
+
+    // Through the API: the job started when its first attempt did; the resume has its own time.
+    const port = await freePort();
+    const api = startApp('api', {
+      REDIS_URL,
+      CONVOY_QUEUE_PREFIX: prefix,
+      ARTIFACTS_DIR: artifactsDir,
+      API_PORT: String(port),
+      API_HOST: '127.0.0.1',
+    });
+    running.push(api);
+    const response = await waitUntil(
+      async () => {
+        const answer = await fetch(`http://127.0.0.1:${port}/v1/jobs/${job.id}`).catch(() => null);
+        return answer?.ok ? answer : undefined;
+      },
+      60_000,
+      'the API',
+    );
+    const view = jobViewSchema.parse(await response.json());
+    expect(view.startedAt).toBe(new Date(firstStart).toISOString());
+    expect(view.resumedAt).toBe(new Date(done.processedOn ?? Number.NaN).toISOString());
+    expect(Date.parse(view.resumedAt ?? '')).toBeGreaterThan(Date.parse(view.startedAt ?? ''));
+    expect(view.attempts).toBe(2);
   }, 300_000);
 
   it('on SIGTERM finishes the batch, checkpoints, hands the job back and exits 0; another worker resumes mid-epoch', async () => {
@@ -142,6 +171,7 @@ describe('worker processes: crash, shutdown, cancel, slow batches', () => {
     expect(result.history.map((record) => record.epoch)).toEqual([1, 2, 3]);
     expect(result.resumedFromEpoch).toBe(1);
     expect(done.attemptsMade).toBeLessThanOrEqual(1);
+    expectWholeRunTotals(result);
   }, 300_000);
 
   it('cancels a running job at its next batch, keeping checkpoint and best model, without retries', async () => {

@@ -112,10 +112,25 @@ export function toJobView(found: FoundJob): JobView {
     attempts: job.attemptsStarted ?? job.attemptsMade,
     cancelRequested: found.cancelRequested,
     createdAt: isoTime(job.timestamp),
-    startedAt: job.processedOn ? isoTime(job.processedOn) : null,
+    ...startTimes(job, report),
     finishedAt: job.finishedOn && isTerminalState(state) ? isoTime(job.finishedOn) : null,
     links: jobLinks(found.id),
   };
+}
+
+/**
+ * When the job first started, and when its latest attempt did if that was a later one. BullMQ's
+ * processedOn is the latest attempt's start; a training job's report keeps the first.
+ */
+function startTimes(
+  job: AnyJob,
+  report: TrainingReport | null,
+): Pick<JobView, 'startedAt' | 'resumedAt'> {
+  const latest = job.processedOn ? isoTime(job.processedOn) : null;
+  const first = report?.startedAt ?? latest;
+  return first !== null && latest !== null && latest > first
+    ? { startedAt: first, resumedAt: latest }
+    : { startedAt: first };
 }
 
 function isoTime(milliseconds: number): string {

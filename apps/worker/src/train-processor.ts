@@ -1,7 +1,7 @@
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { CANCELLED_REASON, type JobCancellation, type TrainJobData } from '@convoy/queue';
-import type { TrainingReport, TrainingResult } from '@convoy/schemas';
+import { trainingReportSchema, type TrainingReport, type TrainingResult } from '@convoy/schemas';
 import type { JobControl } from './job-control.js';
 import { TrainingThreadError, type TrainingThreadPool } from './training-thread-pool.js';
 
@@ -26,7 +26,7 @@ export async function processTrainJob(
   const id = job.id ?? '';
   if (await context.cancellation.isRequested(id)) throw new UnrecoverableError(CANCELLED_REASON);
   const logger = context.logger.child({ jobId: id });
-  const report: TrainingReport = { progress: null, history: [] };
+  const report: TrainingReport = { progress: null, history: [], startedAt: firstStart(job) };
   const publish = () => job.updateProgress({ ...report, history: [...report.history] });
   const publishLater = () => {
     // Best effort: a lost progress update is superseded by the next one.
@@ -97,4 +97,14 @@ async function settleFailure(
     'training failed; the queue will retry',
   );
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * When the job's first attempt started: kept in its report across attempts, since BullMQ's
+ * processedOn is the latest attempt's. A job without an earlier report starts now.
+ */
+function firstStart(job: Job<TrainJobData>): string {
+  const earlier = trainingReportSchema.safeParse(job.progress);
+  const startedAt = earlier.success ? earlier.data.startedAt : undefined;
+  return startedAt ?? new Date(job.processedOn ?? Date.now()).toISOString();
 }

@@ -55,7 +55,10 @@ export const jobViewSchema = z.object({
   /** DELETE was called and the worker has not stopped yet (or the job was cancelled). */
   cancelRequested: z.boolean(),
   createdAt: z.iso.datetime(),
+  /** When the first attempt started (a resumed job keeps it). */
   startedAt: z.iso.datetime().nullable(),
+  /** When the latest attempt started, for a job that was resumed or retried; absent otherwise. */
+  resumedAt: z.iso.datetime().optional(),
   finishedAt: z.iso.datetime().nullable(),
   links: jobLinksSchema,
 });

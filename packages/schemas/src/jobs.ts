@@ -87,6 +87,8 @@ export const trainingReportSchema = z.object({
   backend: backendNameSchema.optional(),
   device: z.string().optional(),
   resumedFromEpoch: z.int().min(0).optional(),
+  /** When the job's first attempt started (BullMQ's processedOn is the latest attempt's). */
+  startedAt: z.iso.datetime().optional(),
 });
 
 export const listJobsQuerySchema = z.strictObject({

@@ -111,6 +111,11 @@ describe('checkpoint and resume', () => {
     const checkpoint = await loadCheckpoint(artifacts, second);
     expect(checkpoint?.epoch).toBe(stopEpoch - 1);
     expect(checkpoint?.resume.partialEpoch?.batch ?? 0).toBe(stopBatch);
+    // The first attempt's work travels in the checkpoint: 96 images an epoch, batches of 16.
+    const before = checkpoint?.resume.totals;
+    expect(before?.images).toBe((stopEpoch - 1) * 96 + stopBatch * 16);
+    expect(before?.stepSeconds).toBeGreaterThan(0);
+    expect(before?.seconds).toBeGreaterThan(before?.stepSeconds ?? 0);
     const resumed = await trainModel({
       model: second,
       train,
@@ -120,6 +125,11 @@ describe('checkpoint and resume', () => {
     });
     expect(resumed.resumedFromEpoch).toBe(stopEpoch - 1);
     expect(resumed.history.map((record) => record.epoch)).toEqual([1, 2, 3]);
+    // Seconds and throughput describe both attempts: every epoch's time is in the total.
+    const epochSeconds = resumed.history.reduce((sum, record) => sum + record.seconds, 0);
+    expect(resumed.seconds).toBeGreaterThan(before?.seconds ?? Number.NaN);
+    expect(resumed.seconds).toBeGreaterThanOrEqual(epochSeconds * 0.99);
+    expect(resumed.imagesPerSecond).toBeGreaterThan((3 * 96) / resumed.seconds);
     resumed.history.forEach((record, index) => {
       expect(record.loss).toBeCloseTo(reference.history[index]?.loss ?? Number.NaN, 4);
       expect(record.val_loss).toBeCloseTo(reference.history[index]?.val_loss ?? Number.NaN, 4);
@@ -131,6 +141,55 @@ describe('checkpoint and resume', () => {
     const files = (await artifacts.list('checkpoint')).map((info) => info.path);
     expect(files.filter((path) => path.endsWith('.bin')).length).toBeLessThanOrEqual(3);
     expect(files).toContain('checkpoint/state.json');
+  });
+
+  it('a resume with nothing left to train (killed after the last checkpoint) reports the first attempt’s totals, not zero', async () => {
+    const artifacts = createLocalJobArtifacts(join(directory, 'finished'));
+    const first = buildModel(spec, { seed: params.seed });
+    const done = await trainModel({
+      model: first,
+      train,
+      validation,
+      params: { ...params, epochs: 2 },
+      onSnapshot: (snapshot) => writeCheckpoint(artifacts, snapshot),
+    });
+    first.dispose();
+    const second = buildModel(spec, { seed: params.seed });
+    const checkpoint = await loadCheckpoint(artifacts, second);
+    expect(checkpoint?.epoch).toBe(2);
+    expect(checkpoint?.resume.totals?.images).toBe(2 * 96);
+    const resumed = await trainModel({
+      model: second,
+      train,
+      validation,
+      params: { ...params, epochs: 2 },
+      resumeFrom: checkpoint?.resume,
+    });
+    second.dispose();
+    expect(resumed.history.map((record) => record.epoch)).toEqual([1, 2]);
+    expect(resumed.seconds).toBeGreaterThanOrEqual(checkpoint?.resume.totals?.seconds ?? Infinity);
+    expect(resumed.seconds).toBeLessThan(done.seconds * 1.5 + 1);
+    // Same images over the same step time: the first attempt's throughput.
+    expect(resumed.imagesPerSecond).toBeCloseTo(done.imagesPerSecond, 0);
+  });
+
+  it('reads a checkpoint written before totals were kept: the resumed run counts from zero', async () => {
+    const artifacts = createLocalJobArtifacts(join(directory, 'no-totals'));
+    const model = buildModel(spec, { seed: params.seed });
+    await trainModel({
+      model,
+      train,
+      params: { ...params, epochs: 1, checkpoint: { monitor: 'loss', saveBestOnly: true } },
+      onSnapshot: (snapshot) => writeCheckpoint(artifacts, snapshot),
+    });
+    const state = JSON.parse((await artifacts.read('checkpoint/state.json')).toString('utf8'));
+    delete state.totals;
+    await artifacts.write('checkpoint/state.json', `${JSON.stringify(state)}\n`);
+    const checkpoint = await loadCheckpoint(artifacts, model);
+    expect(checkpoint?.epoch).toBe(1);
+    expect(checkpoint?.resume.totals).toBeNull();
+    if (checkpoint) disposeResumeState(checkpoint.resume);
+    model.dispose();
   });
 
   it('returns null without a checkpoint, and frees a loaded one that is not used', async () => {

@@ -35,6 +35,10 @@ const checkpointStateSchema = z.object({
   model: tensorFileSchema,
   optimizer: tensorFileSchema,
   earlyStoppingWeights: tensorFileSchema.nullable(),
+  /** Absent in checkpoints written before totals were kept (still format 1: the field is additive). */
+  totals: z
+    .object({ seconds: z.number().min(0), stepSeconds: z.number().min(0), images: z.int().min(0) })
+    .optional(),
   savedAt: z.string(),
 });
 type CheckpointState = z.infer<typeof checkpointStateSchema>;
@@ -85,6 +89,7 @@ export async function encodeCheckpoint(snapshot: TrainingSnapshot): Promise<Arti
     model: model.entry,
     optimizer: optimizer.entry,
     earlyStoppingWeights: earlyStoppingWeights?.entry ?? null,
+    totals: snapshot.totals,
     savedAt: new Date().toISOString(),
   };
   const files = [model, optimizer, ...(earlyStoppingWeights ? [earlyStoppingWeights] : [])];
@@ -158,6 +163,7 @@ export async function loadCheckpoint(
       earlyStopping: state.earlyStopping,
       optimizerWeights,
       earlyStoppingWeights,
+      totals: state.totals ?? null,
     },
   };
 }

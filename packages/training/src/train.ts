@@ -9,7 +9,12 @@ import { NonFiniteLossError, TrainingAbortedError } from './errors.js';
 import { evaluateModel } from './evaluate.js';
 import { validateLabelledTensors, type LabelledTensors } from './labelled-tensors.js';
 import { createOptimizer } from './optimizer.js';
-import type { PartialEpoch, ResumeState, TrainingSnapshot } from './training-state.js';
+import type {
+  PartialEpoch,
+  ResumeState,
+  TrainingSnapshot,
+  TrainingTotals,
+} from './training-state.js';
 import { startTrainingStep, type StepResult, type TrainingStep } from './training-step.js';
 
 export interface TrainModelOptions {
@@ -49,8 +54,9 @@ export interface TrainModelResult {
   readonly bestEpoch: number | null;
   readonly best: { monitor: string; value: number } | null;
   readonly restoredBestWeights: boolean;
+  /** Wall seconds of training over every attempt (a resumed run adds to its snapshot's total). */
   readonly seconds: number;
-  /** Training images per second over the training steps alone (validation excluded). */
+  /** Training images per second over the training steps alone (validation excluded), every attempt counted. */
   readonly imagesPerSecond: number;
   /** The finished epoch this run resumed after, when it resumed. */
   readonly resumedFromEpoch?: number | undefined;
@@ -70,6 +76,8 @@ const dropoutSeed = (seed: number, epoch: number, batch: number) =>
   seed * 1_000_003 + epoch * 10_007 + batch;
 
 const emptyEpoch = (): PartialEpoch => ({ batch: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0 });
+
+const NO_TOTALS: TrainingTotals = { seconds: 0, stepSeconds: 0, images: 0 };
 
 /** The running sums after one more batch of `images` images. */
 const addStep = (partial: PartialEpoch, step: StepResult, images: number): PartialEpoch => ({
@@ -122,6 +130,10 @@ class TrainingRun {
   private readonly batches: number;
   /** Time spent in training steps (validation and callbacks excluded), for images per second. */
   private trainingMs = 0;
+  private imagesTrained = 0;
+  private readonly started = performance.now();
+  /** What earlier attempts did, from the snapshot this run resumes. */
+  private readonly before: TrainingTotals;
   private stoppedEarly = false;
   private partial: PartialEpoch;
 
@@ -133,6 +145,7 @@ class TrainingRun {
   ) {
     this.history = [...(options.resumeFrom?.history ?? [])];
     this.partial = options.resumeFrom?.partialEpoch ?? emptyEpoch();
+    this.before = options.resumeFrom?.totals ?? NO_TOTALS;
     this.count = options.train.xs.shape[0];
     this.batches = Math.ceil(this.count / options.params.batchSize);
   }
@@ -184,6 +197,7 @@ class TrainingRun {
       const stepStarted = performance.now();
       const result = await step.run(indices, dropoutSeed(params.seed, epoch, batch));
       this.trainingMs += performance.now() - stepStarted;
+      this.imagesTrained += indices.length;
       if (!Number.isFinite(result.loss))
         throw new NonFiniteLossError(epoch, batch + 1, result.loss);
       this.partial = addStep(this.partial, result, indices.length);
@@ -264,6 +278,7 @@ class TrainingRun {
         modelWeights: model.getWeights(),
         optimizerWeights,
         earlyStoppingWeights: this.earlyStopping?.keptWeights ?? null,
+        totals: this.totals(),
       });
     } finally {
       // getWeights() makes a fresh scalar for the step count; the rest are the optimizer's own variables.
@@ -273,10 +288,18 @@ class TrainingRun {
     }
   }
 
-  result(seconds: number, threads: number): TrainModelResult {
-    const resumedFromEpoch = this.options.resumeFrom?.history.length;
-    const imagesTrained = (this.history.length - (resumedFromEpoch ?? 0)) * this.count;
+  /** This run's work added to the earlier attempts'. */
+  private totals(): TrainingTotals {
+    return {
+      seconds: this.before.seconds + (performance.now() - this.started) / 1000,
+      stepSeconds: this.before.stepSeconds + this.trainingMs / 1000,
+      images: this.before.images + this.imagesTrained,
+    };
+  }
+
+  result(threads: number): TrainModelResult {
     const { checkpoint, earlyStopping } = this;
+    const totals = this.totals();
     return {
       history: this.history,
       epochsRun: this.history.length,
@@ -285,9 +308,9 @@ class TrainingRun {
       best:
         checkpoint.best === null ? null : { monitor: checkpoint.monitor, value: checkpoint.best },
       restoredBestWeights: earlyStopping?.restored ?? false,
-      seconds,
-      imagesPerSecond: this.trainingMs > 0 ? imagesTrained / (this.trainingMs / 1000) : 0,
-      resumedFromEpoch,
+      seconds: totals.seconds,
+      imagesPerSecond: totals.stepSeconds > 0 ? totals.images / totals.stepSeconds : 0,
+      resumedFromEpoch: this.options.resumeFrom?.history.length,
       threads,
     };
   }
@@ -311,7 +334,6 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   validateLabelledTensors(train, 'training');
   if (options.validation) validateLabelledTensors(options.validation, 'validation');
   const run = await TrainingRun.start(options);
-  const started = performance.now();
   const threads = trainingThreads(options.threads);
   let step: TrainingStep | null = null;
   try {
@@ -328,5 +350,5 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     await step?.dispose();
     run.dispose();
   }
-  return run.result((performance.now() - started) / 1000, threads);
+  return run.result(threads);
 }
