@@ -10,18 +10,23 @@ import {
 } from '@convoy/queue';
 import { artifactStoreSettings, createArtifactStore, UploadQueue } from '@convoy/storage';
 import type { WorkerConfig } from './config.js';
+import { within } from './deadline.js';
 import { JobControl } from './job-control.js';
 import { processTrainJob } from './train-processor.js';
 import { TrainingThreadPool } from './training-thread-pool.js';
 import { processVisualizeJob } from './visualize-processor.js';
+
+/** How long closing the Redis connections may take at shutdown before they are dropped. */
+export const CLOSE_TIMEOUT_MS = 5_000;
 
 export interface ConvoyWorker {
   /** The backend jobs run on (training threads and visualizations start the same one). */
   readonly backend: ActiveBackend;
   readonly logger: Logger;
   /**
-   * Graceful stop (SIGTERM): running jobs finish their current batch, checkpoint and go back to the
-   * queue; then threads and connections close.
+   * Graceful stop (SIGTERM), bounded whatever state Redis is in: running jobs finish their current
+   * batch, their checkpoint lands in the store, and they are handed back to the queue (best effort,
+   * HAND_BACK_TIMEOUT_MS); then connections close (CLOSE_TIMEOUT_MS, then dropped) and threads end.
    */
   close(): Promise<void>;
 }
@@ -61,15 +66,19 @@ export async function createWorker(
 
   const redis = { url: config.redisUrl, clusterNodes: config.redisClusterNodes };
   const connections: RedisConnection[] = [];
-  const connect = (role: 'client' | 'blocking') => {
-    const connection = createRedisConnection(redis, role);
+  const connect = (name: string) => {
+    // Blocking: commands wait while Redis is away (BullMQ requires it of a worker's connections).
+    const connection = createRedisConnection(redis, 'blocking', {
+      connectionName: `convoy-worker:${name}`,
+      logger,
+    });
     connections.push(connection);
     return connection;
   };
   const prefixes = redisKeyPrefixes(config.queuePrefix, redis.clusterNodes !== undefined);
-  const cancellation = new JobCancellation(connect('blocking'), prefixes.convoy);
+  const cancellation = new JobCancellation(connect('cancellation'), prefixes.convoy);
   const control = new JobControl();
-  const unwatch = await cancellation.watch(connect('blocking'), (id) => {
+  const unwatch = await cancellation.watch(connect('cancel-subscriber'), (id) => {
     if (control.stop(id, 'cancel')) logger.info({ jobId: id }, 'cancel requested');
   });
   const workerOptions = {
@@ -78,6 +87,7 @@ export async function createWorker(
     lockDuration: config.lockDurationMs,
     stalledInterval: config.stalledIntervalMs,
     maxStalledCount: config.maxStalledCount,
+    logger,
   };
   const trainContext = { threads, control, cancellation, logger };
   const visualizeContext = {
@@ -94,18 +104,12 @@ export async function createWorker(
       ? createJobWorker(
           'train',
           (job, data, token) => processTrainJob(trainContext, job, data, token),
-          {
-            ...workerOptions,
-            connection: connect('blocking'),
-          },
+          { ...workerOptions, connection: connect('train') },
         )
       : createJobWorker(
           'visualize',
           (job, data, token) => processVisualizeJob(visualizeContext, job, data, token),
-          {
-            ...workerOptions,
-            connection: connect('blocking'),
-          },
+          { ...workerOptions, connection: connect('visualize') },
         ),
   );
   for (const worker of workers) {
@@ -113,25 +117,49 @@ export async function createWorker(
       logger.warn({ jobId: job?.id, err: error.message }, 'job failed'),
     );
     worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled; it will be resumed'));
-    worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
   }
+
+  /**
+   * Jobs first: each stops at its next batch, lands its checkpoint (retried for uploadRetryMs while
+   * the store is down) and is handed back. Then Redis, which gets CLOSE_TIMEOUT_MS: with Redis away
+   * BullMQ's close, an unsubscribe or a quit would wait for it forever, so after that every
+   * connection is dropped; a job not handed back is recovered by BullMQ's stalled-job check.
+   */
+  const shutDown = async () => {
+    const stopping = control.shutdown();
+    logger.info({ stopping }, 'shutting down');
+    // BullMQ stops taking jobs at once, then waits for the running ones and closes its connections.
+    const workersClosed = Promise.all(workers.map((worker) => worker.close())).then(
+      () => true,
+      () => false,
+    );
+    await control.idle();
+    const closed = await within(
+      (async () => {
+        if (!(await workersClosed)) return false;
+        await unwatch();
+        await Promise.all(connections.map((connection) => connection.quit()));
+        return true;
+      })(),
+      CLOSE_TIMEOUT_MS,
+      false,
+    );
+    if (!closed) {
+      logger.warn(
+        { timeoutMs: CLOSE_TIMEOUT_MS },
+        'Redis did not answer: dropping its connections',
+      );
+      for (const connection of connections) connection.disconnect();
+      // BullMQ's own blocking connections too; their close may never settle, so it is not awaited.
+      for (const worker of workers) void worker.disconnect().catch(() => undefined);
+    }
+    await threads.close();
+    store.close();
+  };
   let closing: Promise<void> | null = null;
   return {
     backend,
     logger,
-    close() {
-      closing ??= (async () => {
-        const stopping = control.stopAll('shutdown');
-        logger.info({ stopping }, 'shutting down');
-        await Promise.all(workers.map((worker) => worker.close()));
-        await threads.close();
-        store.close();
-        await unwatch();
-        await Promise.all(
-          connections.map((connection) => connection.quit().catch(() => connection.disconnect())),
-        );
-      })();
-      return closing;
-    },
+    close: () => (closing ??= shutDown()),
   };
 }

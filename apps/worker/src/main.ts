@@ -16,7 +16,10 @@ const shutdown = (signal: string) => {
   }
   logger.info({ signal }, 'stopping: finishing the current batch and checkpointing');
   worker.close().then(
-    () => process.exit(0),
+    () => {
+      logger.info('stopped');
+      process.exit(0);
+    },
     (error: unknown) => {
       logger.error({ err: error }, 'shutdown failed');
       process.exit(1);

@@ -1,7 +1,9 @@
-import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { CANCELLED_REASON, type JobCancellation, type TrainJobData } from '@convoy/queue';
 import { trainingReportSchema, type TrainingReport, type TrainingResult } from '@convoy/schemas';
+import { within } from './deadline.js';
+import { handBack, HAND_BACK_TIMEOUT_MS } from './hand-back.js';
 import type { JobControl } from './job-control.js';
 import { TrainingThreadError, type TrainingThreadPool } from './training-thread-pool.js';
 
@@ -28,11 +30,19 @@ export async function processTrainJob(
   const logger = context.logger.child({ jobId: id });
   const report: TrainingReport = { progress: null, history: [], startedAt: firstStart(job) };
   const publish = () => job.updateProgress({ ...report, history: [...report.history] });
-  const publishLater = () => {
-    // Best effort: a lost progress update is superseded by the next one.
+  // Best effort: a lost progress update is superseded by the next one.
+  const publishSafely = () =>
     publish().catch((error: unknown) => logger.warn({ err: error }, 'progress update failed'));
-  };
+  const publishLater = latestOnly(publishSafely);
   const signal = context.control.begin(id);
+  // The worker began shutting down as BullMQ handed it this job: give it straight back.
+  if (signal.aborted) {
+    try {
+      throw await handBack(job, token, logger);
+    } finally {
+      context.control.end(id);
+    }
+  }
   const run = context.threads.run(id, data.params, {
     onStart(resumedFromEpoch, history) {
       report.history = [...history];
@@ -57,7 +67,8 @@ export async function processTrainJob(
     const result = await run.result;
     report.backend = result.backend;
     report.device = result.device;
-    await publish();
+    // Best effort: with Redis away the result still goes to BullMQ, which waits for it.
+    await within(publishSafely(), HAND_BACK_TIMEOUT_MS, undefined);
     logger.info(
       { bestEpoch: result.bestEpoch, best: result.best, imagesPerSecond: result.imagesPerSecond },
       'training completed',
@@ -79,12 +90,8 @@ async function settleFailure(
 ): Promise<Error> {
   const id = job.id ?? '';
   if (error instanceof TrainingThreadError && error.aborted) {
-    if (context.control.reasonOf(id) === 'shutdown') {
-      // The thread wrote a mid-epoch checkpoint; hand the job back so any worker resumes it.
-      await job.moveToWait(token);
-      context.logger.info({ jobId: id }, 'training handed back to the queue for shutdown');
-      return new WaitingError();
-    }
+    // The thread's mid-epoch checkpoint has landed; hand the job back so any worker resumes it.
+    if (context.control.reasonOf(id) === 'shutdown') return handBack(job, token, context.logger);
     context.logger.info({ jobId: id }, 'training cancelled');
     return new UnrecoverableError(CANCELLED_REASON);
   }
@@ -107,4 +114,29 @@ function firstStart(job: Job<TrainJobData>): string {
   const earlier = trainingReportSchema.safeParse(job.progress);
   const startedAt = earlier.success ? earlier.data.startedAt : undefined;
   return startedAt ?? new Date(job.processedOn ?? Date.now()).toISOString();
+}
+
+/**
+ * Runs `send` now, or once the call in flight has settled; calls made meanwhile collapse into one.
+ * Progress reports every 250 ms then never pile up while Redis is slow or away: one waits, and it
+ * sends the report as it is by then.
+ */
+function latestOnly(send: () => Promise<void>): () => void {
+  let inFlight = false;
+  let again = false;
+  const run = () => {
+    if (inFlight) {
+      again = true;
+      return;
+    }
+    inFlight = true;
+    void send().finally(() => {
+      inFlight = false;
+      if (again) {
+        again = false;
+        run();
+      }
+    });
+  };
+  return run;
 }

@@ -1,4 +1,4 @@
-import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { loadFashionMnist, type ImageSet } from '@convoy/data';
 import {
@@ -22,6 +22,7 @@ import {
   type VisualizationManifest,
 } from '@convoy/schemas';
 import type { ArtifactStore, JobArtifacts } from '@convoy/storage';
+import { handBack } from './hand-back.js';
 import type { JobControl } from './job-control.js';
 
 export interface VisualizeProcessorContext {
@@ -86,6 +87,8 @@ export async function processVisualizeJob(
   if (await context.cancellation.isRequested(id)) throw new UnrecoverableError(CANCELLED_REASON);
   const signal = context.control.begin(id);
   try {
+    // A shutdown that began as BullMQ handed this job over stops it before any work.
+    if (signal.aborted) throw signal.reason;
     return await visualize(context, data, signal);
   } catch (error) {
     throw await settleFailure(context, job, token, error);
@@ -145,11 +148,7 @@ async function settleFailure(
 ): Promise<Error> {
   const id = job.id ?? '';
   const stopped = context.control.reasonOf(id);
-  if (stopped === 'shutdown') {
-    await job.moveToWait(token);
-    context.logger.info({ jobId: id }, 'visualization handed back to the queue for shutdown');
-    return new WaitingError();
-  }
+  if (stopped === 'shutdown') return handBack(job, token, context.logger);
   if (stopped === 'cancel') {
     context.logger.info({ jobId: id }, 'visualization cancelled');
     return new UnrecoverableError(CANCELLED_REASON);
