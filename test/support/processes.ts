@@ -18,14 +18,15 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-/** Starts a built app (`apps/<name>/dist/main.js`) as a real child process. */
+/** Starts a built app (`apps/<name>/dist/main.js`) as a real child process, with `nodeArgs` for Node. */
 export function startApp(
   name: 'api' | 'worker' | 'dashboard',
   env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
 ): RunningProcess {
   const entry = join(ROOT, `apps/${name}/dist/main.js`);
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -13,8 +13,15 @@ describe('loadConfig', () => {
       backend: 'auto',
       queues: ['train', 'visualize'],
       concurrency: 1,
+      maxJobMemoryMb: 2048,
       logLevel: 'info',
     });
+  });
+
+  it('reads the memory bound the API also reads, MAX_JOB_MEMORY_MB', () => {
+    expect(loadConfig({ MAX_JOB_MEMORY_MB: '6144' }).maxJobMemoryMb).toBe(6144);
+    expect(() => loadConfig({ MAX_JOB_MEMORY_MB: '2GB' })).toThrow(/MAX_JOB_MEMORY_MB/);
+    expect(WORKER_ENVIRONMENT_VARIABLES).toContain('MAX_JOB_MEMORY_MB');
   });
 
   it('reads the queues as a comma list, without duplicates', () => {

@@ -9,6 +9,7 @@ import {
   dataDirectoryOptions,
   JOB_TYPES,
   logLevelSchema,
+  maxJobMemoryMbSchema,
   queuePrefixSchema,
   redisClusterNodesSchema,
   redisUrlSchema,
@@ -51,6 +52,8 @@ export const workerConfigSchema = z
     lockDurationMs: positiveInt(30_000),
     stalledIntervalMs: positiveInt(30_000),
     maxStalledCount: positiveInt(3),
+    /** The memory bound a training job's estimate must fit (as at the API, for jobs queued around it). */
+    maxJobMemoryMb: maxJobMemoryMbSchema,
     /** BullMQ key prefix; unset means BullMQ's default (`{convoy}` on a cluster). */
     queuePrefix: queuePrefixSchema.optional(),
     logLevel: logLevelSchema.default('info'),
@@ -75,6 +78,7 @@ const ENVIRONMENT_NAMES = {
   queues: 'WORKER_QUEUES',
   concurrency: 'WORKER_CONCURRENCY',
   trainingThreads: 'TRAINING_THREADS',
+  maxJobMemoryMb: 'MAX_JOB_MEMORY_MB',
   // Not in the documented contract: tuning and isolation knobs, for tests and operators.
   lockDurationMs: 'WORKER_LOCK_DURATION_MS',
   stalledIntervalMs: 'WORKER_STALLED_INTERVAL_MS',

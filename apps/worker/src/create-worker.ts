@@ -73,7 +73,13 @@ export async function createWorker(
     stalledInterval: config.stalledIntervalMs,
     maxStalledCount: config.maxStalledCount,
   };
-  const trainContext = { threads, control, cancellation, logger };
+  const trainContext = {
+    threads,
+    control,
+    cancellation,
+    logger,
+    maxJobMemoryMb: config.maxJobMemoryMb,
+  };
   const visualizeContext = {
     cancellation,
     logger,

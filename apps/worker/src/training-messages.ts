@@ -1,6 +1,7 @@
 import type { ArtifactStoreOptions } from '@convoy/storage';
 import type { ActiveBackend, BackendRequest } from '@convoy/backend';
 import {
+  isOutOfMemoryError,
   isPermanentError,
   type EpochRecord,
   type TrainingParams,
@@ -32,6 +33,8 @@ export interface SerializedError {
   readonly permanent: boolean;
   /** Training stopped because it was asked to (cancel or shutdown). */
   readonly aborted: boolean;
+  /** The thread ran out of memory: permanent, and its wasm heap is full (or broken) for good. */
+  readonly outOfMemory: boolean;
 }
 
 export type FromTrainingThread =
@@ -57,6 +60,7 @@ export function failedMessage(error: unknown): FromTrainingThread {
       ...nameAndMessage(error),
       permanent: isPermanentError(error),
       aborted: error instanceof TrainingAbortedError,
+      outOfMemory: isOutOfMemoryError(error),
     },
   };
 }

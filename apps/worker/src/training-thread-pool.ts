@@ -25,12 +25,14 @@ export class TrainingThreadError extends Error {
   override readonly name: string;
   readonly permanent: boolean;
   readonly aborted: boolean;
+  readonly outOfMemory: boolean;
 
   constructor(error: SerializedError) {
     super(error.message);
     this.name = error.name;
     this.permanent = error.permanent;
     this.aborted = error.aborted;
+    this.outOfMemory = error.outOfMemory;
   }
 }
 
@@ -48,7 +50,11 @@ interface PooledThread {
 
 const THREAD_ENTRY = new URL('./training-thread.js', import.meta.url);
 
-/** One training thread per concurrent job; each initialises its compute backend once. */
+/**
+ * One training thread per concurrent job; each initialises its compute backend once. A thread whose
+ * run ran out of memory is ended (its replica threads with it) and the next job gets a fresh one: a
+ * wasm heap never shrinks, and after a failed allocation it cannot be trusted either.
+ */
 export class TrainingThreadPool {
   private readonly threads: PooledThread[] = [];
   private closed = false;
@@ -56,6 +62,8 @@ export class TrainingThreadPool {
   constructor(
     private readonly config: TrainingThreadConfig,
     private readonly size: number,
+    /** The thread's script (tests run stand-ins that speak the same messages). */
+    private readonly entry: URL = THREAD_ENTRY,
   ) {}
 
   /** Starts one thread and resolves with the backend it runs on. */
@@ -113,9 +121,16 @@ export class TrainingThreadPool {
           case 'done':
             cleanup();
             return resolve(message.result);
-          case 'failed':
+          case 'failed': {
             cleanup();
-            return reject(new TrainingThreadError(message.error));
+            const error = new TrainingThreadError(message.error);
+            if (!error.outOfMemory) return reject(error);
+            // Ended before the job settles, so the worker is back near its baseline when it takes the next.
+            return void thread.terminate().then(
+              () => reject(error),
+              () => reject(error),
+            );
+          }
           case 'ready':
             return undefined;
         }
@@ -153,7 +168,7 @@ export class TrainingThreadPool {
   }
 
   private spawn(): PooledThread {
-    const thread = new Thread(THREAD_ENTRY, { workerData: this.config });
+    const thread = new Thread(this.entry, { workerData: this.config });
     const ready = new Promise<ActiveBackend>((resolve, reject) => {
       const onMessage = (message: FromTrainingThread) => {
         if (message.type !== 'ready') return;
