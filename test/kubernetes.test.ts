@@ -2,7 +2,7 @@
 // does), every object checked against Kubernetes' and KEDA's schemas (kubernetes-models) and
 // against what Convoy's code reads. No cluster, KEDA or GPU runs here.
 import { execFile } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,6 +134,23 @@ describe('deploy/kubernetes', () => {
       ['redis-cluster', '{convoy}:convoy-train:delayed'],
       ['redis-cluster', '{convoy}:convoy-train:prioritized'],
     ]);
+  });
+
+  it("sets only variables documented in docs/operations.md's environment table", async () => {
+    const documented = await readFile(join(ROOT, 'docs/operations.md'), 'utf8');
+    const names = new Set(
+      [...rendered.values()]
+        .flat()
+        .flatMap((manifest) =>
+          manifest.kind === 'Deployment'
+            ? ((manifest as IDeployment & Manifest).spec?.template.spec?.containers ?? []).flatMap(
+                (container) => (container.env ?? []).map((variable) => variable.name),
+              )
+            : [],
+        ),
+    );
+    expect(names.size).toBeGreaterThan(10);
+    expect([...names].filter((name) => !documented.includes(`| \`${name}\``))).toEqual([]);
   });
 
   it('counts prioritized jobs although Convoy sets no priority today', () => {
