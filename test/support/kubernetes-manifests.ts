@@ -533,5 +533,6 @@ export function contractProblems(manifests: readonly Manifest[]): string[] {
     ...namespaceProblems(rendered),
     ...scalingProblems(rendered, views),
   );
-  return problems;
+  // One broken object can fail the same rule for each of its triggers or containers: once is enough.
+  return [...new Set(problems)];
 }
