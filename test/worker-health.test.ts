@@ -1,6 +1,6 @@
 // The worker process's health endpoints (WORKER_HEALTH_PORT), as a Kubernetes probe sees them:
 // a real worker process, a real Redis, and one Redis address where nothing listens.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,17 @@ async function answers(url: string, status: number): Promise<Answer | undefined>
   return answer?.status === status ? answer : undefined;
 }
 
+/** Private Redis servers of these tests, stopped after each test whatever its outcome. */
+const redisServers = new Set<ChildProcess>();
+
+async function stopRedis(server: ChildProcess): Promise<void> {
+  redisServers.delete(server);
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGKILL');
+  await exited;
+}
+
 /** A private Redis on a loopback port (Debian's redis-server), nothing persisted. */
 async function startRedis(port: number): Promise<{ stop(): Promise<void> }> {
   const server = spawn(
@@ -42,6 +53,7 @@ async function startRedis(port: number): Promise<{ stop(): Promise<void> }> {
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
     { stdio: 'ignore' },
   );
+  redisServers.add(server);
   const ping = async () => {
     const client = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null });
     client.on('error', () => undefined);
@@ -55,13 +67,7 @@ async function startRedis(port: number): Promise<{ stop(): Promise<void> }> {
     }
   };
   await waitUntil(ping, 10_000, `redis-server on port ${port}`);
-  return {
-    async stop() {
-      const exited = new Promise((resolve) => server.once('exit', resolve));
-      server.kill('SIGKILL');
-      await exited;
-    },
-  };
+  return { stop: () => stopRedis(server) };
 }
 
 describe('worker health endpoints', () => {
@@ -73,6 +79,7 @@ describe('worker health endpoints', () => {
   });
   afterEach(async () => {
     await Promise.all(running.splice(0).map((worker) => worker.stop('SIGKILL')));
+    await Promise.all([...redisServers].map(stopRedis));
   });
   afterAll(async () => {
     await rm(artifactsDir, { recursive: true, force: true });
