@@ -56,6 +56,15 @@ export const workerConfigSchema = z
     /** BullMQ key prefix; unset means BullMQ's default (`{convoy}` on a cluster). */
     queuePrefix: queuePrefixSchema.optional(),
     logLevel: logLevelSchema.default('info'),
+    /** Port of the health endpoints (/healthz, /readyz); unset: no server. */
+    healthPort: z.coerce.number().int().min(0).max(65_535).optional(),
+    /** In a pod the kubelet probes the pod's IP, so manifests set 0.0.0.0. */
+    healthHost: z.string().min(1).default('127.0.0.1'),
+    /**
+     * How long a stopping worker may take to checkpoint and close before /healthz calls it wedged;
+     * a deployment's grace period (terminationGracePeriodSeconds, stop_grace_period) must exceed it.
+     */
+    shutdownTimeoutMs: positiveInt(90_000),
   })
   .superRefine(refineClusterQueuePrefix)
   .transform((config) => ({
@@ -84,6 +93,9 @@ const ENVIRONMENT_NAMES = {
   uploadRetryMs: 'WORKER_UPLOAD_RETRY_MS',
   queuePrefix: 'CONVOY_QUEUE_PREFIX',
   logLevel: 'LOG_LEVEL',
+  healthPort: 'WORKER_HEALTH_PORT',
+  healthHost: 'WORKER_HEALTH_HOST',
+  shutdownTimeoutMs: 'WORKER_SHUTDOWN_TIMEOUT_MS',
 } as const;
 
 export const {
