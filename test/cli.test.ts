@@ -252,3 +252,27 @@ describe('convoy bench queue (built)', () => {
     expect(report.apiSubmissionsPerSecond).toBeGreaterThan(0);
   });
 });
+
+describe('convoy bench storage (built)', () => {
+  it('times the same training job on s3rver and on local files, alternating', async () => {
+    const result = await convoy(
+      'bench',
+      'storage',
+      ...['--epochs', '1', '--limit', '300', '--repeats', '2', '--backend', 'wasm', '--json'],
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as {
+      s3Seconds: number[];
+      localSeconds: number[];
+      medianS3Seconds: number;
+      medianLocalSeconds: number;
+      ratio: number;
+    };
+    expect(report).toMatchObject({ benchmark: 'storage', epochs: 1, limit: 300, repeats: 2 });
+    expect((report as { s3Server?: string }).s3Server).toBe('s3rver on 127.0.0.1');
+    expect(report.s3Seconds).toHaveLength(2);
+    expect(report.localSeconds).toHaveLength(2);
+    expect(report.ratio).toBeCloseTo(report.medianS3Seconds / report.medianLocalSeconds, 10);
+    expect(Math.min(...report.s3Seconds, ...report.localSeconds)).toBeGreaterThan(0);
+  }, 180_000);
+});

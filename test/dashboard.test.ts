@@ -2,11 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeGrayscalePng } from '@convoy/core';
 import { createRedisConnection, removeQueuePrefix } from '@convoy/queue';
-import { brokenImages, launchBrowser, screenshot, screenshotElement } from './support/browser.js';
+import {
+  brokenImages,
+  launchBrowser,
+  screenshot,
+  screenshotElement,
+  visualizationsSettled,
+} from './support/browser.js';
 import { freePort } from './support/ports.js';
 import {
   DATA_DIR,
@@ -28,42 +34,6 @@ const squarePng = () =>
 const TOKEN = `test-token-${randomUUID()}`;
 const TRAINING_TIMEOUT_MS = 240_000;
 const VISUALIZATION_TIMEOUT_MS = 240_000;
-
-/**
- * Waits until every visualization figure has either loaded its image (a src, decoded, non-empty)
- * or failed, and every other <img> has loaded; returns the captions of the failed figures.
- */
-async function visualizationsSettled(
-  page: Page,
-  timeoutMs = VISUALIZATION_TIMEOUT_MS,
-): Promise<string[]> {
-  await page.waitForFunction(
-    () => {
-      const figures = Array.from(document.querySelectorAll('figure.viz'));
-      const settled = figures.every((figure) => {
-        if (figure.classList.contains('failed')) return true;
-        const img = figure.querySelector('img');
-        return (
-          !figure.classList.contains('pending') &&
-          img !== null &&
-          img.getAttribute('src') !== null &&
-          img.complete &&
-          img.naturalWidth > 0
-        );
-      });
-      return (
-        figures.length > 0 &&
-        settled &&
-        Array.from(document.querySelectorAll('img')).every((img) => img.complete)
-      );
-    },
-    undefined,
-    { timeout: timeoutMs, polling: 250 },
-  );
-  return page.$$eval('figure.failed', (figures) =>
-    figures.map((figure) => figure.textContent ?? ''),
-  );
-}
 
 describe('the dashboard in a real browser, in front of a real stack (API + 2 workers)', () => {
   const prefix = `test-${randomUUID()}`;

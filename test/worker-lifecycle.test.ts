@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueEvents } from 'bullmq';
@@ -73,7 +73,7 @@ describe('worker processes: crash, shutdown, cancel, slow batches', () => {
         WORKER_STALLED_INTERVAL_MS: '2000',
         ...extra,
       },
-      nodeArgs,
+      { nodeArgs },
     );
     running.push(worker);
     return worker;
@@ -95,6 +95,13 @@ describe('worker processes: crash, shutdown, cancel, slow batches', () => {
       timeoutMs,
       `job ${id} to finish`,
     );
+  /** The epoch of the job's checkpoint on disk, or 0 without one. */
+  const checkpointEpoch = async (id: string): Promise<number> => {
+    const text = await readFile(join(artifactsDir, id, 'checkpoint/state.json'), 'utf8').catch(
+      () => null,
+    );
+    return text === null ? 0 : (JSON.parse(text) as { epoch: number }).epoch;
+  };
   /** Waits until the job is part-way through `epoch` (one batch or more, not done). */
   const reachEpoch = (id: string, epoch: number) =>
     waitUntil(
@@ -129,6 +136,12 @@ describe('worker processes: crash, shutdown, cancel, slow batches', () => {
     const job = await enqueue(SMALL_JOB);
     const first = startWorker();
     await reachEpoch(job.id ?? '', 2);
+    // Uploads go on beside training: kill once epoch 1's checkpoint has landed.
+    await waitUntil(
+      async () => ((await checkpointEpoch(job.id ?? '')) === 1 ? true : undefined),
+      30_000,
+      'the checkpoint of epoch 1',
+    );
     first.child.kill('SIGKILL');
     expect(await first.exited).toBe('SIGKILL');
     const second = startWorker();

@@ -42,6 +42,40 @@ export function brokenImages(page: Page): Promise<string[]> {
   );
 }
 
+/**
+ * Waits until every visualization figure has either loaded its image (a src, decoded, non-empty)
+ * or failed, and every other <img> has loaded; returns the captions of the failed figures.
+ * Visualizations are computed by workers on first view, hence the long default.
+ */
+export async function visualizationsSettled(page: Page, timeoutMs = 240_000): Promise<string[]> {
+  await page.waitForFunction(
+    () => {
+      const figures = Array.from(document.querySelectorAll('figure.viz'));
+      const settled = figures.every((figure) => {
+        if (figure.classList.contains('failed')) return true;
+        const img = figure.querySelector('img');
+        return (
+          !figure.classList.contains('pending') &&
+          img !== null &&
+          img.getAttribute('src') !== null &&
+          img.complete &&
+          img.naturalWidth > 0
+        );
+      });
+      return (
+        figures.length > 0 &&
+        settled &&
+        Array.from(document.querySelectorAll('img')).every((img) => img.complete)
+      );
+    },
+    undefined,
+    { timeout: timeoutMs, polling: 250 },
+  );
+  return page.$$eval('figure.failed', (figures) =>
+    figures.map((figure) => figure.textContent ?? ''),
+  );
+}
+
 /** A screenshot of one element (a section of a page). */
 export async function screenshotElement(
   page: Page,

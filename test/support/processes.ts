@@ -18,17 +18,28 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-/** Starts a built app (`apps/<name>/dist/main.js`) as a real child process, with `nodeArgs` for Node. */
+export interface StartAppOptions {
+  /** The process's working directory, where its relative paths resolve (default: the repository). */
+  readonly cwd?: string;
+  /** Variables of the test's own environment the process must not inherit. */
+  readonly unset?: readonly string[];
+  /** Options for Node itself, before the entry point (`--wasm-max-mem-pages=8192`). */
+  readonly nodeArgs?: readonly string[];
+}
+
+/** Starts a built app (`apps/<name>/dist/main.js`) as a real child process. */
 export function startApp(
   name: 'api' | 'worker' | 'dashboard',
   env: Record<string, string>,
-  nodeArgs: readonly string[] = [],
+  options: StartAppOptions = {},
 ): RunningProcess {
   const entry = join(ROOT, `apps/${name}/dist/main.js`);
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [...nodeArgs, entry], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+  const inherited = { ...process.env };
+  for (const variable of options.unset ?? []) delete inherited[variable];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), entry], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...inherited, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

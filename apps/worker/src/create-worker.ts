@@ -8,17 +8,20 @@ import {
   type RedisConnection,
   JobCancellation,
 } from '@convoy/queue';
-import { artifactStoreSettings, createArtifactStore } from '@convoy/storage';
+import { artifactStoreSettings, createArtifactStore, UploadQueue } from '@convoy/storage';
 import type { WorkerConfig } from './config.js';
 import { JobControl } from './job-control.js';
 import { processTrainJob } from './train-processor.js';
 import { TrainingThreadPool } from './training-thread-pool.js';
 import { processVisualizeJob } from './visualize-processor.js';
+import { checkReadiness, type HealthCheck } from './worker-health.js';
 
 export interface ConvoyWorker {
   /** The backend jobs run on (training threads and visualizations start the same one). */
   readonly backend: ActiveBackend;
   readonly logger: Logger;
+  /** Ready when its BullMQ workers run and Redis answers (the health server's /readyz). */
+  readiness(): Promise<HealthCheck>;
   /**
    * Graceful stop (SIGTERM): running jobs finish their current batch, checkpoint and go back to the
    * queue; then threads and connections close.
@@ -31,6 +34,7 @@ export async function createWorker(
   config: WorkerConfig,
   logger: Logger = pino({ level: config.logLevel }),
 ): Promise<ConvoyWorker> {
+  const store = createArtifactStore(config);
   const threads = new TrainingThreadPool(
     {
       backend: config.backend,
@@ -40,6 +44,12 @@ export async function createWorker(
       threads: config.trainingThreads,
     },
     config.concurrency,
+    (jobId) =>
+      new UploadQueue(store.job(jobId), {
+        retryForMs: config.uploadRetryMs,
+        onRetry: (error, attempt, delayMs) =>
+          logger.warn({ jobId, err: error.message, attempt, delayMs }, 'artifact upload retrying'),
+      }),
   );
   // Start the backend where jobs will use it, so a missing backend fails the process, not every job.
   const backend = config.queues.includes('train')
@@ -65,7 +75,6 @@ export async function createWorker(
   const unwatch = await cancellation.watch(connect('blocking'), (id) => {
     if (control.stop(id, 'cancel')) logger.info({ jobId: id }, 'cancel requested');
   });
-  const store = createArtifactStore(config);
   const workerOptions = {
     concurrency: config.concurrency,
     prefix: prefixes.queue,
@@ -119,12 +128,14 @@ export async function createWorker(
   return {
     backend,
     logger,
+    readiness: () => checkReadiness({ workers, connections }),
     close() {
       closing ??= (async () => {
         const stopping = control.stopAll('shutdown');
         logger.info({ stopping }, 'shutting down');
         await Promise.all(workers.map((worker) => worker.close()));
         await threads.close();
+        store.close();
         await unwatch();
         await Promise.all(
           connections.map((connection) => connection.quit().catch(() => connection.disconnect())),

@@ -1,4 +1,4 @@
-import type { ArtifactStoreOptions } from '@convoy/storage';
+import type { ArtifactStoreOptions, ArtifactUpload } from '@convoy/storage';
 import type { ActiveBackend, BackendRequest } from '@convoy/backend';
 import {
   isOutOfMemoryError,
@@ -24,7 +24,9 @@ export interface TrainingThreadConfig {
 
 export type ToTrainingThread =
   | { readonly type: 'run'; readonly jobId: string; readonly params: TrainingParams }
-  | { readonly type: 'stop'; readonly reason: StopReason };
+  | { readonly type: 'stop'; readonly reason: StopReason }
+  /** The answer to an `upload` or `flush`: queued / landed, or the error that stopped the queue. */
+  | { readonly type: 'upload-reply'; readonly id: number; readonly error?: SerializedError };
 
 export interface SerializedError {
   readonly name: string;
@@ -47,6 +49,9 @@ export type FromTrainingThread =
   | { readonly type: 'progress'; readonly progress: TrainingProgress }
   | { readonly type: 'epoch'; readonly record: EpochRecord }
   | { readonly type: 'done'; readonly result: TrainingResult }
+  /** Artifacts for the main thread to land while training goes on (see ThreadUploads). */
+  | { readonly type: 'upload'; readonly id: number; readonly upload: ArtifactUpload }
+  | { readonly type: 'flush'; readonly id: number }
   | { readonly type: 'failed'; readonly error: SerializedError };
 
 /**
@@ -54,14 +59,15 @@ export type FromTrainingThread =
  * error is permanent is decided here, on the thread that threw it, from its `permanent` flag.
  */
 export function failedMessage(error: unknown): FromTrainingThread {
+  return { type: 'failed', error: serializeError(error) };
+}
+
+export function serializeError(error: unknown): SerializedError {
   return {
-    type: 'failed',
-    error: {
-      ...nameAndMessage(error),
-      permanent: isPermanentError(error),
-      aborted: error instanceof TrainingAbortedError,
-      outOfMemory: isOutOfMemoryError(error),
-    },
+    ...nameAndMessage(error),
+    permanent: isPermanentError(error),
+    aborted: error instanceof TrainingAbortedError,
+    outOfMemory: isOutOfMemoryError(error),
   };
 }
 

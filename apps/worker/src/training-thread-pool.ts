@@ -6,13 +6,18 @@ import type {
   TrainingProgress,
   TrainingResult,
 } from '@convoy/schemas';
+import type { UploadSink } from '@convoy/storage';
 import type { StopReason } from './job-control.js';
-import type {
-  FromTrainingThread,
-  SerializedError,
-  ToTrainingThread,
-  TrainingThreadConfig,
+import {
+  serializeError,
+  type FromTrainingThread,
+  type SerializedError,
+  type ToTrainingThread,
+  type TrainingThreadConfig,
 } from './training-messages.js';
+
+/** The queue that lands one job's artifacts from the main thread (an UploadQueue on its store). */
+export type UploadsFor = (jobId: string) => UploadSink;
 
 export interface TrainingRunHandlers {
   onStart(resumedFromEpoch: number, history: readonly EpochRecord[]): void;
@@ -62,8 +67,7 @@ export class TrainingThreadPool {
   constructor(
     private readonly config: TrainingThreadConfig,
     private readonly size: number,
-    /** The thread's script (tests run stand-ins that speak the same messages). */
-    private readonly entry: URL = THREAD_ENTRY,
+    private readonly uploadsFor: UploadsFor,
   ) {}
 
   /** Starts one thread and resolves with the backend it runs on. */
@@ -109,9 +113,25 @@ export class TrainingThreadPool {
     stopReason: () => StopReason | null,
   ): Promise<TrainingResult> {
     const { thread } = pooled;
+    const uploads = this.uploadsFor(jobId);
+    const reply = (id: number, landed: Promise<void>) => {
+      landed.then(
+        () => thread.postMessage({ type: 'upload-reply', id } satisfies ToTrainingThread),
+        (error: unknown) =>
+          thread.postMessage({
+            type: 'upload-reply',
+            id,
+            error: serializeError(error),
+          } satisfies ToTrainingThread),
+      );
+    };
     return new Promise<TrainingResult>((resolve, reject) => {
       const onMessage = (message: FromTrainingThread) => {
         switch (message.type) {
+          case 'upload':
+            return reply(message.id, uploads.add(message.upload));
+          case 'flush':
+            return reply(message.id, uploads.flush());
           case 'start':
             return handlers.onStart(message.resumedFromEpoch, message.history);
           case 'progress':
@@ -168,7 +188,7 @@ export class TrainingThreadPool {
   }
 
   private spawn(): PooledThread {
-    const thread = new Thread(this.entry, { workerData: this.config });
+    const thread = new Thread(THREAD_ENTRY, { workerData: this.config });
     const ready = new Promise<ActiveBackend>((resolve, reject) => {
       const onMessage = (message: FromTrainingThread) => {
         if (message.type !== 'ready') return;

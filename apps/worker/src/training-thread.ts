@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { initializeBackend } from '@convoy/backend';
 import { createArtifactStore } from '@convoy/storage';
 import { runTraining } from '@convoy/training';
+import { ThreadUploads } from './thread-uploads.js';
 import {
   failedMessage,
   type FromTrainingThread,
@@ -20,7 +21,9 @@ const config = workerData as TrainingThreadConfig;
 const send = (message: FromTrainingThread) => port.postMessage(message);
 
 const backend = await initializeBackend(config.backend);
+// Reads only (the checkpoint to resume from): what training writes, the main thread lands.
 const store = createArtifactStore(config.artifacts);
+const uploads = new ThreadUploads(port);
 let current: AbortController | null = null;
 
 async function run(
@@ -38,6 +41,7 @@ async function run(
       resume: true,
       signal: current.signal,
       threads: config.threads,
+      uploads,
       onStart: ({ resumedFromEpoch, history }) =>
         send({ type: 'start', resumedFromEpoch, history: [...history] }),
       onProgress: (progress) => send({ type: 'progress', progress }),
@@ -53,6 +57,7 @@ async function run(
 
 port.on('message', (message: ToTrainingThread) => {
   if (message.type === 'run') void run(message.jobId, message.params);
+  else if (message.type === 'upload-reply') uploads.settle(message);
   else current?.abort(new Error(message.reason));
 });
 send({ type: 'ready', backend });

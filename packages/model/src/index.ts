@@ -1,7 +1,7 @@
 export { buildModel, seedDropoutLayers, type BuildModelOptions } from './build-model.js';
 export { ModelArtifactError } from './errors.js';
 export { countCorrect, sparseCategoricalCrossentropy } from './losses.js';
-export { loadModel, saveModel } from './model-io.js';
+export { encodeModel, loadModel, saveModel } from './model-io.js';
 export { formatSummary, kerasClassName, kerasLayerNames, summarizeModel } from './summary.js';
 export { assignFromFlat, copyToFlat, flatLayout, float32Values } from './parallel/flat-tensors.js';
 export { Replica, replicaEntry, startReplicas } from './parallel/replica.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { MODEL_JSON_FILE } from '@convoy/core';
-import type { JobArtifacts } from '@convoy/storage';
+import { applyUpload, type ArtifactUpload, type JobArtifacts } from '@convoy/storage';
 import { ModelArtifactError } from './errors.js';
 
 interface ModelJson {
@@ -13,23 +13,23 @@ interface ModelJson {
 }
 
 /**
- * Saves `model` in tfjs layers format under `directory` of a job's artifacts. The weights file has a
- * fresh name each time and model.json is written last, so a reader always finds a model.json whose
- * weights are complete; the previous weights file is removed afterwards.
+ * `model` in tfjs layers format as an upload to `directory` of a job's artifacts: the weights file
+ * has a fresh name each time and model.json goes last, so a reader always finds a model.json whose
+ * weights are complete; the previous weights file is pruned afterwards. The bytes are copied now, so
+ * training can go on while the upload lands.
  */
-export async function saveModel(
+export async function encodeModel(
   model: tfl.LayersModel,
-  artifacts: JobArtifacts,
   directory: string,
-): Promise<void> {
+): Promise<ArtifactUpload> {
   const weightsFile = `weights-${Date.now().toString(36)}.bin`;
+  let upload: ArtifactUpload | undefined;
   await model.save(
     tf.io.withSaveHandler(async (saved) => {
       const weightData =
         saved.weightData === undefined
           ? new ArrayBuffer(0)
           : tf.io.CompositeArrayBuffer.join(saved.weightData);
-      await artifacts.write(`${directory}/${weightsFile}`, new Uint8Array(weightData));
       const modelJson: ModelJson = {
         format: saved.format ?? 'layers-model',
         generatedBy: saved.generatedBy ?? '',
@@ -37,14 +37,27 @@ export async function saveModel(
         modelTopology: saved.modelTopology as object,
         weightsManifest: [{ paths: [`./${weightsFile}`], weights: saved.weightSpecs ?? [] }],
       };
-      await artifacts.write(`${directory}/${MODEL_JSON_FILE}`, JSON.stringify(modelJson));
+      upload = {
+        writes: [
+          { path: `${directory}/${weightsFile}`, data: new Uint8Array(weightData) },
+          { path: `${directory}/${MODEL_JSON_FILE}`, data: JSON.stringify(modelJson) },
+        ],
+        prune: { directory, suffix: '.bin', keep: [weightsFile] },
+      };
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(saved) };
     }),
   );
-  const stale = (await artifacts.list(directory)).filter(
-    (info) => info.path.endsWith('.bin') && info.path !== `${directory}/${weightsFile}`,
-  );
-  await Promise.all(stale.map((info) => artifacts.remove(info.path)));
+  if (upload === undefined) throw new Error('model.save did not call its save handler');
+  return upload;
+}
+
+/** Saves `model` under `directory` of a job's artifacts now (see encodeModel). */
+export async function saveModel(
+  model: tfl.LayersModel,
+  artifacts: JobArtifacts,
+  directory: string,
+): Promise<void> {
+  await applyUpload(artifacts, await encodeModel(model, directory));
 }
 
 export async function loadModel(

@@ -46,4 +46,9 @@ export interface ArtifactStore {
   /** @throws InvalidArtifactPathError for ids that are not safe directory names */
   job(jobId: string): JobArtifacts;
   removeJob(jobId: string): Promise<void>;
+  /**
+   * Releases connections (an S3 client's sockets, in-flight requests included): at shutdown, once
+   * nothing uses the store any more. Servers that exit after draining need not call it.
+   */
+  close(): void;
 }

@@ -1,7 +1,8 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -123,6 +124,35 @@ describe('createArtifactStore, S3', () => {
     await expect(store.job('job-1').read('params.json')).rejects.toBeInstanceOf(
       StorageUnavailableError,
     );
+  });
+
+  it('close() ends the connections of the client it made', async () => {
+    stubAwsEnvironment();
+    // An S3 endpoint that finds every object (HEAD: 2 bytes) and counts its open connections.
+    const open = new Set<Socket>();
+    const endpoint = createHttpServer((_, response) =>
+      response.writeHead(200, { 'content-length': '2', etag: '"e"' }).end(),
+    );
+    endpoint.on('connection', (socket: Socket) => {
+      open.add(socket);
+      socket.once('close', () => open.delete(socket));
+    });
+    await new Promise<void>((done) => endpoint.listen(0, '127.0.0.1', done));
+    const { port } = endpoint.address() as AddressInfo;
+    try {
+      const store = createArtifactStore({
+        artifactsUrl: 's3://convoy/artifacts',
+        s3Endpoint: `http://127.0.0.1:${port}`,
+        s3ForcePathStyle: true,
+      });
+      expect((await store.job('job-1').stat('params.json'))?.size).toBe(2);
+      expect(open.size).toBe(1); // kept alive for the next request
+      store.close();
+      await vi.waitFor(() => expect(open.size).toBe(0));
+    } finally {
+      endpoint.closeAllConnections();
+      await new Promise((done) => endpoint.close(done));
+    }
   });
 
   it('explains a bad S3_ENDPOINT or ARTIFACTS_URL', () => {

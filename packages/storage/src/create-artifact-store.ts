@@ -87,6 +87,7 @@ export function createArtifactStore(options: ArtifactStoreOptions): ArtifactStor
   return new S3ArtifactStore({
     ...options.s3Store,
     client: new S3Client(s3ClientConfig(options)),
+    ownsClient: true,
     bucket: location.bucket,
     prefix: location.prefix,
   });

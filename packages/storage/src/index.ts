@@ -35,3 +35,10 @@ export {
   StorageUnavailableError,
 } from './errors.js';
 export type { StorageErrorCode } from './errors.js';
+export {
+  applyUpload,
+  DEFAULT_UPLOAD_QUEUE_OPTIONS,
+  UploadQueue,
+  uploadSize,
+} from './upload-queue.js';
+export type { ArtifactUpload, UploadQueueOptions, UploadSink } from './upload-queue.js';

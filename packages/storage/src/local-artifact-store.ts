@@ -23,6 +23,9 @@ export class LocalArtifactStore implements ArtifactStore {
     return new DirectoryJobArtifacts(jobId, this.rootDirectory, jobId);
   }
 
+  /** Nothing to release: files are opened per operation. */
+  close(): void {}
+
   /** Deletes the job's directory and everything in it; an absent job is fine. */
   async removeJob(jobId: string): Promise<void> {
     assertValidJobId(jobId);

@@ -10,8 +10,10 @@ import {
 } from './s3-objects.js';
 
 export interface S3ArtifactStoreOptions {
-  /** The client to use (endpoint, region, credentials, timeouts); the store does not close it. */
+  /** The client to use (endpoint, region, credentials, timeouts). */
   readonly client: S3Client;
+  /** close() destroys the client (its sockets): for a client made for this store alone. */
+  readonly ownsClient?: boolean;
   readonly bucket: string;
   /** Key prefix below which the jobs' folders live (`convoy/artifacts`); default: the bucket's root. */
   readonly prefix?: string;
@@ -38,6 +40,7 @@ export class S3ArtifactStore implements ArtifactStore {
   readonly bucket: string;
   readonly prefix: string;
   readonly #objects: S3Objects;
+  readonly #ownedClient: S3Client | undefined;
 
   constructor(options: S3ArtifactStoreOptions) {
     const prefix = options.prefix ?? '';
@@ -49,6 +52,7 @@ export class S3ArtifactStore implements ArtifactStore {
     }
     this.bucket = options.bucket;
     this.prefix = prefix;
+    this.#ownedClient = options.ownsClient ? options.client : undefined;
     this.#objects = new S3Objects({
       client: options.client,
       bucket: options.bucket,
@@ -83,6 +87,10 @@ export class S3ArtifactStore implements ArtifactStore {
     await guardUnavailable('remove', jobId, undefined, () =>
       this.#objects.deleteBelow(this.#jobKeyPrefix(jobId)),
     );
+  }
+
+  close(): void {
+    if (this.#ownedClient) this.#ownedClient.destroy();
   }
 
   #jobKeyPrefix(jobId: string): string {

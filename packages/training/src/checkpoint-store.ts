@@ -3,7 +3,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { z } from 'zod';
 import { ARTIFACT_FOLDERS, checkpointPath } from '@convoy/core';
 import { epochRecordSchema } from '@convoy/schemas';
-import type { JobArtifacts } from '@convoy/storage';
+import { applyUpload, type ArtifactUpload, type JobArtifacts } from '@convoy/storage';
 import { ModelArtifactError } from '@convoy/model';
 import type { ResumeState, TrainingSnapshot } from './training-state.js';
 
@@ -43,14 +43,13 @@ type CheckpointState = z.infer<typeof checkpointStateSchema>;
 const indexed = (tensors: readonly tf.Tensor[]) =>
   tensors.map((tensor, index) => ({ name: `w${index}`, tensor }));
 
-async function writeTensors(
-  artifacts: JobArtifacts,
+/** The tensors as one checkpoint file's bytes (copied now) and the entry state.json keeps of them. */
+async function encodeTensors(
   file: string,
   tensors: { name: string; tensor: tf.Tensor }[],
-): Promise<z.infer<typeof tensorFileSchema>> {
+): Promise<{ entry: z.infer<typeof tensorFileSchema>; data: Uint8Array }> {
   const { data, specs } = await tf.io.encodeWeights(tensors);
-  await artifacts.write(checkpointPath(file), new Uint8Array(data));
-  return { file, specs: specs.map((spec) => ({ ...spec })) };
+  return { entry: { file, specs: specs.map((spec) => ({ ...spec })) }, data: new Uint8Array(data) };
 }
 
 async function readTensors(artifacts: JobArtifacts, entry: z.infer<typeof tensorFileSchema>) {
@@ -64,15 +63,18 @@ async function readTensors(artifacts: JobArtifacts, entry: z.infer<typeof tensor
 }
 
 /**
- * Persists a snapshot under `checkpoint/`: tensors go to files named by epoch and batch, then
- * `state.json` is replaced atomically to point at them, then older files are removed. A crash at any
- * point leaves the previous complete checkpoint readable.
+ * A snapshot as an upload to `checkpoint/`: tensors go to files named by epoch and batch, then
+ * `state.json` is replaced to point at them, then older files are pruned. Interrupted at any point,
+ * it leaves the previous complete checkpoint readable. The bytes are copied now: training can go on
+ * while the upload lands.
  */
-export async function writeCheckpoint(
-  artifacts: JobArtifacts,
-  snapshot: TrainingSnapshot,
-): Promise<void> {
+export async function encodeCheckpoint(snapshot: TrainingSnapshot): Promise<ArtifactUpload> {
   const tag = `${snapshot.epoch}-${snapshot.partialEpoch?.batch ?? 0}`;
+  const model = await encodeTensors(`model-${tag}.bin`, indexed(snapshot.modelWeights));
+  const optimizer = await encodeTensors(`optimizer-${tag}.bin`, [...snapshot.optimizerWeights]);
+  const earlyStoppingWeights = snapshot.earlyStoppingWeights
+    ? await encodeTensors(`best-weights-${tag}.bin`, indexed(snapshot.earlyStoppingWeights))
+    : null;
   const state: CheckpointState = {
     format: CHECKPOINT_FORMAT,
     epoch: snapshot.epoch,
@@ -80,30 +82,31 @@ export async function writeCheckpoint(
     history: [...snapshot.history],
     checkpoint: snapshot.checkpoint,
     earlyStopping: snapshot.earlyStopping,
-    model: await writeTensors(artifacts, `model-${tag}.bin`, indexed(snapshot.modelWeights)),
-    optimizer: await writeTensors(artifacts, `optimizer-${tag}.bin`, [
-      ...snapshot.optimizerWeights,
-    ]),
-    earlyStoppingWeights: snapshot.earlyStoppingWeights
-      ? await writeTensors(
-          artifacts,
-          `best-weights-${tag}.bin`,
-          indexed(snapshot.earlyStoppingWeights),
-        )
-      : null,
+    model: model.entry,
+    optimizer: optimizer.entry,
+    earlyStoppingWeights: earlyStoppingWeights?.entry ?? null,
     savedAt: new Date().toISOString(),
   };
-  await artifacts.write(STATE_FILE, `${JSON.stringify(state)}\n`);
-  const current = new Set([
-    state.model.file,
-    state.optimizer.file,
-    state.earlyStoppingWeights?.file,
-  ]);
-  const stale = (await artifacts.list(CHECKPOINT_DIR)).filter(
-    (info) =>
-      info.path.endsWith('.bin') && !current.has(info.path.slice(CHECKPOINT_DIR.length + 1)),
-  );
-  await Promise.all(stale.map((info) => artifacts.remove(info.path)));
+  const files = [model, optimizer, ...(earlyStoppingWeights ? [earlyStoppingWeights] : [])];
+  return {
+    writes: [
+      ...files.map(({ entry, data }) => ({ path: checkpointPath(entry.file), data })),
+      { path: STATE_FILE, data: `${JSON.stringify(state)}\n` },
+    ],
+    prune: {
+      directory: CHECKPOINT_DIR,
+      suffix: '.bin',
+      keep: files.map(({ entry }) => entry.file),
+    },
+  };
+}
+
+/** Persists a snapshot now (see encodeCheckpoint). */
+export async function writeCheckpoint(
+  artifacts: JobArtifacts,
+  snapshot: TrainingSnapshot,
+): Promise<void> {
+  await applyUpload(artifacts, await encodeCheckpoint(snapshot));
 }
 
 export interface LoadedCheckpoint {

@@ -14,6 +14,7 @@ export {
 export {
   disposeResumeState,
   loadCheckpoint,
+  encodeCheckpoint,
   writeCheckpoint,
   type LoadedCheckpoint,
 } from './checkpoint-store.js';

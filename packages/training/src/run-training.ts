@@ -15,10 +15,10 @@ import type {
   TrainingResult,
 } from '@convoy/schemas';
 import { ARTIFACT_FILES, ARTIFACT_FOLDERS, modelJsonPath } from '@convoy/core';
-import type { JobArtifacts } from '@convoy/storage';
+import { UploadQueue, type JobArtifacts, type UploadSink } from '@convoy/storage';
 import type { ActiveBackend } from '@convoy/backend';
-import { buildModel, saveModel, summarizeModel } from '@convoy/model';
-import { disposeResumeState, loadCheckpoint, writeCheckpoint } from './checkpoint-store.js';
+import { buildModel, encodeModel, summarizeModel } from '@convoy/model';
+import { disposeResumeState, encodeCheckpoint, loadCheckpoint } from './checkpoint-store.js';
 import type { LabelledTensors } from './labelled-tensors.js';
 import { trainModel, type TrainModelResult } from './train.js';
 import type { ResumeState } from './training-state.js';
@@ -45,6 +45,11 @@ export interface RunTrainingOptions {
   readonly signal?: AbortSignal | undefined;
   /** Threads for data-parallel training on wasm (TrainModelOptions.threads). */
   readonly threads?: number | undefined;
+  /**
+   * Where what training writes goes (params, models, history, checkpoints): default an UploadQueue
+   * on `artifacts` here; the worker passes one that lands them from its main thread.
+   */
+  readonly uploads?: UploadSink | undefined;
 }
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
@@ -55,6 +60,7 @@ function toTensors(set: ImageSet): LabelledTensors {
 
 async function prepareModel(
   options: RunTrainingOptions,
+  uploads: UploadSink,
 ): Promise<{ model: LayersModel; resume: ResumeState | null }> {
   const { params, artifacts } = options;
   const model = buildModel(params.model, { seed: params.seed });
@@ -65,9 +71,13 @@ async function prepareModel(
       })
     : null;
   if (checkpoint === null) {
-    await artifacts.write(ARTIFACT_FILES.params, json(params));
-    await artifacts.write(ARTIFACT_FILES.summary, json(summarizeModel(params.model)));
-    await saveModel(model, artifacts, ARTIFACT_FOLDERS.initialModel);
+    await uploads.add({
+      writes: [
+        { path: ARTIFACT_FILES.params, data: json(params) },
+        { path: ARTIFACT_FILES.summary, data: json(summarizeModel(params.model)) },
+      ],
+    });
+    await uploads.add(await encodeModel(model, ARTIFACT_FOLDERS.initialModel));
   }
   return { model, resume: checkpoint?.resume ?? null };
 }
@@ -113,12 +123,14 @@ function trainingResult(
 /**
  * One training job from data to artifacts: the engine behind both `convoy train` and the worker.
  * Writes params, summary and the untrained weights first; then after every epoch the history and a
- * checkpoint to resume from, and the best model on every improvement.
+ * checkpoint to resume from, and the best model on every improvement. Writes go through `uploads`
+ * and land while training goes on; the run returns once all of them have landed.
  */
 export async function runTraining(options: RunTrainingOptions): Promise<TrainingResult> {
   const { params, artifacts } = options;
+  const uploads = options.uploads ?? new UploadQueue(artifacts);
   const split = await loadSplit(options);
-  const { model, resume } = await prepareModel(options);
+  const { model, resume } = await prepareModel(options, uploads);
   const train = toTensors(split.train);
   const validation = split.validation.count > 0 ? toTensors(split.validation) : undefined;
   const history: EpochRecord[] = [...(resume?.history ?? [])];
@@ -137,19 +149,24 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
       threads: options.threads,
       onProgress: options.onProgress,
       onCheckpoint: async (current) => {
-        await saveModel(current, artifacts, ARTIFACT_FOLDERS.bestModel);
+        await uploads.add(await encodeModel(current, ARTIFACT_FOLDERS.bestModel));
         checkpointSaved = true;
       },
-      onSnapshot: (snapshot) => writeCheckpoint(artifacts, snapshot),
+      onSnapshot: async (snapshot) => uploads.add(await encodeCheckpoint(snapshot)),
       onEpochEnd: async (record) => {
         history.push(record);
-        await artifacts.write(ARTIFACT_FILES.history, json(history));
+        await uploads.add({ writes: [{ path: ARTIFACT_FILES.history, data: json(history) }] });
         await options.onEpochEnd?.(record);
       },
     });
     // A monitor that never produced a value still leaves a usable model behind.
-    if (!checkpointSaved) await saveModel(model, artifacts, ARTIFACT_FOLDERS.bestModel);
+    if (!checkpointSaved) await uploads.add(await encodeModel(model, ARTIFACT_FOLDERS.bestModel));
+    await uploads.flush();
     return trainingResult(options, split, result);
+  } catch (error) {
+    // A stopped run's last checkpoint is what the next attempt resumes from: let it land first.
+    await uploads.flush().catch(() => {});
+    throw error;
   } finally {
     if (resume && !handedOver) disposeResumeState(resume);
     model.dispose();

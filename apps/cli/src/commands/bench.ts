@@ -8,6 +8,7 @@ import { backendOption, threadsOption } from '../compute-options.js';
 import type { CliConfig } from '../config.js';
 import { benchmarkQueue } from './bench-queue.js';
 import { benchmarkRendering } from './bench-render.js';
+import { benchmarkStorage } from './bench-storage.js';
 import { benchmarkTrainingMatrix, runTorchAnchors } from './bench-train.js';
 import { parseWholeNumber, writeLine, type CommandOutput } from '../options.js';
 
@@ -68,12 +69,14 @@ export function registerBenchCommand(
   const queue = addQueueBenchmark(bench, context);
   const infer = addInferBenchmark(bench, context);
   const render = addRenderBenchmark(bench, context);
+  const storage = addStorageBenchmark(bench, context);
   // `npm run bench` with no arguments runs every benchmark there is.
   bench.action(async () => {
     await train.parseAsync([], { from: 'user' });
     await infer.parseAsync([], { from: 'user' });
     await queue.parseAsync([], { from: 'user' });
     await render.parseAsync([], { from: 'user' });
+    await storage.parseAsync([], { from: 'user' });
   });
 }
 
@@ -316,4 +319,53 @@ function addRenderBenchmark(bench: Command, context: BenchContext): Command {
               `2×16 filters ${result.filterGridMs.toFixed(1)} ms${versus(result.filterGridMs, result.matplotlib?.filterGridMs)}`,
       );
     });
+}
+
+/** `bench storage`: a training job's wall time on an S3-compatible store beside local files. */
+function addStorageBenchmark(bench: Command, context: BenchContext): Command {
+  const { config, output } = context;
+  return bench
+    .command('storage')
+    .description(
+      "a training job's wall time with its artifacts in an S3-compatible store (s3rver on loopback unless --s3) beside local files, alternating, same run",
+    )
+    .option('--epochs <n>', 'epochs per job', parseWholeNumber, 2)
+    .option('--limit <n>', 'images per job (dataset.limit)', parseWholeNumber, 6000)
+    .option('--repeats <n>', 'jobs per store (medians are compared)', parseWholeNumber, 3)
+    .option('--s3 <url>', 'measure s3://bucket/prefix instead (credentials: the AWS SDK chain)')
+    .option('--s3-endpoint <url>', 'endpoint of --s3 (MinIO, R2…; path-style)')
+    .addOption(backendOption())
+    .addOption(threadsOption('training'))
+    .option('--json', 'print JSON')
+    .action(
+      async (flags: {
+        epochs: number;
+        limit: number;
+        repeats: number;
+        s3?: string;
+        s3Endpoint?: string;
+        backend?: BackendRequest;
+        threads?: number;
+        json?: boolean;
+      }) => {
+        const backend = await initializeBackend(flags.backend ?? config.backend);
+        const result = await benchmarkStorage({
+          backend,
+          dataDir: config.dataDir,
+          officialDataDir: config.officialDataDir,
+          threads: trainingThreads(flags.threads ?? config.trainingThreads),
+          epochs: flags.epochs,
+          limit: flags.limit,
+          repeats: flags.repeats,
+          s3: flags.s3 === undefined ? undefined : { url: flags.s3, endpoint: flags.s3Endpoint },
+        });
+        const seconds = (values: readonly number[]) => values.map((v) => v.toFixed(2)).join(', ');
+        writeLine(
+          output.stdout,
+          flags.json
+            ? JSON.stringify({ benchmark: 'storage', backend: backend.name, ...result }, null, 2)
+            : `storage: ${result.epochs}-epoch job on ${result.s3Server} ${result.medianS3Seconds.toFixed(2)} s vs local files ${result.medianLocalSeconds.toFixed(2)} s (medians of ${seconds(result.s3Seconds)} / ${seconds(result.localSeconds)}) = ${result.ratio.toFixed(3)}× local`,
+        );
+      },
+    );
 }
