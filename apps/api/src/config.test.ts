@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@convoy/schemas';
-import { createConfig, isLoopbackHost, loadConfig } from './config.js';
+import { API_ENVIRONMENT_VARIABLES, createConfig, isLoopbackHost, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('has the documented defaults and listens on loopback only without a token', () => {
@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       artifactsDir: './var/artifacts',
       bodyLimit: '256kb',
       sseHeartbeatMs: 15_000,
+      maxJobMemoryMb: 2048,
       logLevel: 'info',
       exposeErrorStacks: false,
     });
@@ -36,6 +37,14 @@ describe('loadConfig', () => {
       logLevel: 'warn',
     });
     expect(loadConfig({ API_TOKEN: '' }).token).toBeUndefined();
+  });
+
+  it('reads the memory bound, MAX_JOB_MEMORY_MB, in whole megabytes', () => {
+    expect(loadConfig({ MAX_JOB_MEMORY_MB: '8192' }).maxJobMemoryMb).toBe(8192);
+    expect(() => loadConfig({ MAX_JOB_MEMORY_MB: 'lots' })).toThrow(/MAX_JOB_MEMORY_MB/);
+    expect(() => loadConfig({ MAX_JOB_MEMORY_MB: '1.5' })).toThrow(/MAX_JOB_MEMORY_MB/);
+    expect(() => loadConfig({ MAX_JOB_MEMORY_MB: '0' })).toThrow(/MAX_JOB_MEMORY_MB/);
+    expect(API_ENVIRONMENT_VARIABLES).toContain('MAX_JOB_MEMORY_MB');
   });
 
   it('refuses a host reachable from other machines without a token', () => {

@@ -122,6 +122,7 @@ export async function createApi(config: ApiConfig, options: CreateApiOptions = {
       store,
       hub,
       bodyLimit: config.bodyLimit,
+      maxJobMemoryMb: config.maxJobMemoryMb,
       sseHeartbeatMs: config.sseHeartbeatMs,
       openStreams,
     }),

@@ -15,6 +15,7 @@ import { JobControl } from './job-control.js';
 import { processTrainJob } from './train-processor.js';
 import { TrainingThreadPool } from './training-thread-pool.js';
 import { processVisualizeJob } from './visualize-processor.js';
+import { checkReadiness, type HealthCheck } from './worker-health.js';
 
 /** How long closing the Redis connections may take at shutdown before they are dropped. */
 export const CLOSE_TIMEOUT_MS = 5_000;
@@ -23,6 +24,8 @@ export interface ConvoyWorker {
   /** The backend jobs run on (training threads and visualizations start the same one). */
   readonly backend: ActiveBackend;
   readonly logger: Logger;
+  /** Ready when its BullMQ workers run and Redis answers (the health server's /readyz). */
+  readiness(): Promise<HealthCheck>;
   /**
    * Graceful stop (SIGTERM), bounded whatever state Redis is in: running jobs finish their current
    * batch, their checkpoint lands in the store, and they are handed back to the queue (best effort,
@@ -89,7 +92,13 @@ export async function createWorker(
     maxStalledCount: config.maxStalledCount,
     logger,
   };
-  const trainContext = { threads, control, cancellation, logger };
+  const trainContext = {
+    threads,
+    control,
+    cancellation,
+    logger,
+    maxJobMemoryMb: config.maxJobMemoryMb,
+  };
   const visualizeContext = {
     cancellation,
     logger,
@@ -160,6 +169,7 @@ export async function createWorker(
   return {
     backend,
     logger,
+    readiness: () => checkReadiness({ workers, connections }),
     close: () => (closing ??= shutDown()),
   };
 }
