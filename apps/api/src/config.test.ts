@@ -1,6 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@convoy/schemas';
-import { createConfig, isLoopbackHost, loadConfig } from './config.js';
+import { API_ENVIRONMENT_VARIABLES, createConfig, isLoopbackHost, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('has the documented defaults and listens on loopback only without a token', () => {
@@ -106,6 +107,18 @@ describe('isLoopbackHost', () => {
     }
     for (const host of ['0.0.0.0', '::', '10.0.0.1', 'example.com', '128.0.0.1']) {
       expect(isLoopbackHost(host), host).toBe(false);
+    }
+  });
+});
+
+describe('the documented environment', () => {
+  it('lists every variable the API reads in docs/operations.md', async () => {
+    const operations = await readFile(
+      new URL('../../../docs/operations.md', import.meta.url),
+      'utf8',
+    );
+    for (const variable of API_ENVIRONMENT_VARIABLES) {
+      expect(operations, variable).toContain(`\`${variable}\``);
     }
   });
 });

@@ -1,6 +1,12 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@convoy/schemas';
-import { createConfig, isLoopbackHost, loadConfig } from './config.js';
+import {
+  createConfig,
+  DASHBOARD_ENVIRONMENT_VARIABLES,
+  isLoopbackHost,
+  loadConfig,
+} from './config.js';
 
 describe('dashboard configuration', () => {
   it('has the documented defaults', () => {
@@ -82,6 +88,18 @@ describe('dashboard configuration', () => {
     }
     for (const host of ['0.0.0.0', '::', '192.168.1.2', 'dashboard']) {
       expect(isLoopbackHost(host), host).toBe(false);
+    }
+  });
+});
+
+describe('the documented environment', () => {
+  it('lists every variable the dashboard reads in docs/operations.md', async () => {
+    const operations = await readFile(
+      new URL('../../../docs/operations.md', import.meta.url),
+      'utf8',
+    );
+    for (const variable of DASHBOARD_ENVIRONMENT_VARIABLES) {
+      expect(operations, variable).toContain(`\`${variable}\``);
     }
   });
 });
