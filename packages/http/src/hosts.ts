@@ -11,6 +11,8 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
+const MAX_REMEMBERED_HOSTS = 256;
+
 /** Whether `host` (a bind address) means every interface rather than one name or address. */
 function isWildcardAddress(host: string): boolean {
   return ['0.0.0.0', '::', '[::]'].includes(host);
@@ -33,6 +35,8 @@ export class HostAllowList {
   private readonly exact = new Set<string>(['localhost']);
   private readonly listed = new Set<string>();
   private readonly domains: string[] = [];
+  /** Answers by `Host` value: a server sees few, and parsing one costs more than the lookup. */
+  private readonly answers = new Map<string, boolean>();
 
   constructor(options: HostAllowListOptions = {}) {
     const bound = options.boundHost?.toLowerCase();
@@ -45,6 +49,18 @@ export class HostAllowList {
 
   /** Whether a `Host` header (`name[:port]`) names this server. */
   allows(hostHeader: string | undefined): boolean {
+    if (hostHeader === undefined) return false;
+    let answer = this.answers.get(hostHeader);
+    if (answer === undefined) {
+      answer = this.decide(hostHeader);
+      // Bounded: a client sending a new Host with every request must not grow it for ever.
+      if (this.answers.size >= MAX_REMEMBERED_HOSTS) this.answers.clear();
+      this.answers.set(hostHeader, answer);
+    }
+    return answer;
+  }
+
+  private decide(hostHeader: string): boolean {
     const hostname = hostnameOf(hostHeader);
     if (hostname === undefined) return false;
     return isIP(hostname) !== 0 || this.exact.has(hostname) || this.isListed(hostname);
