@@ -7,17 +7,18 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 const workspaces = ['packages', 'apps'].flatMap((folder) =>
   readdirSync(new URL(`${folder}/`, import.meta.url)).map((name) => ({ folder, name })),
 );
-const alias = Object.fromEntries(
-  workspaces.map(({ folder, name }) => [
-    `@convoy/${name}`,
-    `${root}${folder}/${name}/src/index.ts`,
-  ]),
-);
+// Exact names: a subpath such as `@convoy/storage/s3rver` resolves through its package's exports.
+const alias = workspaces.map(({ folder, name }) => ({
+  find: new RegExp(`^@convoy/${name}$`),
+  replacement: `${root}${folder}/${name}/src/index.ts`,
+}));
 
 export default defineConfig({
   resolve: { alias },
   test: {
     testTimeout: 120_000,
+    // The pinned AWS SDK runs on Node 20; its notice about later releases needing 22 is noise here.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     hookTimeout: 300_000,
     pool: 'forks',
     projects: [

@@ -53,7 +53,8 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       ca-certificates libcairo2 libpango-1.0-0 libpangocairo-1.0-0 libjpeg62-turbo libgif7 librsvg2-2 \
  && rm -rf /var/lib/apt/lists/*
-# Owned by `node` so the named volumes mounted here start out writable for it.
+# Owned by `node` so that volumes mounted here (compose: each worker's data cache) start out
+# writable for it.
 RUN mkdir -p /var/convoy/artifacts /var/convoy/data \
  && chown node:node /var/convoy/artifacts /var/convoy/data
 ENV NODE_ENV=production \

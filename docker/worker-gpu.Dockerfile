@@ -30,7 +30,8 @@ RUN set -eux; \
     npm install --global "npm@${NPM_VERSION}" --no-audit --no-fund; \
     npm cache clean --force; \
     node --version; npm --version
-# The same uid as the `node` user of the node image: both write the shared artifacts volume.
+# The same uid as the `node` user of the node image, so that both can write one artifacts directory
+# (ARTIFACTS_DIR) where artifacts are not kept in a bucket.
 RUN useradd --uid 1000 --user-group --create-home --shell /usr/sbin/nologin node \
  && mkdir -p /app /var/convoy/artifacts /var/convoy/data \
  && chown node:node /var/convoy/artifacts /var/convoy/data

@@ -601,10 +601,9 @@ describe('images', () => {
 
     await stack.startWorker('visualize', async (job) => {
       const params = (job.data as { params: Parameters<typeof writeVisualization>[0] }).params;
-      if (params.kind === 'filters' && params.layer === 5) {
-        throw new UnrecoverableError(
-          'VisualizationInputError: layer 5 dense (Dense) is not a conv layer',
-        );
+      // What only the worker finds out: the API accepted the request.
+      if (params.kind === 'filters' && params.layer === 2) {
+        throw new UnrecoverableError('ModelArtifactError: model/model.json cannot be read');
       }
       return (await writeVisualization(params)).result;
     });
@@ -624,16 +623,28 @@ describe('images', () => {
     expect(rows).toContain('feature-maps of');
   });
 
-  it('maps failures: 422 from the worker, 409 without a model, 404 unknown, 400 bad query', async () => {
+  it('maps failures: 422 from the worker, 400 from the API, 409 without a model, 404 unknown, 400 bad query', async () => {
     const [id] = finishedJobs as [string];
     const failed = await waitFor(async () => {
-      const answer = await dashboard(`/jobs/${id}/visualizations/filters.png?layer=5`);
+      const answer = await dashboard(`/jobs/${id}/visualizations/filters.png?layer=2`);
       return answer.status === 202 ? undefined : answer;
     }, 'the failed visualization');
     expect(failed.status).toBe(422);
     const error = (await failed.json()) as { error: { code: string; message: string } };
     expect(error.error.code).toBe('VISUALIZATION_FAILED');
-    expect(error.error.message).toMatch(/not a conv layer/);
+    expect(error.error.message).toMatch(/cannot be read/);
+
+    // Filters of a dense layer: the API refuses the request against the model's summary, no job runs.
+    const dense = await dashboard(`/jobs/${id}/visualizations/filters.png?layer=5`);
+    expect(dense.status).toBe(400);
+    const refusal = (await dense.json()) as {
+      error: { code: string; message: string; details: { path: string }[] };
+    };
+    expect(refusal.error.code).toBe('VALIDATION_FAILED');
+    expect(refusal.error.message).toMatch(
+      /filters needs a Conv2D layer, and layer 5 dense \(Dense\) is not one; the model's are 0 conv2d \(Conv2D\), 2 conv2d_1 \(Conv2D\)/,
+    );
+    expect(refusal.error.details.map((detail) => detail.path)).toEqual(['params.layer']);
 
     // A training job that has not saved a model yet: the API says 409 and so does the dashboard.
     const waiting = await stack.createTrainJob({ epochs: 200, seed: 11 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +29,29 @@ import {
 // Small enough to be quick, large enough that an epoch lasts a few seconds on wasm.
 const SMALL_JOB: TrainingParamsInput = { epochs: 3, dataset: { limit: 2000 }, batchSize: 32 };
 
+// Issue #11's model: 51,210 parameters, but each of its activations is ~1.6 GB at batch 1024.
+const ACTIVATION_HEAVY_JOB: TrainingParamsInput = {
+  epochs: 1,
+  batchSize: 1024,
+  dataset: { limit: 1300 },
+  model: {
+    layers: [
+      { type: 'conv2d', filters: 512, kernelSize: 3, padding: 'same', activation: 'relu' },
+      { type: 'maxPooling2d', poolSize: 8 },
+      { type: 'flatten' },
+      { type: 'dense', units: 10, activation: 'softmax' },
+    ],
+  },
+};
+
+/** A process's resident memory, in bytes (Linux). */
+function residentBytes(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kilobytes = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+  if (kilobytes === undefined) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(kilobytes) * 1024;
+}
+
 describe('worker processes: crash, shutdown, cancel, slow batches', () => {
   const prefix = `test-${randomUUID()}`;
   const connection = createRedisConnection(REDIS_URL);
@@ -36,18 +59,22 @@ describe('worker processes: crash, shutdown, cancel, slow batches', () => {
   let artifactsDir: string;
   const running: RunningProcess[] = [];
 
-  const startWorker = (extra: Record<string, string> = {}) => {
-    const worker = startApp('worker', {
-      REDIS_URL,
-      CONVOY_QUEUE_PREFIX: prefix,
-      ARTIFACTS_DIR: artifactsDir,
-      DATA_DIR,
-      CONVOY_BACKEND: 'wasm',
-      WORKER_QUEUES: 'train',
-      WORKER_LOCK_DURATION_MS: '4000',
-      WORKER_STALLED_INTERVAL_MS: '2000',
-      ...extra,
-    });
+  const startWorker = (extra: Record<string, string> = {}, nodeArgs: string[] = []) => {
+    const worker = startApp(
+      'worker',
+      {
+        REDIS_URL,
+        CONVOY_QUEUE_PREFIX: prefix,
+        ARTIFACTS_DIR: artifactsDir,
+        DATA_DIR,
+        CONVOY_BACKEND: 'wasm',
+        WORKER_QUEUES: 'train',
+        WORKER_LOCK_DURATION_MS: '4000',
+        WORKER_STALLED_INTERVAL_MS: '2000',
+        ...extra,
+      },
+      { nodeArgs },
+    );
     running.push(worker);
     return worker;
   };
@@ -210,5 +237,49 @@ describe('worker processes: crash, shutdown, cancel, slow batches', () => {
     expect(stalled).toEqual([]);
     expect(worker.output.join('\n')).not.toMatch(/Missing lock|stalled/i);
     await events.close();
+  }, 300_000);
+
+  it('fails a job over MAX_JOB_MEMORY_MB at once, without running it or retrying (a job queued around the API)', async () => {
+    const job = await enqueue(ACTIVATION_HEAVY_JOB);
+    const worker = startWorker();
+    const done = await finished(job.id ?? '', 60_000);
+    expect(await done.getState()).toBe('failed');
+    expect(done.attemptsMade).toBe(1);
+    expect(done.failedReason).toMatch(
+      /^MemoryBudgetError: the model needs an estimated [\d,]+ MB to train, over the limit of 2,048 MB \(MAX_JOB_MEMORY_MB\); the largest part is layer 0 "conv2d" \(Conv2D, output 28×28×512\)/,
+    );
+    expect(worker.output.join('\n')).not.toMatch(/training started/);
+  }, 120_000);
+
+  it('fails a job that runs out of memory at once, without retries, and gives the memory back', async () => {
+    // V8 caps every wasm heap of this worker at 512 MB (wasm's own cap is 4 GB): the notebook's
+    // model at batch 1024 (about 1.3 GB of tensors, none above 100 MB) fills the heap in its first
+    // step and runs out of memory as it would at 4 GB, in seconds and without taking 4 GB here.
+    const worker = startWorker({ MAX_JOB_MEMORY_MB: '1000000', TRAINING_THREADS: '1' }, [
+      '--wasm-max-mem-pages=8192',
+    ]);
+    await worker.waitFor(/compute backend ready/);
+    const baseline = residentBytes(worker.child.pid);
+    const job = await enqueue({ epochs: 1, batchSize: 1024, dataset: { limit: 1300 } });
+    let peak = baseline;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, residentBytes(worker.child.pid));
+    }, 50);
+    const done = await finished(job.id ?? '', 120_000).finally(() => clearInterval(sampler));
+    expect(await done.getState()).toBe('failed');
+    expect(done.attemptsMade).toBe(1);
+    expect(done.failedReason).toMatch(
+      /^OutOfMemoryError: training ran out of memory \(RuntimeError: memory access out of bounds\); the model was estimated at [\d,]+ MB at batch size 1024/,
+    );
+    // The job did take the memory, and the worker let it go with the training thread.
+    expect(peak - baseline).toBeGreaterThan(200 * 2 ** 20);
+    await waitUntil(
+      async () => (residentBytes(worker.child.pid) < baseline * 1.2 ? true : undefined),
+      10_000,
+      `the worker's memory to return within 20% of its baseline (${baseline} bytes)`,
+    );
+    // A fresh training thread takes the next job.
+    const next = await enqueue({ ...SMALL_JOB, epochs: 1, dataset: { limit: 500 } });
+    expect(await (await finished(next.id ?? '')).getState()).toBe('completed');
   }, 300_000);
 });

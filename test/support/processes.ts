@@ -23,6 +23,8 @@ export interface StartAppOptions {
   readonly cwd?: string;
   /** Variables of the test's own environment the process must not inherit. */
   readonly unset?: readonly string[];
+  /** Options for Node itself, before the entry point (`--wasm-max-mem-pages=8192`). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** Starts a built app (`apps/<name>/dist/main.js`) as a real child process. */
@@ -35,7 +37,7 @@ export function startApp(
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
   const inherited = { ...process.env };
   for (const variable of options.unset ?? []) delete inherited[variable];
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), entry], {
     cwd: options.cwd ?? ROOT,
     env: { ...inherited, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

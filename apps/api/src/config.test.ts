@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       artifactsDir: './var/artifacts',
       bodyLimit: '256kb',
       sseHeartbeatMs: 15_000,
+      maxJobMemoryMb: 2048,
       logLevel: 'info',
       exposeErrorStacks: false,
       headersTimeoutMs: 10_000,
@@ -73,6 +74,14 @@ describe('loadConfig', () => {
       logLevel: 'warn',
     });
     expect(loadConfig({ API_TOKEN: '' }).token).toBeUndefined();
+  });
+
+  it('reads the memory bound, MAX_JOB_MEMORY_MB, in whole megabytes', () => {
+    expect(loadConfig({ MAX_JOB_MEMORY_MB: '8192' }).maxJobMemoryMb).toBe(8192);
+    expect(() => loadConfig({ MAX_JOB_MEMORY_MB: 'lots' })).toThrow(/MAX_JOB_MEMORY_MB/);
+    expect(() => loadConfig({ MAX_JOB_MEMORY_MB: '1.5' })).toThrow(/MAX_JOB_MEMORY_MB/);
+    expect(() => loadConfig({ MAX_JOB_MEMORY_MB: '0' })).toThrow(/MAX_JOB_MEMORY_MB/);
+    expect(API_ENVIRONMENT_VARIABLES).toContain('MAX_JOB_MEMORY_MB');
   });
 
   it('refuses a host reachable from other machines without a token', () => {

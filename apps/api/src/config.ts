@@ -5,6 +5,7 @@ import {
   apiTokenSchema,
   configReader,
   logLevelSchema,
+  maxJobMemoryMbSchema,
   queuePrefixSchema,
   redisClusterNodesSchema,
   redisUrlSchema,
@@ -63,6 +64,8 @@ export const apiConfigSchema = z
       .string()
       .regex(/^\d+(b|kb|mb)$/i)
       .default(DEFAULT_BODY_LIMIT),
+    /** A training job whose estimated memory (estimateTrainingMemory) is over this is refused (400). */
+    maxJobMemoryMb: maxJobMemoryMbSchema,
     /** Interval of the SSE comment lines that keep idle event streams open through proxies. */
     sseHeartbeatMs: z.int().min(10).max(300_000).default(DEFAULT_SSE_HEARTBEAT_MS),
     /** How long createApi waits for Redis before starting without it. */
@@ -102,6 +105,7 @@ const ENVIRONMENT_NAMES = {
   maxEventStreamsPerClient: 'API_MAX_EVENT_STREAMS_PER_CLIENT',
   ...ARTIFACT_STORE_ENVIRONMENT,
   logLevel: 'LOG_LEVEL',
+  maxJobMemoryMb: 'MAX_JOB_MEMORY_MB',
   // Not in the documented contract: isolates a stack's queues in a shared Redis (tests use it).
   queuePrefix: 'CONVOY_QUEUE_PREFIX',
 } as const;

@@ -120,7 +120,15 @@ export async function createApi(config: ApiConfig, options: CreateApiOptions = {
   const auth = createBearerAuth(config.token);
   app.use('/v1', auth);
   app.use(createEventsRouter({ hub, lookup, streams }));
-  app.use(createJobsRouter({ queues, lookup, store, bodyLimit: config.bodyLimit }));
+  app.use(
+    createJobsRouter({
+      queues,
+      lookup,
+      store,
+      bodyLimit: config.bodyLimit,
+      maxJobMemoryMb: config.maxJobMemoryMb,
+    }),
+  );
 
   app.use(ADMIN_QUEUES_PATH, auth, queueDashboard(queues));
 

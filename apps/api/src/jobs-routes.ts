@@ -1,11 +1,9 @@
 import express, { Router, type RequestHandler } from 'express';
-import { modelJsonPath } from '@convoy/core';
 import {
   createJobBodySchema,
   isTerminalState,
   listJobsQuerySchema,
   type CreatedJob,
-  type CreateJobBody,
   type JobList,
   type JobView,
   type ListJobsQuery,
@@ -15,7 +13,7 @@ import type { ArtifactStore } from '@convoy/storage';
 import { downloadArtifact, listArtifacts } from './artifacts.js';
 import { methodNotAllowed, withJob, type JobHandler } from './guards.js';
 import { HttpError, validationFailed } from './http-error.js';
-import { checkInputImage } from './input-image.js';
+import { checkTrainingMemory, checkVisualization } from './job-checks.js';
 import type { JobLookup } from './job-lookup.js';
 import { jobLinks, stateOf, toJobView } from './job-view.js';
 import { parseRequest } from './validation.js';
@@ -30,6 +28,8 @@ export interface JobsRoutesOptions {
   readonly lookup: JobLookup;
   readonly store: ArtifactStore;
   readonly bodyLimit: string;
+  /** MAX_JOB_MEMORY_MB: a training job's estimated memory must fit it. */
+  readonly maxJobMemoryMb: number;
 }
 
 /** The `/v1` REST API: jobs and their artifacts (their events: event-stream.ts). */
@@ -86,7 +86,8 @@ function createJob(options: JobsRoutesOptions): RequestHandler {
       ]);
     }
     const body = parseRequest(createJobBodySchema, request.body, 'body');
-    if (body.type === 'visualize') await checkVisualization(body.params, options);
+    if (body.type === 'train') checkTrainingMemory(body.params, options.maxJobMemoryMb);
+    else await checkVisualization(body.params, options);
     options.lookup.assertAvailable();
     const created = await options.queues.enqueue(body);
     const id = created.id ?? '';
@@ -96,41 +97,6 @@ function createJob(options: JobsRoutesOptions): RequestHandler {
       .location(links.self)
       .json({ id, type: body.type, state: 'waiting', links } satisfies CreatedJob);
   };
-}
-
-/**
- * What the schema cannot know: the uploaded image decodes as a 28×28 PNG, the training job
- * exists, and it has written the model the visualization reads.
- */
-async function checkVisualization(
-  params: Extract<CreateJobBody, { type: 'visualize' }>['params'],
-  options: JobsRoutesOptions,
-): Promise<void> {
-  if (params.image !== undefined) {
-    const problem = checkInputImage(params.image);
-    if (problem !== undefined) {
-      throw validationFailed(`invalid request body: params.image: ${problem}`, [
-        { path: 'params.image', message: problem },
-      ]);
-    }
-  }
-  const trainJob = await options.lookup.find(params.jobId);
-  if (trainJob === undefined) {
-    throw new HttpError(404, 'TRAIN_JOB_NOT_FOUND', `training job ${params.jobId} not found`, {
-      details: [{ path: 'params.jobId', message: 'no such training job' }],
-    });
-  }
-  const modelPath = modelJsonPath(params.weights);
-  const model = await options.store.job(params.jobId).stat(modelPath);
-  if (model === null) {
-    const state = stateOf(trainJob);
-    throw new HttpError(
-      409,
-      'MODEL_NOT_READY',
-      `training job ${params.jobId} (${state}) has no ${params.weights} model yet (${modelPath})`,
-      { details: [{ path: 'params.jobId', message: `${modelPath} does not exist yet` }] },
-    );
-  }
 }
 
 /** `GET /v1/jobs` → `{ items, nextCursor }`, newest first. */

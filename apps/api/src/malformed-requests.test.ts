@@ -48,6 +48,8 @@ interface Case {
   readonly code: string;
   /** A details entry at this path is expected. */
   readonly detailPath?: string;
+  /** The error's message says this (a caller can act on it without reading the schema). */
+  readonly message?: RegExp;
 }
 
 const train = (params: unknown) => ({ type: 'train', params });
@@ -67,6 +69,7 @@ const cases: Case[] = [
     status: 400,
     code: 'VALIDATION_FAILED',
     detailPath: 'type',
+    message: /type is missing: it must be "train" or "visualize"/,
   },
   {
     name: 'unknown job type',
@@ -74,6 +77,7 @@ const cases: Case[] = [
     status: 400,
     code: 'VALIDATION_FAILED',
     detailPath: 'type',
+    message: /type must be "train" or "visualize", not "predict"/,
   },
   {
     name: 'epochs of the wrong type',
@@ -156,6 +160,74 @@ const cases: Case[] = [
     json: train({ model: { preset: 'cnn', layers: [softmax] } }),
     status: 400,
     code: 'VALIDATION_FAILED',
+    detailPath: 'params.model',
+    message: /^invalid request body: params\.model: give either preset or layers, not both/,
+  },
+  {
+    name: 'preset and a valid layer list together',
+    json: train({ model: { preset: 'cnn', layers: [{ type: 'flatten' }, softmax] } }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    detailPath: 'params.model',
+    message: /give either preset or layers, not both/,
+  },
+  {
+    name: 'a model with neither preset nor layers',
+    json: train({ model: {} }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    detailPath: 'params.model',
+    message: /model needs a preset \("cnn" or "cnn-avgpool"\) or a list of layers/,
+  },
+  {
+    name: 'a model given as a string',
+    json: train({ model: 'cnn' }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    detailPath: 'params.model',
+    message: /model must be an object: \{ "preset"/,
+  },
+  {
+    name: 'earlyStopping: true',
+    json: train({ earlyStopping: true }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    detailPath: 'params.earlyStopping',
+    message: /earlyStopping is false \(off\) or an object/,
+  },
+  {
+    name: 'a conv layer without its filters',
+    json: train({
+      model: { layers: [{ type: 'conv2d', kernelSize: 3 }, { type: 'flatten' }, softmax] },
+    }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    detailPath: 'params.model.layers.0.filters',
+    message: /params\.model\.layers\.0\.filters: missing: expected number/,
+  },
+  {
+    name: 'a kernel size of three numbers',
+    json: train({
+      model: {
+        layers: [
+          { type: 'conv2d', filters: 4, kernelSize: [3, 3, 3] },
+          { type: 'flatten' },
+          softmax,
+        ],
+      },
+    }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    detailPath: 'params.model.layers.0.kernelSize',
+    message: /an integer 1–11, or a pair \[height, width\] of them/,
+  },
+  {
+    name: 'a layer without a type',
+    json: train({ model: { layers: [{ units: 10, activation: 'softmax' }] } }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    detailPath: 'params.model.layers.0.type',
+    message: /type must be one of conv2d, maxPooling2d, averagePooling2d, flatten, dense, dropout/,
   },
   {
     name: 'unknown layer type',
@@ -206,7 +278,30 @@ const cases: Case[] = [
     code: 'VALIDATION_FAILED',
   },
   // Bodies that are not JSON objects
-  { name: 'a JSON array body', json: [], status: 400, code: 'VALIDATION_FAILED' },
+  {
+    name: 'a JSON array body',
+    json: [],
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    message: /the body must be a JSON object: \{ "type": "train" \| "visualize", "params"/,
+  },
+  {
+    name: 'an empty JSON object',
+    json: {},
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    detailPath: 'type',
+    message:
+      /the body is an empty object: send \{ "type": "train" \| "visualize", "params": \{ … \} \}/,
+  },
+  {
+    name: 'a visualize job without params',
+    json: { type: 'visualize' },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    detailPath: 'params',
+    message: /params: missing: expected object/,
+  },
   {
     name: 'a JSON string body',
     body: '"train"',
@@ -261,8 +356,15 @@ const cases: Case[] = [
     headers: { 'content-type': 'application/json' },
     status: 400,
     code: 'VALIDATION_FAILED',
+    message: /empty/,
   },
-  { name: 'no body at all', headers: {}, status: 400, code: 'VALIDATION_FAILED' },
+  {
+    name: 'no body at all',
+    headers: {},
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    message: /the request body is empty: send a JSON object/,
+  },
   {
     name: 'unsupported charset',
     body: '{}',
@@ -631,6 +733,7 @@ describe('malformed requests', () => {
     if (testCase.detailPath !== undefined) {
       expect(error.details?.map((detail) => detail.path)).toContain(testCase.detailPath);
     }
+    if (testCase.message !== undefined) expect(error.message).toMatch(testCase.message);
     if (testCase.status === 405) expect(response.headers.get('allow')).toBeTruthy();
   });
 

@@ -33,7 +33,7 @@ const errorResponse = (description: string) => ({ description, content: json(ref
 
 const ERRORS = {
   BadRequest: errorResponse(
-    'The request is malformed: VALIDATION_FAILED (details list each problem), INVALID_JSON, INVALID_CURSOR, INVALID_ARTIFACT_PATH',
+    'The request is malformed: VALIDATION_FAILED (details list each problem: the schema, a model over the memory bound, clashing layer names, a visualization layer the model lacks), INVALID_JSON, INVALID_CURSOR, INVALID_ARTIFACT_PATH',
   ),
   Unauthorized: {
     ...errorResponse('UNAUTHORIZED: missing or wrong bearer token (only when API_TOKEN is set)'),
@@ -132,7 +132,7 @@ function jobPaths(): JsonSchema {
         tags: ['jobs'],
         operationId: 'createJob',
         summary: 'Enqueue a train or visualize job',
-        description: `A visualize job needs its training job (\`params.jobId\`) to exist (404 TRAIN_JOB_NOT_FOUND) and to have written the model it inspects: \`${modelJsonPath('trained')}\` for weights "trained", \`${modelJsonPath('untrained')}\` for "untrained" (409 MODEL_NOT_READY). An uploaded \`image\` must be a 28×28 PNG (400 VALIDATION_FAILED at \`params.image\`).`,
+        description: `A train job's layer names (given, or Keras's generated ones) must be unique (400 VALIDATION_FAILED at \`params.model.layers.<i>.name\`), and its estimated training memory must fit the server's MAX_JOB_MEMORY_MB (400 VALIDATION_FAILED naming the estimate, the bound and the largest part, with details at \`params.model.layers.<i>\` and \`params.batchSize\`). A visualize job needs its training job (\`params.jobId\`) to exist (404 TRAIN_JOB_NOT_FOUND) and to have written the model it inspects: \`${modelJsonPath('trained')}\` for weights "trained", \`${modelJsonPath('untrained')}\` for "untrained" (409 MODEL_NOT_READY); \`layer\` must name a layer of that model of a class the kind takes (400 VALIDATION_FAILED at \`params.layer\`, listing the layers it takes). An uploaded \`image\` must be a 28×28 PNG (400 VALIDATION_FAILED at \`params.image\`).`,
         security: secured,
         requestBody: { required: true, content: json(ref('CreateJobBody')) },
         responses: {

@@ -12,7 +12,9 @@ export function parseRequest<S extends z.ZodType>(
   value: unknown,
   part: RequestPart,
 ): z.output<S> {
-  const parsed = schema.safeParse(value);
+  // The inputs stay on the issues for describeIssues (a missing field reads differently); they
+  // never reach the response.
+  const parsed = schema.safeParse(value, { reportInput: true });
   if (parsed.success) return parsed.data;
   const details = describeIssues(parsed.error.issues);
   const first = details[0];
@@ -26,20 +28,34 @@ export function parseRequest<S extends z.ZodType>(
 type Issue = z.core.$ZodIssue;
 type Path = readonly PropertyKey[];
 
+/** zod's own message for a union none of whose alternatives fit; a schema's own message says more. */
+const GENERIC_UNION_MESSAGE = 'Invalid input';
+
 /**
- * Issues as `{ path, message }`. A failed union reports the alternative that got furthest (its
- * deepest issue, then its fewest issues), so a bad layer inside `{ layers: [...] }` is named
- * rather than "Invalid input".
+ * Issues as `{ path, message }`. A failed union says what its schema says about the input (a model
+ * with both preset and layers) or, where it has nothing to say, reports the alternative that got
+ * furthest (its deepest issue, then its fewest issues), so a bad layer inside `{ layers: [...] }`
+ * is named rather than "Invalid input". A field that is missing says so.
  */
 export function describeIssues(issues: readonly Issue[], base: Path = []): ErrorDetail[] {
   return issues.flatMap((issue) => {
     const path = [...base, ...issue.path];
-    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    if (
+      issue.code === 'invalid_union' &&
+      issue.errors.length > 0 &&
+      issue.message === GENERIC_UNION_MESSAGE
+    ) {
       const branch = closestBranch(issue.errors);
       if (branch) return describeIssues(branch, path);
     }
-    return [{ path: formatPath(path), message: issue.message }];
+    return [{ path: formatPath(path), message: messageOf(issue) }];
   });
+}
+
+function messageOf(issue: Issue): string {
+  if (issue.code === 'invalid_type' && 'input' in issue && issue.input === undefined)
+    return `missing: expected ${issue.expected}`;
+  return issue.message;
 }
 
 function closestBranch(branches: readonly (readonly Issue[])[]): readonly Issue[] | undefined {

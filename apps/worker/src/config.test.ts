@@ -13,8 +13,15 @@ describe('loadConfig', () => {
       backend: 'auto',
       queues: ['train', 'visualize'],
       concurrency: 1,
+      maxJobMemoryMb: 2048,
       logLevel: 'info',
     });
+  });
+
+  it('reads the memory bound the API also reads, MAX_JOB_MEMORY_MB', () => {
+    expect(loadConfig({ MAX_JOB_MEMORY_MB: '6144' }).maxJobMemoryMb).toBe(6144);
+    expect(() => loadConfig({ MAX_JOB_MEMORY_MB: '2GB' })).toThrow(/MAX_JOB_MEMORY_MB/);
+    expect(WORKER_ENVIRONMENT_VARIABLES).toContain('MAX_JOB_MEMORY_MB');
   });
 
   it('reads the queues as a comma list, without duplicates', () => {
@@ -76,11 +83,41 @@ describe('loadConfig', () => {
   });
 });
 
+describe('health endpoint settings', () => {
+  it('start no server by default, and listen on loopback when a port is given', () => {
+    expect(loadConfig({})).toMatchObject({ healthHost: '127.0.0.1', shutdownTimeoutMs: 90_000 });
+    expect(loadConfig({}).healthPort).toBeUndefined();
+    expect(loadConfig({ WORKER_HEALTH_PORT: '' }).healthPort).toBeUndefined();
+    expect(
+      loadConfig({
+        WORKER_HEALTH_PORT: '8081',
+        WORKER_HEALTH_HOST: '0.0.0.0',
+        WORKER_SHUTDOWN_TIMEOUT_MS: '100000',
+      }),
+    ).toMatchObject({ healthPort: 8081, healthHost: '0.0.0.0', shutdownTimeoutMs: 100_000 });
+  });
+
+  it('refuses a port or a shutdown bound that is not a number in range', () => {
+    expect(() => loadConfig({ WORKER_HEALTH_PORT: '70000' })).toThrow(/WORKER_HEALTH_PORT/);
+    expect(() => loadConfig({ WORKER_HEALTH_PORT: 'http' })).toThrow(/WORKER_HEALTH_PORT/);
+    expect(() => loadConfig({ WORKER_SHUTDOWN_TIMEOUT_MS: '0' })).toThrow(
+      /WORKER_SHUTDOWN_TIMEOUT_MS/,
+    );
+  });
+});
+
 describe('WORKER_ENVIRONMENT_VARIABLES', () => {
   it('lists every variable loadConfig reads, and only those', () => {
     expect(WORKER_ENVIRONMENT_VARIABLES).toContain('REDIS_CLUSTER_NODES');
     expect(WORKER_ENVIRONMENT_VARIABLES).toContain('ARTIFACTS_URL');
     expect(WORKER_ENVIRONMENT_VARIABLES).toContain('CONVOY_BACKEND');
+    expect(WORKER_ENVIRONMENT_VARIABLES).toEqual(
+      expect.arrayContaining([
+        'WORKER_HEALTH_PORT',
+        'WORKER_HEALTH_HOST',
+        'WORKER_SHUTDOWN_TIMEOUT_MS',
+      ]),
+    );
     expect(WORKER_ENVIRONMENT_VARIABLES).not.toContain('API_TOKEN');
     // A variable that is not listed is ignored: the list is the whole contract.
     const unlisted = loadConfig({ WORKER_CONCURRENCY_TYPO: '4' });

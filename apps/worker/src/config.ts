@@ -9,6 +9,7 @@ import {
   dataDirectoryOptions,
   JOB_TYPES,
   logLevelSchema,
+  maxJobMemoryMbSchema,
   queuePrefixSchema,
   redisClusterNodesSchema,
   redisUrlSchema,
@@ -51,11 +52,22 @@ export const workerConfigSchema = z
     lockDurationMs: positiveInt(30_000),
     stalledIntervalMs: positiveInt(30_000),
     maxStalledCount: positiveInt(3),
+    /** The memory bound a training job's estimate must fit (as at the API, for jobs queued around it). */
+    maxJobMemoryMb: maxJobMemoryMbSchema,
     /** How long an artifact upload is retried while the store is down before the job fails (transient). */
     uploadRetryMs: positiveInt(60_000),
     /** BullMQ key prefix; unset means BullMQ's default (`{convoy}` on a cluster). */
     queuePrefix: queuePrefixSchema.optional(),
     logLevel: logLevelSchema.default('info'),
+    /** Port of the health endpoints (/healthz, /readyz); unset: no server. */
+    healthPort: z.coerce.number().int().min(0).max(65_535).optional(),
+    /** In a pod the kubelet probes the pod's IP, so manifests set 0.0.0.0. */
+    healthHost: z.string().min(1).default('127.0.0.1'),
+    /**
+     * How long a stopping worker may take to checkpoint and close before /healthz calls it wedged;
+     * a deployment's grace period (terminationGracePeriodSeconds, stop_grace_period) must exceed it.
+     */
+    shutdownTimeoutMs: positiveInt(90_000),
   })
   .superRefine(refineClusterQueuePrefix)
   .transform((config) => ({
@@ -77,6 +89,7 @@ const ENVIRONMENT_NAMES = {
   queues: 'WORKER_QUEUES',
   concurrency: 'WORKER_CONCURRENCY',
   trainingThreads: 'TRAINING_THREADS',
+  maxJobMemoryMb: 'MAX_JOB_MEMORY_MB',
   // Not in the documented contract: tuning and isolation knobs, for tests and operators.
   lockDurationMs: 'WORKER_LOCK_DURATION_MS',
   stalledIntervalMs: 'WORKER_STALLED_INTERVAL_MS',
@@ -84,6 +97,9 @@ const ENVIRONMENT_NAMES = {
   uploadRetryMs: 'WORKER_UPLOAD_RETRY_MS',
   queuePrefix: 'CONVOY_QUEUE_PREFIX',
   logLevel: 'LOG_LEVEL',
+  healthPort: 'WORKER_HEALTH_PORT',
+  healthHost: 'WORKER_HEALTH_HOST',
+  shutdownTimeoutMs: 'WORKER_SHUTDOWN_TIMEOUT_MS',
 } as const;
 
 export const {

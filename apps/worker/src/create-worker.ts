@@ -14,11 +14,14 @@ import { JobControl } from './job-control.js';
 import { processTrainJob } from './train-processor.js';
 import { TrainingThreadPool } from './training-thread-pool.js';
 import { processVisualizeJob } from './visualize-processor.js';
+import { checkReadiness, type HealthCheck } from './worker-health.js';
 
 export interface ConvoyWorker {
   /** The backend jobs run on (training threads and visualizations start the same one). */
   readonly backend: ActiveBackend;
   readonly logger: Logger;
+  /** Ready when its BullMQ workers run and Redis answers (the health server's /readyz). */
+  readiness(): Promise<HealthCheck>;
   /**
    * Graceful stop (SIGTERM): running jobs finish their current batch, checkpoint and go back to the
    * queue; then threads and connections close.
@@ -79,7 +82,13 @@ export async function createWorker(
     stalledInterval: config.stalledIntervalMs,
     maxStalledCount: config.maxStalledCount,
   };
-  const trainContext = { threads, control, cancellation, logger };
+  const trainContext = {
+    threads,
+    control,
+    cancellation,
+    logger,
+    maxJobMemoryMb: config.maxJobMemoryMb,
+  };
   const visualizeContext = {
     cancellation,
     logger,
@@ -119,6 +128,7 @@ export async function createWorker(
   return {
     backend,
     logger,
+    readiness: () => checkReadiness({ workers, connections }),
     close() {
       closing ??= (async () => {
         const stopping = control.stopAll('shutdown');

@@ -6,3 +6,4 @@ export {
   type WorkerConfigInput,
 } from './config.js';
 export { createWorker, type ConvoyWorker } from './create-worker.js';
+export { type HealthCheck } from './worker-health.js';

@@ -1,10 +1,22 @@
 import { pino } from 'pino';
 import { loadConfig } from './config.js';
 import { createWorker } from './create-worker.js';
+import { startHealthServer } from './health-server.js';
 
 const config = loadConfig(process.env);
 const logger = pino({ level: config.logLevel });
+// Up before the backend warms up: a slow start reads as alive but not ready.
+const health =
+  config.healthPort === undefined
+    ? undefined
+    : await startHealthServer({
+        host: config.healthHost,
+        port: config.healthPort,
+        shutdownTimeoutMs: config.shutdownTimeoutMs,
+        logger,
+      });
 const worker = await createWorker(config, logger);
+health?.attach(() => worker.readiness());
 logger.info({ pid: process.pid }, 'convoy worker started');
 
 let signals = 0;
@@ -15,6 +27,7 @@ const shutdown = (signal: string) => {
     process.exit(1);
   }
   logger.info({ signal }, 'stopping: finishing the current batch and checkpointing');
+  health?.shuttingDown();
   worker.close().then(
     () => process.exit(0),
     (error: unknown) => {

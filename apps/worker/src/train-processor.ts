@@ -1,7 +1,13 @@
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { CANCELLED_REASON, type JobCancellation, type TrainJobData } from '@convoy/queue';
-import type { TrainingReport, TrainingResult } from '@convoy/schemas';
+import {
+  describeMemoryOverrun,
+  estimateTrainingMemory,
+  type TrainingParams,
+  type TrainingReport,
+  type TrainingResult,
+} from '@convoy/schemas';
 import type { JobControl } from './job-control.js';
 import { TrainingThreadError, type TrainingThreadPool } from './training-thread-pool.js';
 
@@ -10,6 +16,33 @@ export interface TrainProcessorContext {
   readonly control: JobControl;
   readonly cancellation: JobCancellation;
   readonly logger: Logger;
+  /** MAX_JOB_MEMORY_MB: the bound a job's memory estimate must fit, as at the API. */
+  readonly maxJobMemoryMb: number;
+}
+
+const MIB = 2 ** 20;
+
+/**
+ * The API refuses a job over the memory bound; a job that reached the queue another way (straight
+ * through BullMQ, or before the bound was lowered) fails here at once rather than on every worker.
+ */
+function checkMemoryBudget(params: TrainingParams, maxJobMemoryMb: number): void {
+  const estimate = estimateTrainingMemory(params);
+  if (estimate.bytes > maxJobMemoryMb * MIB) {
+    throw new UnrecoverableError(
+      `MemoryBudgetError: ${describeMemoryOverrun(params, estimate, maxJobMemoryMb).message}`,
+    );
+  }
+}
+
+/** What an out-of-memory failure says beside the runtime's own words: the estimate, and what to change. */
+function outOfMemoryMessage(error: TrainingThreadError, params: TrainingParams): string {
+  const estimate = estimateTrainingMemory(params);
+  return (
+    `OutOfMemoryError: training ran out of memory (${error.name}: ${error.message}); the model was ` +
+    `estimated at ${Math.ceil(estimate.bytes / MIB).toLocaleString('en-US')} MB at batch size ` +
+    `${estimate.batchSize}: lower batchSize or make the model smaller`
+  );
 }
 
 /**
@@ -25,6 +58,7 @@ export async function processTrainJob(
 ): Promise<TrainingResult> {
   const id = job.id ?? '';
   if (await context.cancellation.isRequested(id)) throw new UnrecoverableError(CANCELLED_REASON);
+  checkMemoryBudget(data.params, context.maxJobMemoryMb);
   const logger = context.logger.child({ jobId: id });
   const report: TrainingReport = { progress: null, history: [] };
   const publish = () => job.updateProgress({ ...report, history: [...report.history] });
@@ -64,7 +98,7 @@ export async function processTrainJob(
     );
     return result;
   } catch (error) {
-    throw await settleFailure(context, job, token, error);
+    throw await settleFailure(context, job, token, error, data.params);
   } finally {
     signal.removeEventListener('abort', onStop);
     context.control.end(id);
@@ -76,6 +110,7 @@ async function settleFailure(
   job: Job<TrainJobData>,
   token: string | undefined,
   error: unknown,
+  params: TrainingParams,
 ): Promise<Error> {
   const id = job.id ?? '';
   if (error instanceof TrainingThreadError && error.aborted) {
@@ -90,7 +125,9 @@ async function settleFailure(
   }
   if (error instanceof TrainingThreadError && error.permanent) {
     context.logger.error({ jobId: id, err: error }, 'training failed permanently');
-    return new UnrecoverableError(`${error.name}: ${error.message}`);
+    return new UnrecoverableError(
+      error.outOfMemory ? outOfMemoryMessage(error, params) : `${error.name}: ${error.message}`,
+    );
   }
   context.logger.warn(
     { jobId: id, err: error, attempt: job.attemptsStarted },

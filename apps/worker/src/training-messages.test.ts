@@ -27,10 +27,19 @@ const PERMANENT: ThrownError[] = [
   { module: 'zod', name: 'ZodError', args: [[]] },
 ];
 
+// Running out of memory, as wasm, V8 and libtensorflow say it: permanent, and marked so the pool
+// replaces the thread.
+const OUT_OF_MEMORY: ThrownError[] = [
+  { module: 'globalThis', name: 'WebAssembly.RuntimeError', args: ['memory access out of bounds'] },
+  { module: 'globalThis', name: 'RangeError', args: ['Array buffer allocation failed'] },
+  { module: 'globalThis', name: 'RangeError', args: ['out of memory'] },
+  { module: 'globalThis', name: 'Error', args: ['OOM when allocating tensor with shape[1024]'] },
+];
+
 // Worth the queue's retries: anything unflagged, and a stop that was asked for.
 const NOT_PERMANENT: (ThrownError & { readonly aborted: boolean })[] = [
   { module: 'globalThis', name: 'Error', args: ['redis went away'], aborted: false },
-  { module: 'globalThis', name: 'RangeError', args: ['out of memory'], aborted: false },
+  { module: 'globalThis', name: 'RangeError', args: ['index out of range'], aborted: false },
   { module: '@convoy/backend', name: 'BackendUnavailableError', args: ['no'], aborted: false },
   { module: '@convoy/training', name: 'TrainingAbortedError', args: ['stopped'], aborted: true },
 ];
@@ -59,7 +68,16 @@ describe("a training thread's failed message", () => {
     expect(received.name).toBe(thrown.name);
     expect(received.permanent).toBe(true);
     expect(received.aborted).toBe(false);
+    expect(received.outOfMemory).toBe(false);
     expect(isPermanentError(received)).toBe(true);
+  });
+
+  it.each(OUT_OF_MEMORY)('carries permanent and outOfMemory for $name: $args.0', async (thrown) => {
+    const received = await failAcrossThreads(thrown);
+    expect(received.name).toBe(thrown.name.replace('WebAssembly.', ''));
+    expect(received.permanent).toBe(true);
+    expect(received.outOfMemory).toBe(true);
+    expect(received.aborted).toBe(false);
   });
 
   it.each(NOT_PERMANENT)('carries permanent: false for $name', async (thrown) => {
@@ -67,6 +85,7 @@ describe("a training thread's failed message", () => {
     expect(received.name).toBe(thrown.name);
     expect(received.permanent).toBe(false);
     expect(received.aborted).toBe(thrown.aborted);
+    expect(received.outOfMemory).toBe(false);
     expect(isPermanentError(received)).toBe(false);
   });
 });

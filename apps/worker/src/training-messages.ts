@@ -1,6 +1,7 @@
 import type { ArtifactStoreOptions, ArtifactUpload } from '@convoy/storage';
 import type { ActiveBackend, BackendRequest } from '@convoy/backend';
 import {
+  isOutOfMemoryError,
   isPermanentError,
   type EpochRecord,
   type TrainingParams,
@@ -34,6 +35,8 @@ export interface SerializedError {
   readonly permanent: boolean;
   /** Training stopped because it was asked to (cancel or shutdown). */
   readonly aborted: boolean;
+  /** The thread ran out of memory: permanent, and its wasm heap is full (or broken) for good. */
+  readonly outOfMemory: boolean;
 }
 
 export type FromTrainingThread =
@@ -64,6 +67,7 @@ export function serializeError(error: unknown): SerializedError {
     ...nameAndMessage(error),
     permanent: isPermanentError(error),
     aborted: error instanceof TrainingAbortedError,
+    outOfMemory: isOutOfMemoryError(error),
   };
 }
 

@@ -30,12 +30,14 @@ export class TrainingThreadError extends Error {
   override readonly name: string;
   readonly permanent: boolean;
   readonly aborted: boolean;
+  readonly outOfMemory: boolean;
 
   constructor(error: SerializedError) {
     super(error.message);
     this.name = error.name;
     this.permanent = error.permanent;
     this.aborted = error.aborted;
+    this.outOfMemory = error.outOfMemory;
   }
 }
 
@@ -53,7 +55,11 @@ interface PooledThread {
 
 const THREAD_ENTRY = new URL('./training-thread.js', import.meta.url);
 
-/** One training thread per concurrent job; each initialises its compute backend once. */
+/**
+ * One training thread per concurrent job; each initialises its compute backend once. A thread whose
+ * run ran out of memory is ended (its replica threads with it) and the next job gets a fresh one: a
+ * wasm heap never shrinks, and after a failed allocation it cannot be trusted either.
+ */
 export class TrainingThreadPool {
   private readonly threads: PooledThread[] = [];
   private closed = false;
@@ -135,9 +141,16 @@ export class TrainingThreadPool {
           case 'done':
             cleanup();
             return resolve(message.result);
-          case 'failed':
+          case 'failed': {
             cleanup();
-            return reject(new TrainingThreadError(message.error));
+            const error = new TrainingThreadError(message.error);
+            if (!error.outOfMemory) return reject(error);
+            // Ended before the job settles, so the worker is back near its baseline when it takes the next.
+            return void thread.terminate().then(
+              () => reject(error),
+              () => reject(error),
+            );
+          }
           case 'ready':
             return undefined;
         }

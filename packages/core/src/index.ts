@@ -12,6 +12,12 @@ export {
 } from './artifact-layout.js';
 export { VisualizationInputError, type VisualizationInputErrorCode } from './errors.js';
 export {
+  isConvLayer,
+  selectVisualizationLayers,
+  summaryLayers,
+  type LayerSelector,
+} from './visualization-layers.js';
+export {
   decodeInputImage,
   decodePngImage,
   encodeGrayscalePng,

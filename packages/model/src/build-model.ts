@@ -1,7 +1,12 @@
 import * as tf from '@tensorflow/tfjs-layers';
 import { createRandom } from '@convoy/data';
-import { INPUT_SHAPE, resolveModelLayers, type LayerSpec, type ModelSpec } from '@convoy/schemas';
-import { kerasLayerNames } from './summary.js';
+import {
+  INPUT_SHAPE,
+  kerasLayerNames,
+  resolveModelLayers,
+  type LayerSpec,
+  type ModelSpec,
+} from '@convoy/schemas';
 
 export interface BuildModelOptions {
   /** Seeds the weight initialisers, so the same seed gives the same untrained model. */

@@ -1,56 +1,8 @@
-import {
-  inferLayerShapes,
-  resolveModelLayers,
-  type LayerSpec,
-  type ModelSpec,
-  type ModelSummary,
-} from '@convoy/schemas';
+import type { ModelSummary } from '@convoy/schemas';
 
-const KERAS_LAYER_NAMES: Record<LayerSpec['type'], { base: string; className: string }> = {
-  conv2d: { base: 'conv2d', className: 'Conv2D' },
-  maxPooling2d: { base: 'max_pooling2d', className: 'MaxPooling2D' },
-  averagePooling2d: { base: 'average_pooling2d', className: 'AveragePooling2D' },
-  flatten: { base: 'flatten', className: 'Flatten' },
-  dense: { base: 'dense', className: 'Dense' },
-  dropout: { base: 'dropout', className: 'Dropout' },
-};
-
-/** Keras's default layer names for a fresh model: conv2d, max_pooling2d, conv2d_1, … */
-export function kerasLayerNames(layers: readonly LayerSpec[]): string[] {
-  const seen = new Map<string, number>();
-  return layers.map((layer) => {
-    if (layer.name) return layer.name;
-    const { base } = KERAS_LAYER_NAMES[layer.type];
-    const count = seen.get(base) ?? 0;
-    seen.set(base, count + 1);
-    return count === 0 ? base : `${base}_${count}`;
-  });
-}
-
-export function kerasClassName(layer: LayerSpec): string {
-  return KERAS_LAYER_NAMES[layer.type].className;
-}
-
-/** The model.summary() table as data; computed from the spec alone, without building a model. */
-export function summarizeModel(spec: ModelSpec, modelName = 'sequential'): ModelSummary {
-  const layers = resolveModelLayers(spec);
-  const shapes = inferLayerShapes(layers);
-  const names = kerasLayerNames(layers);
-  const rows = layers.map((layer, index) => ({
-    name: names[index] ?? '',
-    className: kerasClassName(layer),
-    outputShape: [null, ...(shapes[index]?.outputShape ?? [])],
-    params: shapes[index]?.params ?? 0,
-  }));
-  const totalParams = rows.reduce((total, row) => total + row.params, 0);
-  return {
-    modelName,
-    layers: rows,
-    totalParams,
-    trainableParams: totalParams,
-    nonTrainableParams: 0,
-  };
-}
+// The naming rule and the summary's data live in @convoy/schemas, where the API can use them
+// without tf.js; this module formats the table.
+export { kerasClassName, kerasLayerNames, summarizeModel } from '@convoy/schemas';
 
 const LINE_LENGTH = 65;
 const COLUMN_ENDS = [29, 55, 65];

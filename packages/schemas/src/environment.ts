@@ -198,3 +198,17 @@ export const trainingThreadsEnvSchema = z.preprocess(
   (value) => (value === '' ? undefined : value),
   z.coerce.number().int().positive().optional(),
 );
+
+/**
+ * MAX_JOB_MEMORY_MB: the most memory a training job may need by estimateTrainingMemory; the API
+ * refuses a job above it and the worker checks again. 2 GB: wasm gives each thread a 4 GB heap
+ * that never shrinks and fragments (up to 1.4× the estimate, measured), so this keeps a job's heap
+ * under the cap; see docs/operations.md#memory-budget.
+ */
+export const DEFAULT_MAX_JOB_MEMORY_MB = 2048;
+export const maxJobMemoryMbSchema = z.coerce
+  .number()
+  .int()
+  .min(64)
+  .max(1_048_576)
+  .default(DEFAULT_MAX_JOB_MEMORY_MB);

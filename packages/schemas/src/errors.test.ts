@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { InvalidValueError, isPermanentError, PermanentError, ShapeError } from './errors.js';
+import {
+  InvalidValueError,
+  isOutOfMemoryError,
+  isPermanentError,
+  PermanentError,
+  ShapeError,
+} from './errors.js';
 
 describe('isPermanentError', () => {
   it('is true for errors flagged permanent, plain objects included (what crosses a thread)', () => {
@@ -19,6 +25,39 @@ describe('isPermanentError', () => {
     expect(isPermanentError({ permanent: 'yes' })).toBe(false);
     expect(isPermanentError('permanent')).toBe(false);
     expect(isPermanentError(null)).toBe(false);
+  });
+});
+
+describe('isOutOfMemoryError', () => {
+  // As each runtime words it: wasm (a failed allocation mid-kernel, a heap that cannot grow),
+  // emscripten, V8, libtensorflow.
+  const outOfMemory = [
+    // WebAssembly.RuntimeError, as a wasm trap reaches JavaScript.
+    Object.assign(new Error('memory access out of bounds'), { name: 'RuntimeError' }),
+    new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded'),
+    new RangeError('WebAssembly.Memory(): could not allocate memory'),
+    new Error('Aborted(Cannot enlarge memory arrays to size 4294967296 bytes (OOM))'),
+    new RangeError('Array buffer allocation failed'),
+    new Error('OOM when allocating tensor with shape[1024,28,28,512]'),
+    new RangeError('out of memory'),
+  ];
+
+  it.each(outOfMemory.map((error) => [error.message, error]))(
+    'recognises "%s", as an error and as a message that crossed a thread, and calls it permanent',
+    (_message, error) => {
+      expect(isOutOfMemoryError(error)).toBe(true);
+      expect(isOutOfMemoryError({ name: error.name, message: error.message })).toBe(true);
+      expect(isOutOfMemoryError(error.message)).toBe(true);
+      expect(isPermanentError(error)).toBe(true);
+    },
+  );
+
+  it('leaves other errors alone', () => {
+    for (const message of ['redis went away', 'index out of range', 'a room with a zoom']) {
+      expect(isOutOfMemoryError(new Error(message))).toBe(false);
+    }
+    expect(isOutOfMemoryError(null)).toBe(false);
+    expect(isOutOfMemoryError(42)).toBe(false);
   });
 });
 

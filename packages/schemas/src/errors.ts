@@ -16,14 +16,35 @@ export class PermanentError extends Error implements PermanenceFlag {
   readonly permanent = true;
 }
 
-/** True for errors flagged permanent, and for zod's: input that failed to parse never parses on a retry. */
+/**
+ * True for errors flagged permanent; for zod's (input that failed to parse never parses on a
+ * retry); and for running out of memory, which the same job on the same kind of worker does again.
+ */
 export function isPermanentError(error: unknown): boolean {
   if (error instanceof ZodError) return true;
+  if (isOutOfMemoryError(error)) return true;
   return (
     typeof error === 'object' &&
     error !== null &&
     (error as Partial<PermanenceFlag>).permanent === true
   );
+}
+
+/**
+ * How running out of memory surfaces: wasm's 4 GB heap full ("memory access out of bounds" when an
+ * allocation fails mid-kernel, "Maximum memory size exceeded" / "could not allocate memory" when it
+ * cannot grow, emscripten's "Cannot enlarge memory"), V8's ArrayBuffers ("Array buffer allocation
+ * failed"), libtensorflow ("OOM when allocating tensor"), and plain "out of memory".
+ */
+const OUT_OF_MEMORY =
+  /memory access out of bounds|array buffer allocation failed|maximum memory size exceeded|could not allocate memory|cannot enlarge memory|out of memory/i;
+const OOM_WORD = /\bOOM\b/;
+
+/** An error (or its message, as it crossed a thread) that says the process ran out of memory. */
+export function isOutOfMemoryError(error: unknown): boolean {
+  const message =
+    typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : error;
+  return typeof message === 'string' && (OUT_OF_MEMORY.test(message) || OOM_WORD.test(message));
 }
 
 /**

@@ -1,6 +1,25 @@
 export * from './model-spec.js';
 export { inferLayerShapes, INPUT_SHAPE, type LayerShape } from './shape-inference.js';
 export { MODEL_PRESET_LAYERS, resolveModelLayers } from './presets.js';
+export {
+  describeLayerNameClash,
+  findLayerNameClashes,
+  kerasClassName,
+  kerasLayerNames,
+  type LayerNameClash,
+} from './layer-names.js';
+export { summarizeModel } from './model-summary.js';
+export {
+  describeMemoryOverrun,
+  estimateTrainingMemory,
+  EVALUATION_BATCH_SIZE,
+  largestBatchSizeWithin,
+  splitSizes,
+  TRAINING_POOL_IMAGES,
+  type LayerMemory,
+  type MemoryEstimate,
+  type MemoryOverrun,
+} from './memory-estimate.js';
 export * from './training-params.js';
 export * from './training-result.js';
 export * from './jobs.js';
@@ -11,6 +30,7 @@ export * from './http-server.js';
 export * from './fashion-mnist.js';
 export {
   InvalidValueError,
+  isOutOfMemoryError,
   isPermanentError,
   PermanentError,
   ShapeError,

@@ -43,7 +43,25 @@ export const visualizationParamsSchema = z
     jobId: jobIdSchema.refine((id) => id.startsWith('train_'), 'jobId must name a training job'),
     kind: visualizationKindSchema,
     /** Layer index in the model, or its Keras name (`conv2d_1`); default: every conv layer. */
-    layer: z.union([z.int().min(0).max(63), z.string().regex(/^[a-z][a-z0-9_]{0,63}$/)]).optional(),
+    layer: z
+      .union(
+        [
+          z.int().min(0).max(63),
+          z
+            .string()
+            .regex(
+              /^[a-z][a-z0-9_]{0,63}$/,
+              'a layer name is lowercase letters, digits and _ (as conv2d_1)',
+            ),
+        ],
+        {
+          error: (issue) =>
+            typeof issue.input === 'number' || typeof issue.input === 'string'
+              ? undefined
+              : 'layer is an index 0–63 or a layer name such as conv2d_1',
+        },
+      )
+      .optional(),
     /** Index of a test-set image (0–9,999). */
     sample: z.int().min(0).max(9_999).optional(),
     image: pngImageSchema.optional(),
@@ -75,10 +93,24 @@ export const createVisualizeJobBodySchema = z.strictObject({
   type: z.literal('visualize'),
   params: visualizationParamsSchema,
 });
-export const createJobBodySchema = z.discriminatedUnion('type', [
-  createTrainJobBodySchema,
-  createVisualizeJobBodySchema,
-]);
+/** Says what a body that names no job type should look like. */
+function jobBodyProblem(input: unknown): string {
+  const shape = '{ "type": "train" | "visualize", "params": { … } }';
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    return `the body must be a JSON object: ${shape}`;
+  const { type } = input as { type?: unknown };
+  if (type === undefined)
+    return Object.keys(input).length === 0
+      ? `the body is an empty object: send ${shape}`
+      : `type is missing: it must be "train" or "visualize"`;
+  return `type must be "train" or "visualize", not ${JSON.stringify(type)}`;
+}
+
+export const createJobBodySchema = z.discriminatedUnion(
+  'type',
+  [createTrainJobBodySchema, createVisualizeJobBodySchema],
+  { error: (issue) => jobBodyProblem(issue.input) },
+);
 
 /** What a training job reports while it runs (stored as the BullMQ job's progress). */
 export const trainingReportSchema = z.object({

@@ -1,13 +1,20 @@
 import { z } from 'zod';
 import { ShapeError } from './errors.js';
+import { describeLayerNameClash, findLayerNameClashes } from './layer-names.js';
 import { inferLayerShapes, MAX_MODEL_PARAMS } from './shape-inference.js';
 
 /** One spatial size given as `3` or `[3, 3]`, the way Keras accepts it. */
 const spatialPair = (min: number, max: number) =>
-  z.union([
-    z.int().min(min).max(max),
-    z.tuple([z.int().min(min).max(max), z.int().min(min).max(max)]),
-  ]);
+  z.union(
+    [z.int().min(min).max(max), z.tuple([z.int().min(min).max(max), z.int().min(min).max(max)])],
+    {
+      // A value of neither shape: say both shapes (a number or pair out of range says its range).
+      error: (issue) =>
+        typeof issue.input === 'number' || (Array.isArray(issue.input) && issue.input.length === 2)
+          ? undefined
+          : `${issue.input === undefined ? 'missing: expected ' : ''}an integer ${min}–${max}, or a pair [height, width] of them`,
+    },
+  );
 
 export const activationSchema = z.enum([
   'linear',
@@ -70,14 +77,22 @@ export const dropoutLayerSchema = z.strictObject({
   name: layerName.optional(),
 });
 
-export const layerSpecSchema = z.discriminatedUnion('type', [
+const LAYER_SCHEMAS = [
   conv2dLayerSchema,
   maxPooling2dLayerSchema,
   averagePooling2dLayerSchema,
   flattenLayerSchema,
   denseLayerSchema,
   dropoutLayerSchema,
-]);
+] as const;
+const LAYER_TYPES = LAYER_SCHEMAS.map((schema) => schema.shape.type.value);
+
+export const layerSpecSchema = z.discriminatedUnion('type', LAYER_SCHEMAS, {
+  error: (issue) =>
+    issue.code === 'invalid_union'
+      ? `type must be one of ${LAYER_TYPES.join(', ')}`
+      : 'a layer is an object such as { "type": "dense", "units": 10 }',
+});
 
 export const MODEL_PRESETS = ['cnn', 'cnn-avgpool'] as const;
 export const modelPresetSchema = z.enum(MODEL_PRESETS);
@@ -88,6 +103,10 @@ export const layerListSchema = z
   .min(1)
   .max(32)
   .superRefine((layers, context) => {
+    for (const clash of findLayerNameClashes(layers)) {
+      const { path, message } = describeLayerNameClash(layers, clash);
+      context.addIssue({ code: 'custom', path, message });
+    }
     try {
       const shapes = inferLayerShapes(layers);
       const last = layers[layers.length - 1];
@@ -109,10 +128,23 @@ export const layerListSchema = z
     }
   });
 
-export const modelSpecSchema = z.union([
-  z.strictObject({ preset: modelPresetSchema }),
-  z.strictObject({ layers: layerListSchema }),
-]);
+/** Says which of the two shapes a model spec that fits neither was meant to be; undefined if it is one. */
+function modelShapeProblem(input: unknown): string | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    return 'model must be an object: { "preset": "cnn" | "cnn-avgpool" } or { "layers": [...] }';
+  const given = ['preset', 'layers'].filter((key) => key in input);
+  if (given.length === 2)
+    return 'give either preset or layers, not both: a preset is a complete layer list';
+  if (given.length === 0)
+    return 'model needs a preset ("cnn" or "cnn-avgpool") or a list of layers';
+  return undefined;
+}
+
+export const modelSpecSchema = z.union(
+  [z.strictObject({ preset: modelPresetSchema }), z.strictObject({ layers: layerListSchema })],
+  // For the other failures the branch the input was meant for says what is wrong.
+  { error: (issue) => modelShapeProblem(issue.input) },
+);
 
 export type Activation = z.infer<typeof activationSchema>;
 export type Padding = z.infer<typeof paddingSchema>;

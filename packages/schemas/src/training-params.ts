@@ -40,7 +40,14 @@ export const trainingParamsSchema = z
       .max(2 ** 31 - 1)
       .default(42),
     optimizer: optimizerSchema.prefault({}),
-    earlyStopping: z.union([z.literal(false), earlyStoppingSchema]).prefault({}),
+    earlyStopping: z
+      .union([z.literal(false), earlyStoppingSchema], {
+        error: (issue) =>
+          typeof issue.input === 'object' && issue.input !== null
+            ? undefined
+            : 'earlyStopping is false (off) or an object { monitor, patience, minDelta, restoreBestWeights }',
+      })
+      .prefault({}),
     checkpoint: checkpointSchema.prefault({}),
     dataset: datasetSchema.prefault({}),
   })

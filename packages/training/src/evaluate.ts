@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { countCorrect, sparseCategoricalCrossentropy } from '@convoy/model';
+import { EVALUATION_BATCH_SIZE } from '@convoy/schemas';
 import type { LabelledTensors } from './labelled-tensors.js';
-
-const EVALUATION_BATCH_SIZE = 500;
 
 /** Loss and accuracy over a whole set, in inference mode (dropout off). */
 export async function evaluateModel(
