@@ -276,3 +276,29 @@ describe('convoy bench storage (built)', () => {
     expect(Math.min(...report.s3Seconds, ...report.localSeconds)).toBeGreaterThan(0);
   }, 180_000);
 });
+
+describe('convoy bench streams (built)', () => {
+  it('opens the streams at once on the built API and probes /healthz meanwhile', async () => {
+    const result = await convoy(
+      'bench',
+      'streams',
+      ...['--streams', '20', '--rounds', '2', '--history', '5', '--json'],
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as {
+      benchmark: string;
+      streams: number;
+      rounds: number;
+      idleHealthz: { samples: number; p50Ms: number };
+      burst: { allOpenMs: number; healthz: { samples: number }; refused: number };
+      steady: { healthz: { samples: number }; historyEpochs: number };
+    };
+    expect(report).toMatchObject({ benchmark: 'streams', streams: 20, rounds: 2 });
+    expect(report.burst.refused).toBe(0);
+    expect(report.burst.allOpenMs).toBeGreaterThan(0);
+    expect(report.idleHealthz.samples).toBeGreaterThan(5);
+    expect(report.burst.healthz.samples).toBeGreaterThan(0);
+    expect(report.steady).toMatchObject({ historyEpochs: 5 });
+    expect(report.steady.healthz.samples).toBeGreaterThan(10);
+  }, 120_000);
+});

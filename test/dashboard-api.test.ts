@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeGrayscalePng, visualizationCacheKey, visualizationDirectory } from '@convoy/core';
@@ -8,6 +10,7 @@ import {
   type VisualizationLayer,
 } from '@convoy/schemas';
 import { createConfig, createDashboard } from '@convoy/dashboard';
+import { createHttpServer, serverLimitsOf } from '@convoy/http';
 import {
   CNN_SUMMARY,
   float32File,
@@ -167,6 +170,34 @@ async function jobState(id: string): Promise<string> {
   return ((await response.json()) as { state: string }).state;
 }
 
+/** A request with any headers (fetch cannot set Host); `body` is sent as the body. */
+function rawRequest(
+  method: string,
+  path: string,
+  headers: Record<string, string> & { body?: string },
+  base = stack.dashboardUrl,
+): Promise<{ status: number; body: string }> {
+  const url = new URL(base);
+  const { body, ...sent } = headers;
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      { host: url.hostname, port: url.port, method, path, headers: sent },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+async function jobCount(): Promise<number> {
+  const list = (await (await stack.callApi('/v1/jobs?limit=100')).json()) as { items: unknown[] };
+  return list.items.length;
+}
+
 async function expectPng(response: Response): Promise<Buffer> {
   const body = Buffer.from(await response.arrayBuffer());
   expect(response.status, body.toString('utf8').slice(0, 300)).toBe(200);
@@ -301,6 +332,113 @@ describe('the API proxy', () => {
       headers: { origin: stack.dashboardUrl },
     });
     expect(sameSite.status).toBe(409); // reached the API: the job is already finished
+  });
+
+  it('answers only its own host names (DNS rebinding), writes only from its own pages', async () => {
+    const { port } = new URL(stack.dashboardUrl);
+    const jobsBefore = await jobCount();
+    const evil = `evil.example:${port}`;
+    // The reproduction of issue #11: a rebinding page posts with its own Host and Origin.
+    const posted = await rawRequest('POST', '/api/jobs', {
+      host: evil,
+      origin: `http://${evil}`,
+      'content-type': 'application/json',
+      body: JSON.stringify({ type: 'train', params: { epochs: 1 } }),
+    });
+    expect(posted.status).toBe(421);
+    expect(posted.body).toContain('MISDIRECTED_REQUEST');
+    for (const path of [
+      '/api/jobs',
+      '/',
+      `/jobs/${finishedJobs[0]}`,
+      '/healthz',
+      '/static/job.js',
+    ]) {
+      const answer = await rawRequest('GET', path, { host: evil, accept: 'text/html' });
+      expect(answer.status, path).toBe(421);
+      expect(answer.body, path).not.toContain(stack.token);
+    }
+    expect(await jobCount()).toBe(jobsBefore);
+
+    // Its own names and addresses; writes only from a page of the same host and port.
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) {
+      expect((await rawRequest('GET', '/api/jobs', { host })).status, host).toBe(200);
+    }
+    const cancel = (host: string, origin: string) =>
+      rawRequest('DELETE', `/api/jobs/${finishedJobs[0]}`, { host, origin });
+    expect((await cancel(`localhost:${port}`, `http://localhost:${port}`)).status).toBe(409);
+    for (const origin of [
+      `http://127.0.0.1:${port}`, // another name of the machine: another site for the browser
+      'http://localhost:5173', // another local site
+      `http://${evil}`,
+      'null',
+    ]) {
+      expect((await cancel(`localhost:${port}`, origin)).status, origin).toBe(403);
+    }
+  });
+
+  it('answers the names in DASHBOARD_ALLOWED_HOSTS, from pages of those names', async () => {
+    const named = createDashboard(
+      createConfig({
+        apiUrl: stack.apiUrl,
+        apiToken: stack.token,
+        logLevel: 'silent',
+        allowedHosts: 'convoy.example.com',
+      }),
+    );
+    const server = createHttpServer(named.app, serverLimitsOf(createConfig({})));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const address = server.address();
+    const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    try {
+      const viaProxy = await rawRequest(
+        'DELETE',
+        `/api/jobs/${finishedJobs[0]}`,
+        // A proxy in front rewrote Host; the page's origin is the listed name.
+        { host: '127.0.0.1', origin: 'https://convoy.example.com' },
+        base,
+      );
+      expect(viaProxy.status).toBe(409); // reached the API
+      const listed = await rawRequest('GET', '/api/jobs', { host: 'convoy.example.com' }, base);
+      expect(listed.status).toBe(200);
+      const other = await rawRequest('GET', '/api/jobs', { host: 'convoy.example.org' }, base);
+      expect(other.status).toBe(421);
+    } finally {
+      await named.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('closes a request whose body stops arriving (408) within its request timeout', async () => {
+    const limits = { requestTimeoutMs: 1_000, headersTimeoutMs: 1_000 };
+    const config = createConfig({ apiUrl: stack.apiUrl, logLevel: 'silent', ...limits });
+    const slow = createDashboard(config);
+    const server = createHttpServer(slow.app, serverLimitsOf(config));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const address = server.address();
+    const socket = connect(typeof address === 'object' && address ? address.port : 0, '127.0.0.1');
+    try {
+      await once(socket, 'connect');
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+      const started = performance.now();
+      socket.write(
+        'POST /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n' +
+          'Content-Length: 50000\r\n\r\n{"image":"iVBO',
+      );
+      await once(socket, 'close');
+      const closedAfterMs = performance.now() - started;
+      expect(received).toMatch(/^HTTP\/1\.1 408 /);
+      expect(closedAfterMs).toBeLessThan(limits.requestTimeoutMs + 2_500);
+    } finally {
+      socket.destroy();
+      await slow.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('streams a job’s events through as they happen, then ends with the job', async () => {

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { Worker, type Processor } from 'bullmq';
 import type { Express } from 'express';
 import { createApi, createConfig as createApiConfig, type Api } from '@convoy/api';
+import { createHttpServer, serverLimitsOf, type ServerLimits } from '@convoy/http';
 import { createRedisConnection, QUEUE_NAMES, removeQueuePrefix } from '@convoy/queue';
 import type { EpochRecord, JobType, ModelSummary, TrainingResult } from '@convoy/schemas';
 import {
@@ -51,30 +52,28 @@ export async function startTestStack(overrides: DashboardConfigInput = {}): Prom
   const prefix = `test-${randomUUID()}`;
   const token = `tok-${randomUUID()}`;
   const artifactsDir = await mkdtemp(join(tmpdir(), 'convoy-dashboard-test-'));
-  const api: Api = await createApi(
-    createApiConfig({
-      redisUrl: REDIS_URL,
-      port: 0,
-      artifactsDir,
-      queuePrefix: prefix,
-      token,
-      logLevel: 'silent',
-      sseHeartbeatMs: 1_000,
-    }),
-  );
-  const apiServer = await listen(api.app);
+  const apiConfig = createApiConfig({
+    redisUrl: REDIS_URL,
+    port: 0,
+    artifactsDir,
+    queuePrefix: prefix,
+    token,
+    logLevel: 'silent',
+    sseHeartbeatMs: 1_000,
+  });
+  const api: Api = await createApi(apiConfig);
+  const apiServer = await listen(api.app, serverLimitsOf(apiConfig));
   const apiUrl = urlOf(apiServer);
-  const dashboard = createDashboard(
-    createConfig({
-      apiUrl,
-      apiToken: token,
-      artifactsDir,
-      logLevel: 'silent',
-      visualizationWaitMs: 300,
-      ...overrides,
-    }),
-  );
-  const dashboardServer = await listen(dashboard.app);
+  const dashboardConfig = createConfig({
+    apiUrl,
+    apiToken: token,
+    artifactsDir,
+    logLevel: 'silent',
+    visualizationWaitMs: 300,
+    ...overrides,
+  });
+  const dashboard = createDashboard(dashboardConfig);
+  const dashboardServer = await listen(dashboard.app, serverLimitsOf(dashboardConfig));
   const workers: Worker[] = [];
   const connections: ReturnType<typeof createRedisConnection>[] = [];
 
@@ -137,11 +136,12 @@ export async function startTestStack(overrides: DashboardConfigInput = {}): Prom
   };
 }
 
-function listen(app: Express): Promise<Server> {
+/** As main.ts serves an app: Convoy's server limits, on a random port of 127.0.0.1. */
+function listen(app: Express, limits: ServerLimits): Promise<Server> {
+  const server = createHttpServer(app, limits);
   return new Promise((resolve, reject) => {
-    const server: Server = app.listen(0, '127.0.0.1', (error?: Error) =>
-      error ? reject(error) : resolve(server),
-    );
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
   });
 }
 

@@ -7,6 +7,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import { Worker, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
+import { createHttpServer, serverLimitsOf } from '@convoy/http';
 import { createRedisConnection, JobQueues, QUEUE_NAMES, type TrainJobData } from '@convoy/queue';
 import {
   errorBodySchema,
@@ -53,7 +54,7 @@ export async function startTestApi(overrides: ApiConfigInput = {}): Promise<Test
     ...overrides,
   });
   const api = await createApi(config);
-  const server = await listen(api);
+  const server = await listen(api, config);
   const address = server.address();
   if (address === null || typeof address !== 'object') throw new Error('no server address');
   const baseUrl = `http://127.0.0.1:${address.port}`;
@@ -120,11 +121,12 @@ export async function startTestApi(overrides: ApiConfigInput = {}): Promise<Test
   };
 }
 
-async function listen(api: Api): Promise<Server> {
+/** As main.ts serves it: Convoy's server limits, on a random port of 127.0.0.1. */
+async function listen(api: Api, config: ApiConfig): Promise<Server> {
+  const server = createHttpServer(api.app, serverLimitsOf(config));
   return new Promise((resolve, reject) => {
-    const server = api.app.listen(0, '127.0.0.1', (error?: Error) =>
-      error ? reject(error) : resolve(server),
-    );
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
   });
 }
 
@@ -160,6 +162,8 @@ export async function waitFor<T>(
 export interface ServerSentEvent {
   readonly event: string;
   readonly data: unknown;
+  /** The event's `id:` line, if it had one. */
+  readonly id?: string | undefined;
 }
 
 /**
@@ -185,13 +189,15 @@ export async function readEvents(
       const block = buffer.slice(0, boundary);
       buffer = buffer.slice(boundary + 2);
       let event = 'message';
+      let id: string | undefined;
       const data: string[] = [];
       for (const line of block.split('\n')) {
         if (line.startsWith('event:')) event = line.slice(6).trim();
         else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+        else if (line.startsWith('id:')) id = line.slice(3).trim();
       }
       if (data.length === 0) continue; // comments (heartbeats) and retry hints
-      const parsed = { event, data: JSON.parse(data.join('\n')) as unknown };
+      const parsed = { event, id, data: JSON.parse(data.join('\n')) as unknown };
       events.push(parsed);
       onEvent(parsed);
       if (stopWhen(parsed, events)) {

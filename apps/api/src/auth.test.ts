@@ -71,3 +71,47 @@ describe('bearer token auth (API_TOKEN set)', () => {
     expect((await get('/openapi.json')).status).toBe(200);
   });
 });
+
+describe('METRICS_TOKEN', () => {
+  const METRICS_TOKEN = 'prometheus-scrape-token_42';
+  let withMetricsToken: TestApi;
+
+  beforeAll(async () => {
+    withMetricsToken = await startTestApi({
+      token: TOKEN,
+      metricsToken: METRICS_TOKEN,
+      host: '127.0.0.1',
+    });
+  });
+  afterAll(async () => {
+    await withMetricsToken.stop();
+  });
+
+  const scrape = (authorization?: string) =>
+    fetch(
+      `${withMetricsToken.baseUrl}/metrics`,
+      authorization === undefined ? {} : { headers: { authorization } },
+    );
+
+  it('guards /metrics with its own token; the API token works there too', async () => {
+    for (const authorization of [undefined, 'Bearer wrong-token', `Bearer ${METRICS_TOKEN}x`]) {
+      const response = await scrape(authorization);
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="convoy"/);
+      await expectError(response, 401, 'UNAUTHORIZED');
+    }
+    const scraped = await scrape(`Bearer ${METRICS_TOKEN}`);
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain('# TYPE convoy_jobs gauge');
+    expect((await scrape(`Bearer ${TOKEN}`)).status).toBe(200);
+  });
+
+  it('opens nothing else: the metrics token is refused on /v1 and /admin/queues', async () => {
+    for (const path of ['/v1/jobs', '/admin/queues']) {
+      const response = await fetch(`${withMetricsToken.baseUrl}${path}`, {
+        headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+      });
+      await expectError(response, 401, 'UNAUTHORIZED');
+    }
+    expect((await fetch(`${withMetricsToken.baseUrl}/healthz`)).status).toBe(200);
+  });
+});

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@convoy/schemas';
 import { API_ENVIRONMENT_VARIABLES, createConfig, isLoopbackHost, loadConfig } from './config.js';
@@ -15,8 +16,44 @@ describe('loadConfig', () => {
       maxJobMemoryMb: 2048,
       logLevel: 'info',
       exposeErrorStacks: false,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 1_024,
+      maxEventStreams: 512,
+      maxEventStreamsPerClient: 128,
     });
     expect(config.token).toBeUndefined();
+    expect(config.metricsToken).toBeUndefined();
+    expect(config.allowedHosts).toBeUndefined();
+  });
+
+  it('reads the server limits, stream caps, METRICS_TOKEN and API_ALLOWED_HOSTS', () => {
+    const config = loadConfig({
+      API_REQUEST_TIMEOUT_MS: '60000',
+      API_KEEP_ALIVE_TIMEOUT_MS: '65000',
+      API_MAX_CONNECTIONS: '4096',
+      API_MAX_EVENT_STREAMS: '2000',
+      API_MAX_EVENT_STREAMS_PER_CLIENT: '300',
+      METRICS_TOKEN: 'scrape-me',
+      API_ALLOWED_HOSTS: ' Convoy.Example.com, .corp.example ,10.0.0.7,[::1]',
+    });
+    expect(config).toMatchObject({
+      requestTimeoutMs: 60_000,
+      keepAliveTimeoutMs: 65_000,
+      maxConnections: 4_096,
+      maxEventStreams: 2_000,
+      maxEventStreamsPerClient: 300,
+      metricsToken: 'scrape-me',
+      allowedHosts: ['convoy.example.com', '.corp.example', '10.0.0.7', '::1'],
+    });
+    expect(() => loadConfig({ API_MAX_CONNECTIONS: '0' })).toThrow(/API_MAX_CONNECTIONS/);
+    expect(() => loadConfig({ API_REQUEST_TIMEOUT_MS: 'soon' })).toThrow(/API_REQUEST_TIMEOUT_MS/);
+    expect(() => loadConfig({ METRICS_TOKEN: 'two words' })).toThrow(/METRICS_TOKEN/);
+    expect(() => loadConfig({ API_ALLOWED_HOSTS: 'evil.example:3000' })).toThrow(
+      /API_ALLOWED_HOSTS.*without a port/,
+    );
+    expect(() => loadConfig({ API_ALLOWED_HOSTS: 'http://x' })).toThrow(/API_ALLOWED_HOSTS/);
   });
 
   it('reads the environment once, treating empty variables as unset', () => {
@@ -79,6 +116,18 @@ describe('isLoopbackHost', () => {
     }
     for (const host of ['0.0.0.0', '::', '10.0.0.1', 'example.com', '128.0.0.1']) {
       expect(isLoopbackHost(host), host).toBe(false);
+    }
+  });
+});
+
+describe('the documented environment', () => {
+  it('lists every variable the API reads in docs/operations.md', async () => {
+    const operations = await readFile(
+      new URL('../../../docs/operations.md', import.meta.url),
+      'utf8',
+    );
+    for (const variable of API_ENVIRONMENT_VARIABLES) {
+      expect(operations, variable).toContain(`\`${variable}\``);
     }
   });
 });

@@ -1,6 +1,7 @@
 import { isLoopbackHost } from '@convoy/http';
 import { ARTIFACT_STORE_ENVIRONMENT, artifactStoreConfigOptions } from '@convoy/storage';
 import {
+  allowedHostsSchema,
   apiTokenSchema,
   configReader,
   logLevelSchema,
@@ -9,6 +10,8 @@ import {
   redisClusterNodesSchema,
   redisUrlSchema,
   refineClusterQueuePrefix,
+  serverLimitsEnvironment,
+  serverLimitsOptions,
 } from '@convoy/schemas';
 import { z } from 'zod';
 
@@ -17,6 +20,8 @@ export const DEFAULT_API_PORT = 3000;
 export const DEFAULT_ARTIFACTS_DIR = './var/artifacts';
 export const DEFAULT_BODY_LIMIT = '256kb';
 export const DEFAULT_SSE_HEARTBEAT_MS = 15_000;
+export const DEFAULT_MAX_EVENT_STREAMS = 512;
+export const DEFAULT_MAX_EVENT_STREAMS_PER_CLIENT = 128;
 
 /**
  * Everything createApi needs. Environment variables map onto it in loadConfig; the options
@@ -32,6 +37,23 @@ export const apiConfigSchema = z
     host: z.string().min(1).optional(),
     /** When set, every /v1 and /admin/queues request needs `Authorization: Bearer <token>`. */
     token: apiTokenSchema.optional(),
+    /** When set, /metrics needs `Authorization: Bearer <it>` (or the API token). */
+    metricsToken: apiTokenSchema.optional(),
+    /**
+     * Host names the API answers to besides IP addresses, localhost and its bound host. Checked
+     * when the API has no token (DNS rebinding could otherwise reach it from a browser) or when set.
+     */
+    allowedHosts: allowedHostsSchema.optional(),
+    ...serverLimitsOptions,
+    /** Open event streams at most (503 beyond). */
+    maxEventStreams: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_MAX_EVENT_STREAMS),
+    /** Open event streams per client address at most (429 beyond). */
+    maxEventStreamsPerClient: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(DEFAULT_MAX_EVENT_STREAMS_PER_CLIENT),
     artifactsDir: z.string().min(1).default(DEFAULT_ARTIFACTS_DIR),
     /** ARTIFACTS_URL (file:// or s3://), S3_ENDPOINT, S3_FORCE_PATH_STYLE: where artifacts live. */
     ...artifactStoreConfigOptions,
@@ -76,6 +98,11 @@ const ENVIRONMENT_NAMES = {
   port: 'API_PORT',
   host: 'API_HOST',
   token: 'API_TOKEN',
+  metricsToken: 'METRICS_TOKEN',
+  allowedHosts: 'API_ALLOWED_HOSTS',
+  ...serverLimitsEnvironment('API'),
+  maxEventStreams: 'API_MAX_EVENT_STREAMS',
+  maxEventStreamsPerClient: 'API_MAX_EVENT_STREAMS_PER_CLIENT',
   ...ARTIFACT_STORE_ENVIRONMENT,
   logLevel: 'LOG_LEVEL',
   maxJobMemoryMb: 'MAX_JOB_MEMORY_MB',

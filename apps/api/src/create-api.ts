@@ -5,7 +5,7 @@ import { QueueEvents } from 'bullmq';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { requestLogger } from '@convoy/http';
+import { allowedHostsOnly, HostAllowList, requestLogger } from '@convoy/http';
 import { JOB_TYPES } from '@convoy/schemas';
 import {
   createRedisConnection,
@@ -20,7 +20,9 @@ import { createArtifactStore } from '@convoy/storage';
 import { createBearerAuth } from './auth.js';
 import type { ApiConfig } from './config.js';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
-import { methodNotAllowed } from './guards.js';
+import { createEventsRouter } from './event-stream.js';
+import { EventStreams } from './event-streams.js';
+import { methodNotAllowed, refuseOversizedBodies } from './guards.js';
 import { JobEventHub } from './job-event-hub.js';
 import { JobLookup } from './job-lookup.js';
 import { createJobsRouter } from './jobs-routes.js';
@@ -61,8 +63,12 @@ export async function createApi(config: ApiConfig, options: CreateApiOptions = {
   const store = createArtifactStore(config);
   const lookup = new JobLookup(queues, () => connection.status === 'ready');
   const hub = new JobEventHub({ lookup, logger });
-  const openStreams = new Set<() => void>();
-  const metrics = createMetrics(queues, { openEventStreams: () => openStreams.size });
+  const streams = new EventStreams({
+    maxStreams: config.maxEventStreams,
+    maxStreamsPerClient: config.maxEventStreamsPerClient,
+    heartbeatMs: config.sseHeartbeatMs,
+  });
+  const metrics = createMetrics(queues, { openEventStreams: () => streams.size });
   hub.onFinished((found) => metrics.observeFinished(found));
 
   const queueEvents: QueueEvents[] = [];
@@ -75,7 +81,7 @@ export async function createApi(config: ApiConfig, options: CreateApiOptions = {
 
   const closeAll = async () => {
     connection.off('ready', startQueueEvents);
-    for (const closeStream of [...openStreams]) closeStream();
+    streams.closeAll();
     hub.close();
     const closed = await settlesWithin(
       (async () => {
@@ -110,21 +116,31 @@ export async function createApi(config: ApiConfig, options: CreateApiOptions = {
   app.disable('x-powered-by');
   app.use(requestLogger(logger, 'info'));
   app.use(metrics.countRequests);
+  if (config.token === undefined || config.allowedHosts !== undefined) {
+    // Without a token, a page of another site whose name resolves to this machine (DNS
+    // rebinding) could use the API from a browser: only this server's own names are answered.
+    const hosts = new HostAllowList({ names: config.allowedHosts, boundHost: config.host });
+    app.use(allowedHostsOnly(hosts, 'API_ALLOWED_HOSTS'));
+  }
   app.use(securityHeaders());
-  app.use(operationsRouter(connection, metrics));
+  app.use(refuseOversizedBodies(config.bodyLimit));
+  // /metrics is open unless METRICS_TOKEN is set; then that token (or the API's) is needed.
+  const metricsAuth =
+    config.metricsToken === undefined
+      ? createBearerAuth()
+      : createBearerAuth(config.metricsToken, config.token);
+  app.use(operationsRouter(connection, metrics, metricsAuth));
 
   const auth = createBearerAuth(config.token);
   app.use('/v1', auth);
+  app.use(createEventsRouter({ hub, lookup, streams }));
   app.use(
     createJobsRouter({
       queues,
       lookup,
       store,
-      hub,
       bodyLimit: config.bodyLimit,
       maxJobMemoryMb: config.maxJobMemoryMb,
-      sseHeartbeatMs: config.sseHeartbeatMs,
-      openStreams,
     }),
   );
 
@@ -186,7 +202,11 @@ function securityHeaders(): RequestHandler {
 }
 
 /** `/healthz`, `/metrics` and `/openapi.json`: no token, for load balancers and Prometheus. */
-function operationsRouter(connection: RedisConnection, metrics: ApiMetrics): Router {
+function operationsRouter(
+  connection: RedisConnection,
+  metrics: ApiMetrics,
+  metricsAuth: RequestHandler,
+): Router {
   const router = Router();
   const openApiDocument = createOpenApiDocument();
   router
@@ -201,7 +221,7 @@ function operationsRouter(connection: RedisConnection, metrics: ApiMetrics): Rou
     .all(methodNotAllowed(['GET']));
   router
     .route('/metrics')
-    .get(async (_request, response) => {
+    .get(metricsAuth, async (_request, response) => {
       const text = await metrics.registry.metrics();
       response.set('Content-Type', metrics.registry.contentType).send(text);
     })

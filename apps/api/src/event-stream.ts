@@ -1,133 +1,282 @@
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import {
+  eventIdSchema,
+  eventStreamQuerySchema,
   isTerminalState,
-  trainingReportSchema,
+  jobIdSchema,
   type EpochEvent,
   type EpochRecord,
   type JobState,
+  type JobView,
   type ProgressEvent,
   type TerminalJobState,
+  type TrainingReport,
 } from '@convoy/schemas';
-import type { JobHandler } from './guards.js';
+import type { EventStreams } from './event-streams.js';
+import { methodNotAllowed } from './guards.js';
+import { jobNotFound, validationFailed } from './http-error.js';
 import type { JobEvent, JobEventHub } from './job-event-hub.js';
 import type { JobLookup } from './job-lookup.js';
 import { reportOf, stateOf, toJobView, type FoundJob } from './job-view.js';
+import { parseRequest } from './validation.js';
 
 /** SSE event names (docs/api.md): progress and epoch while a job runs, then one terminal event. */
 export type StreamEventName = 'progress' | 'epoch' | TerminalJobState;
 
+/** The reconnection delay the stream asks clients for (`retry:`). */
+export const RETRY_MS = 3_000;
+
 export interface EventStreamOptions {
   readonly hub: JobEventHub;
   readonly lookup: JobLookup;
-  readonly heartbeatMs: number;
-  /** How to end each open stream, so shutdown can (an open stream keeps the HTTP server open). */
-  readonly openStreams: Set<() => void>;
+  /** Caps, heartbeats and shutdown of every open stream. */
+  readonly streams: EventStreams;
 }
 
 /**
- * `GET /v1/jobs/:id/events`. On connect: a `progress` event with the job's current state and
- * progress; for a finished job also its terminal event, then the stream ends. While the job runs:
- * `epoch` for each epoch added to the report's history, `progress` for each report, and finally
- * `completed`, `failed` or `cancelled` with the job as `GET /v1/jobs/:id` shows it, then the end.
- * A comment line every `heartbeatMs` keeps idle connections open.
+ * Where a client resumes, from the id of the last event it received: `<n>` means it has the first
+ * n epochs, `<n>.end` that it also had the terminal event.
  */
-export function streamJobEvents(options: EventStreamOptions): JobHandler {
-  return async function jobEventStream(request, response, found) {
-    const { id } = found;
-    let closed = false;
-    let historyLength = 0;
-    let state: JobState = stateOf(found);
-    /** Events that arrive while the first state is written go out after it, in order. */
-    let pending: JobEvent[] | undefined = [];
+export interface StreamPosition {
+  readonly epochs: number;
+  readonly ended: boolean;
+}
 
-    const write = (event: StreamEventName, data: unknown) => {
-      if (!closed) response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
-    const close = () => {
-      if (closed) return;
-      closed = true;
-      clearInterval(heartbeat);
-      unsubscribe();
-      options.openStreams.delete(close);
-      response.end();
-    };
-    /** A job that completed, failed or was removed: epochs not sent yet, then its terminal event. */
-    const sendFinished = (current: FoundJob) => {
-      const view = toJobView(current);
-      if (!isTerminalState(view.state)) {
-        sendReport(current); // failed an attempt and will retry: still going
-        return;
-      }
-      sendEpochs(view.history);
-      state = view.state;
-      write(view.state, view);
-      close();
-    };
-    const sendEpochs = (history: readonly EpochRecord[]) => {
-      for (const record of history.slice(historyLength)) {
-        write('epoch', { id, ...record } satisfies EpochEvent);
-      }
-      historyLength = Math.max(historyLength, history.length);
-    };
-    /** `epoch` for each history entry not sent yet, then `progress`. */
-    const sendReport = (current: FoundJob | undefined, data?: unknown) => {
-      const report =
-        data === undefined
-          ? current?.kind === 'queued'
-            ? reportOf(current.job)
-            : null
-          : (trainingReportSchema.safeParse(data).data ?? null);
-      sendEpochs(report?.history ?? []);
-      if (current !== undefined) state = stateOf(current);
-      else if (state === 'waiting') state = 'active';
-      write('progress', { id, state, progress: report?.progress ?? null } satisfies ProgressEvent);
-    };
-    const handle = (event: JobEvent) => {
-      if (pending !== undefined) {
-        pending.push(event);
-      } else if (event.kind === 'progress') {
-        sendReport(undefined, event.data);
-      } else if (event.found !== undefined) {
-        sendFinished(event.found);
-      }
-    };
+export function parseEventId(id: string): StreamPosition {
+  const [epochs = '0', end] = eventIdSchema.parse(id).split('.');
+  return { epochs: Number(epochs), ended: end !== undefined };
+}
 
-    // Subscribe before reading the state again, so nothing that happens in between is lost.
-    const unsubscribe = options.hub.subscribe(id, handle);
-    const heartbeat = setInterval(() => {
-      if (!closed) response.write(': heartbeat\n\n');
-    }, options.heartbeatMs);
-    heartbeat.unref();
-    options.openStreams.add(close);
-    response.on('close', close);
+export function formatEventId(position: StreamPosition): string {
+  return `${position.epochs}${position.ended ? '.end' : ''}`;
+}
 
-    response.status(200).set({
+/** The route of a job's events. */
+export function createEventsRouter(options: EventStreamOptions): Router {
+  const router = Router();
+  router
+    .route('/v1/jobs/:id/events')
+    .get(streamJobEvents(options))
+    .all(methodNotAllowed(['GET']));
+  return router;
+}
+
+/**
+ * `GET /v1/jobs/:id/events`. Every event has an `id:` (see StreamPosition). Without
+ * `Last-Event-ID` the stream starts with a `progress` event of the job's current state (epochs
+ * already run are not repeated: GET /v1/jobs/:id has them); with one, it first sends the `epoch`
+ * events after that id, from the job's own history in Redis, so a client that reconnects (after
+ * an API restart, on any API process) misses none and gets none twice. Progress in between is
+ * coalesced into the latest. Then: `epoch` for each epoch added to the report's history,
+ * `progress` for each report, finally `completed`, `failed` or `cancelled` with the job as
+ * `GET /v1/jobs/:id` shows it, and the end. A client that resumes after the terminal event gets
+ * 204, which tells EventSource to stop reconnecting.
+ */
+export function streamJobEvents(options: EventStreamOptions): RequestHandler {
+  return async function jobEventStream(request, response) {
+    const id = String(request.params.id ?? '');
+    if (!jobIdSchema.safeParse(id).success) throw jobNotFound(id);
+    const resume = resumePositionOf(request);
+    const stream = new JobEventStream(id, response);
+    // Subscribe before reading the job, so nothing that happens in between is lost; the caps
+    // apply before anything is read.
+    stream.open(options.streams, clientOf(request));
+    const unsubscribe = options.hub.subscribe(id, (event) => stream.handle(event));
+    stream.onClose(unsubscribe);
+    let found: FoundJob | undefined;
+    try {
+      found = await options.lookup.findShared(id);
+    } catch (error) {
+      stream.abandon();
+      throw error;
+    }
+    if (found === undefined) {
+      stream.abandon();
+      throw jobNotFound(id);
+    }
+    if (resume?.ended && isTerminalState(stateOf(found))) {
+      stream.abandon();
+      response.status(204).end();
+      return;
+    }
+    stream.start(found, resume);
+  };
+}
+
+/** `Last-Event-ID`, or `?lastEventId=` for clients that cannot send headers (a new EventSource). */
+function resumePositionOf(request: Request): StreamPosition | undefined {
+  const query = parseRequest(eventStreamQuerySchema, request.query, 'query');
+  const header = request.headers['last-event-id'];
+  if (header !== undefined) {
+    const parsed = eventIdSchema.safeParse(header);
+    if (!parsed.success) {
+      throw validationFailed('invalid Last-Event-ID: not an id this stream gave', [
+        { path: 'Last-Event-ID', message: 'expected <epochs> or <epochs>.end' },
+      ]);
+    }
+    return parseEventId(parsed.data);
+  }
+  return query.lastEventId === undefined ? undefined : parseEventId(query.lastEventId);
+}
+
+/** The client's address; streams are capped per address. */
+function clientOf(request: Request): string {
+  return request.socket.remoteAddress ?? 'unknown';
+}
+
+/** One client's stream of one job's events. */
+class JobEventStream {
+  /** Epochs the client has (from its Last-Event-ID, or as many as the job had when it connected). */
+  private epochsSent = 0;
+  private state: JobState = 'waiting';
+  /** Events that arrive before the first state is written go out after it, in order. */
+  private pending: JobEvent[] | undefined = [];
+  private started = false;
+  private closed = false;
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(
+    private readonly id: string,
+    private readonly response: Response,
+  ) {}
+
+  /** Takes a place among the open streams (or throws 429/503) and frees it when the stream ends. */
+  open(streams: EventStreams, client: string): void {
+    const release = streams.admit({
+      client,
+      write: (text) => {
+        if (this.started) this.writeRaw(text);
+      },
+      close: () => this.close(),
+    });
+    this.cleanups.push(release);
+    this.response.on('close', () => this.close());
+  }
+
+  onClose(cleanup: () => void): void {
+    this.cleanups.push(cleanup);
+  }
+
+  /** Gives the place up before anything was written (the request ends in an error answer). */
+  abandon(): void {
+    this.closed = true;
+    this.runCleanups();
+  }
+
+  /** Headers, `retry:`, the replay or current state, then what arrived meanwhile. */
+  start(found: FoundJob, resume: StreamPosition | undefined): void {
+    if (this.closed) {
+      // Shut down while the job was read; a client that went away hears nothing either way.
+      if (!this.response.headersSent) this.response.status(503).end();
+      return;
+    }
+    this.started = true;
+    this.response.status(200).set({
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
     });
-    response.flushHeaders();
-    response.write('retry: 3000\n\n');
-
-    let current: FoundJob = found;
-    try {
-      current = (await options.lookup.find(id)) ?? found;
-    } catch (error) {
-      request.log.warn({ err: error, jobId: id }, 'event stream: job lookup failed');
-    }
-    // The current state first; epochs already run count as sent (GET /v1/jobs/:id has them).
-    const initial = current.kind === 'queued' ? reportOf(current.job) : null;
-    historyLength = initial?.history.length ?? 0;
-    state = stateOf(current);
-    write('progress', { id, state, progress: initial?.progress ?? null } satisfies ProgressEvent);
-    if (isTerminalState(state)) {
-      const view = toJobView(current);
-      write(view.state as TerminalJobState, view);
-      close();
+    this.response.flushHeaders();
+    this.writeRaw(`retry: ${RETRY_MS}\n\n`);
+    this.state = stateOf(found);
+    if (isTerminalState(this.state)) {
+      this.sendFinished(toJobView(found), resume);
       return;
     }
-    const queued = pending;
-    pending = undefined;
-    for (const event of queued) handle(event);
-  };
+    const report = found.kind === 'queued' ? reportOf(found.job) : null;
+    const history = report?.history ?? [];
+    if (resume === undefined) this.epochsSent = history.length;
+    else {
+      this.epochsSent = resume.epochs;
+      this.sendEpochs(history);
+    }
+    this.sendProgress(report);
+    const queued = this.pending ?? [];
+    this.pending = undefined;
+    for (const event of queued) this.handle(event);
+  }
+
+  handle(event: JobEvent): void {
+    if (this.closed) return;
+    if (this.pending !== undefined) {
+      this.pending.push(event);
+    } else if (event.kind === 'progress') {
+      this.sendEpochs(event.report?.history ?? []);
+      if (this.state === 'waiting') this.state = 'active';
+      this.sendProgress(event.report);
+    } else if (event.found !== undefined) {
+      const view = toJobView(event.found);
+      this.state = view.state;
+      if (isTerminalState(view.state)) {
+        this.sendFinished(view, undefined);
+      } else {
+        // Failed an attempt and will retry: still going.
+        const report = event.found.kind === 'queued' ? reportOf(event.found.job) : null;
+        this.sendEpochs(report?.history ?? []);
+        this.sendProgress(report);
+      }
+    }
+  }
+
+  /** A finished job: epochs not sent yet, the current state when it is all the client gets, then the terminal event. */
+  private sendFinished(view: JobView, resume: StreamPosition | undefined): void {
+    if (this.pending !== undefined) {
+      // Connecting to a job that has already finished.
+      this.pending = undefined;
+      if (resume === undefined) {
+        this.epochsSent = view.history.length;
+        this.send('progress', { id: this.id, state: view.state, progress: view.progress });
+      } else {
+        this.epochsSent = resume.epochs;
+        this.sendEpochs(view.history);
+      }
+    } else {
+      this.sendEpochs(view.history);
+    }
+    this.write(view.state as TerminalJobState, view, { epochs: this.epochsSent, ended: true });
+    this.close();
+  }
+
+  /** `epoch` for each history entry the client does not have yet; the id is its position. */
+  private sendEpochs(history: readonly EpochRecord[]): void {
+    for (let index = this.epochsSent; index < history.length; index += 1) {
+      const record = history[index] as EpochRecord;
+      this.epochsSent = index + 1;
+      this.send('epoch', { id: this.id, ...record } satisfies EpochEvent);
+    }
+  }
+
+  private sendProgress(report: TrainingReport | null): void {
+    this.send('progress', {
+      id: this.id,
+      state: this.state,
+      progress: report?.progress ?? null,
+    } satisfies ProgressEvent);
+  }
+
+  private send(event: StreamEventName, data: unknown): void {
+    this.write(event, data, { epochs: this.epochsSent, ended: false });
+  }
+
+  private write(event: StreamEventName, data: unknown, position: StreamPosition): void {
+    this.writeRaw(
+      `id: ${formatEventId(position)}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`,
+    );
+  }
+
+  private writeRaw(text: string): void {
+    if (!this.closed) this.response.write(text);
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.runCleanups();
+    if (this.started) this.response.end();
+  }
+
+  private runCleanups(): void {
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+  }
 }

@@ -40,3 +40,32 @@ export function methodNotAllowed(allowed: readonly string[]): RequestHandler {
     );
   };
 }
+
+const UNITS: Readonly<Record<string, number>> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+
+/** `256kb` (the body limit's notation, config.ts) in bytes. */
+export function bodyLimitBytes(limit: string): number {
+  const match = /^(\d+)(b|kb|mb)$/i.exec(limit);
+  if (!match) throw new Error(`not a body limit: ${limit}`);
+  return Number(match[1]) * (UNITS[(match[2] ?? 'b').toLowerCase()] ?? 1);
+}
+
+/**
+ * A body declared (Content-Length) larger than the limit is refused before anyone reads it: 413
+ * and the connection closed, where the JSON parser would first read (and wait for) all of it.
+ */
+export function refuseOversizedBodies(limit: string): RequestHandler {
+  const maxBytes = bodyLimitBytes(limit);
+  return function declaredBodySize(request, response, next) {
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (declared > maxBytes) {
+      response.setHeader('Connection', 'close');
+      throw new HttpError(
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `the request body (${declared} bytes declared) is over the limit of ${limit}`,
+      );
+    }
+    next();
+  };
+}

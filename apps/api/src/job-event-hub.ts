@@ -1,12 +1,16 @@
 import type { QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
+import { trainingReportSchema, type TrainingReport } from '@convoy/schemas';
 import type { JobLookup } from './job-lookup.js';
 import type { FoundJob } from './job-view.js';
 
 /** What happened to one job, as the API's listeners see it. */
 export type JobEvent =
-  /** The worker called `job.updateProgress(data)` (a TrainingReport for train jobs). */
-  | { readonly kind: 'progress'; readonly id: string; readonly data: unknown }
+  /**
+   * The worker called `job.updateProgress(data)`: for train jobs a TrainingReport, parsed once
+   * here however many streams watch the job (null when it is not one).
+   */
+  | { readonly kind: 'progress'; readonly id: string; readonly report: TrainingReport | null }
   /** The job completed, failed for good, or was removed; `found` is its state right after. */
   | { readonly kind: 'finished'; readonly id: string; readonly found: FoundJob | undefined };
 
@@ -31,8 +35,12 @@ export class JobEventHub {
 
   /** Starts relaying the events of a queue. */
   attach(queueEvents: QueueEvents): void {
-    const onProgress = ({ jobId, data }: { jobId: string; data: unknown }) =>
-      this.emit({ kind: 'progress', id: jobId, data });
+    const onProgress = ({ jobId, data }: { jobId: string; data: unknown }) => {
+      // Nobody watches most jobs' progress: parse only for those someone does.
+      if (!this.listeners.has(jobId)) return;
+      const report = trainingReportSchema.safeParse(data).data ?? null;
+      this.emit({ kind: 'progress', id: jobId, report });
+    };
     const onFinished = ({ jobId }: { jobId: string }) => void this.finish(jobId);
     queueEvents.on('progress', onProgress);
     queueEvents.on('completed', onFinished);

@@ -4,6 +4,9 @@ import type { FoundJob } from './job-view.js';
 
 /** Resolves job ids to what the API reports: a BullMQ job with its state, or a removed-on-cancel record. */
 export class JobLookup {
+  /** Per id: the read in progress and the next one, which everyone asking meanwhile shares. */
+  private readonly sharedReads = new Map<string, SharedReads>();
+
   constructor(
     private readonly queues: JobQueues,
     /** Whether the Redis client is connected; BullMQ would wait for it forever otherwise. */
@@ -17,6 +20,32 @@ export class JobLookup {
         headers: { 'Retry-After': '5' },
       });
     }
+  }
+
+  /**
+   * `find` for callers who subscribed to the job's events just before: the read starts after the
+   * call (so anything they subscribed to is either in what it reads or arrives after), and
+   * everyone asking while a read of the job is in progress shares the next one. A burst of event
+   * streams on one job costs a few reads, not one each.
+   */
+  findShared(id: string): Promise<FoundJob | undefined> {
+    const reads = this.sharedReads.get(id) ?? {};
+    this.sharedReads.set(id, reads);
+    if (reads.next !== undefined) return reads.next;
+    const previous = reads.running ?? new Promise<void>((resolve) => setImmediate(resolve));
+    const next = previous.then(ignore, ignore).then(() => {
+      // Started: whoever asks from now on waits for the read after this one.
+      reads.next = undefined;
+      const running = this.find(id);
+      reads.running = running;
+      return running.finally(() => {
+        if (reads.running !== running) return;
+        reads.running = undefined;
+        if (reads.next === undefined) this.sharedReads.delete(id);
+      });
+    });
+    reads.next = next;
+    return next;
   }
 
   /** undefined for ids that are malformed, unknown, or expired from Redis. */
@@ -40,4 +69,13 @@ export class JobLookup {
           : false;
     return { kind: 'queued', id, type, job, bullState, cancelRequested };
   }
+}
+
+interface SharedReads {
+  running?: Promise<FoundJob | undefined> | undefined;
+  next?: Promise<FoundJob | undefined> | undefined;
+}
+
+function ignore(): void {
+  // the previous read's outcome belongs to its own callers
 }

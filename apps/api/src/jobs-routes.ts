@@ -11,11 +11,9 @@ import {
 import type { JobQueues } from '@convoy/queue';
 import type { ArtifactStore } from '@convoy/storage';
 import { downloadArtifact, listArtifacts } from './artifacts.js';
-import { streamJobEvents } from './event-stream.js';
 import { methodNotAllowed, withJob, type JobHandler } from './guards.js';
 import { HttpError, validationFailed } from './http-error.js';
 import { checkTrainingMemory, checkVisualization } from './job-checks.js';
-import type { JobEventHub } from './job-event-hub.js';
 import type { JobLookup } from './job-lookup.js';
 import { jobLinks, stateOf, toJobView } from './job-view.js';
 import { parseRequest } from './validation.js';
@@ -29,15 +27,12 @@ export interface JobsRoutesOptions {
   readonly queues: JobQueues;
   readonly lookup: JobLookup;
   readonly store: ArtifactStore;
-  readonly hub: JobEventHub;
   readonly bodyLimit: string;
   /** MAX_JOB_MEMORY_MB: a training job's estimated memory must fit it. */
   readonly maxJobMemoryMb: number;
-  readonly sseHeartbeatMs: number;
-  readonly openStreams: Set<() => void>;
 }
 
-/** The `/v1` REST API: jobs, their events and their artifacts. */
+/** The `/v1` REST API: jobs and their artifacts (their events: event-stream.ts). */
 export function createJobsRouter(options: JobsRoutesOptions): Router {
   const { lookup } = options;
   const router = Router();
@@ -53,19 +48,6 @@ export function createJobsRouter(options: JobsRoutesOptions): Router {
     .get(job(getJob))
     .delete(job(cancelJob(options.queues)))
     .all(methodNotAllowed(['GET', 'DELETE']));
-  router
-    .route('/v1/jobs/:id/events')
-    .get(
-      job(
-        streamJobEvents({
-          hub: options.hub,
-          lookup,
-          heartbeatMs: options.sseHeartbeatMs,
-          openStreams: options.openStreams,
-        }),
-      ),
-    )
-    .all(methodNotAllowed(['GET']));
   router
     .route('/v1/jobs/:id/artifacts')
     .get(job(listArtifacts(options.store)))

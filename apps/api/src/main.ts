@@ -1,4 +1,4 @@
-import { serveUntilSignal } from '@convoy/http';
+import { serveUntilSignal, serverLimitsOf } from '@convoy/http';
 import { loadConfig } from './config.js';
 import { createApi } from './create-api.js';
 import { createLogger } from './logger.js';
@@ -8,12 +8,18 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
   const api = await createApi(config, { logger });
-  await serveUntilSignal((port, host) => api.app.listen(port, host), {
+  await serveUntilSignal(api.app, {
     name: 'Convoy API',
     host: config.host,
     port: config.port,
+    limits: serverLimitsOf(config),
     logger,
-    details: { auth: config.token !== undefined },
+    details: {
+      auth: config.token !== undefined,
+      metricsAuth: config.metricsToken !== undefined,
+      maxEventStreams: config.maxEventStreams,
+      maxEventStreamsPerClient: config.maxEventStreamsPerClient,
+    },
     // Ends open event streams, so their connections turn idle.
     close: () => api.close(),
   });

@@ -132,7 +132,20 @@ describe('/openapi.json', () => {
     );
     expect(document.components.securitySchemes).toEqual({
       bearerAuth: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+      metricsAuth: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
     });
+    // The event stream documents its ids: the resume header and query, 204 after the end.
+    const events = document.paths['/v1/jobs/{id}/events']?.get as unknown as {
+      parameters: { name: string; in: string }[];
+      responses: Record<string, unknown>;
+    };
+    expect(events.parameters.map((parameter) => `${parameter.in} ${parameter.name}`)).toEqual([
+      'header Last-Event-ID',
+      'query lastEventId',
+    ]);
+    expect(Object.keys(events.responses)).toEqual(
+      expect.arrayContaining(['200', '204', '400', '421', '429', '503']),
+    );
     const schemas = document.components.schemas;
     for (const name of [
       'Error',

@@ -7,6 +7,7 @@ import {
   createJobBodySchema,
   epochEventSchema,
   errorBodySchema,
+  eventStreamQuerySchema,
   healthSchema,
   jobCancelledSchema,
   jobListSchema,
@@ -42,9 +43,19 @@ const ERRORS = {
   Conflict: errorResponse('The job is not in a state that allows this'),
   PayloadTooLarge: errorResponse('PAYLOAD_TOO_LARGE: the JSON body is over the limit (256 kB)'),
   UnsupportedMediaType: errorResponse('UNSUPPORTED_MEDIA_TYPE: send application/json'),
-  ServiceUnavailable: errorResponse(
-    'SERVICE_UNAVAILABLE: Redis does not answer; STORAGE_UNAVAILABLE: the artifact store (S3) does not answer',
+  MisdirectedRequest: errorResponse(
+    'MISDIRECTED_REQUEST: the Host header names no host of this server (checked when the server has no API_TOKEN, or API_ALLOWED_HOSTS is set)',
   ),
+  TooManyRequests: {
+    ...errorResponse('TOO_MANY_EVENT_STREAMS: this client holds its maximum of open event streams'),
+    headers: { 'Retry-After': { schema: { type: 'string' } } },
+  },
+  ServiceUnavailable: {
+    ...errorResponse(
+      'SERVICE_UNAVAILABLE: Redis does not answer; STORAGE_UNAVAILABLE: the artifact store (S3) does not answer; EVENT_STREAMS_FULL: the server holds its maximum of open event streams',
+    ),
+    headers: { 'Retry-After': { schema: { type: 'string' } } },
+  },
 } as const;
 
 const ERROR_STATUS: Readonly<Record<keyof typeof ERRORS, number>> = {
@@ -54,6 +65,8 @@ const ERROR_STATUS: Readonly<Record<keyof typeof ERRORS, number>> = {
   Conflict: 409,
   PayloadTooLarge: 413,
   UnsupportedMediaType: 415,
+  MisdirectedRequest: 421,
+  TooManyRequests: 429,
   ServiceUnavailable: 503,
 };
 
@@ -129,6 +142,7 @@ function jobPaths(): JsonSchema {
             content: json(ref('CreatedJob')),
           },
           ...errors(
+            'MisdirectedRequest',
             'BadRequest',
             'Unauthorized',
             'NotFound',
@@ -147,7 +161,7 @@ function jobPaths(): JsonSchema {
         parameters: queryParameters(),
         responses: {
           200: { description: 'A page of jobs', content: json(ref('JobList')) },
-          ...errors('BadRequest', 'Unauthorized', 'ServiceUnavailable'),
+          ...errors('MisdirectedRequest', 'BadRequest', 'Unauthorized', 'ServiceUnavailable'),
         },
       },
     },
@@ -160,7 +174,7 @@ function jobPaths(): JsonSchema {
         security: secured,
         responses: {
           200: { description: 'The job', content: json(ref('Job')) },
-          ...errors('Unauthorized', 'NotFound'),
+          ...errors('MisdirectedRequest', 'Unauthorized', 'NotFound'),
         },
       },
       delete: {
@@ -176,7 +190,7 @@ function jobPaths(): JsonSchema {
             description: 'The worker was asked to stop',
             content: json(ref('CancelRequested')),
           },
-          ...errors('Unauthorized', 'NotFound', 'Conflict'),
+          ...errors('MisdirectedRequest', 'Unauthorized', 'NotFound', 'Conflict'),
         },
       },
     },
@@ -186,9 +200,30 @@ function jobPaths(): JsonSchema {
         tags: ['jobs'],
         operationId: 'streamJobEvents',
         summary: 'Server-Sent Events of a job',
-        description:
-          'First a `progress` event with the current state; for a finished job then its terminal event and the end of the stream. While it runs: `epoch` (data: EpochEvent) for each finished epoch, `progress` (data: ProgressEvent) for each report, and finally one of `completed`, `failed`, `cancelled` (data: the Job), after which the server ends the stream. A comment line every 15 s keeps the connection open.',
+        description: [
+          'Starts with `retry: 3000`. Without `Last-Event-ID`: first a `progress` event with the current state (epochs already run are not repeated); for a finished job then its terminal event and the end of the stream. While it runs: `epoch` (data: EpochEvent) for each finished epoch, `progress` (data: ProgressEvent) for each report, and finally one of `completed`, `failed`, `cancelled` (data: the Job), after which the server ends the stream. A comment line every 15 s keeps the connection open.',
+          'Every event has an `id:`: `<n>`, the number of epochs the stream has sent (an `epoch` event carries its epoch number), or `<n>.end` on the terminal event. A client that reconnects with `Last-Event-ID` (or `?lastEventId=`) first gets the `epoch` events after that id, read from the job in Redis (any API process, across restarts, for as long as the job is kept: 30 days), then the latest `progress` (reports in between are coalesced), then the live events: no epoch is missed or sent twice. Resuming after the terminal event answers 204, which tells EventSource to stop.',
+          'Open streams are capped per client address (429 TOO_MANY_EVENT_STREAMS) and in all (503 EVENT_STREAMS_FULL), both with Retry-After.',
+        ].join('\n\n'),
         security: secured,
+        parameters: [
+          {
+            name: 'Last-Event-ID',
+            in: 'header',
+            required: false,
+            description:
+              'The id of the last event received; EventSource sends it when it reconnects',
+            schema: jsonSchema(eventStreamQuerySchema.shape.lastEventId, 'input'),
+          },
+          {
+            name: 'lastEventId',
+            in: 'query',
+            required: false,
+            description:
+              'The same, for clients that cannot send headers (a new EventSource); the header wins when both are given',
+            schema: jsonSchema(eventStreamQuerySchema.shape.lastEventId, 'input'),
+          },
+        ],
         responses: {
           200: {
             description: 'An event stream',
@@ -197,7 +232,7 @@ function jobPaths(): JsonSchema {
                 schema: {
                   type: 'string',
                   description:
-                    "Each event's `data:` line is JSON: a ProgressEvent, an EpochEvent, or the Job",
+                    "Each event's `id:` is `<epochs sent>` or `<epochs sent>.end`; its `data:` line is JSON: a ProgressEvent, an EpochEvent, or the Job",
                   contentSchema: {
                     oneOf: [ref('ProgressEvent'), ref('EpochEvent'), ref('Job')],
                   },
@@ -205,7 +240,17 @@ function jobPaths(): JsonSchema {
               },
             },
           },
-          ...errors('Unauthorized', 'NotFound'),
+          204: {
+            description: 'Resumed after the terminal event: nothing is left to send',
+          },
+          ...errors(
+            'MisdirectedRequest',
+            'BadRequest',
+            'Unauthorized',
+            'NotFound',
+            'TooManyRequests',
+            'ServiceUnavailable',
+          ),
         },
       },
     },
@@ -224,7 +269,7 @@ function artifactPaths(): JsonSchema {
         security: secured,
         responses: {
           200: { description: 'The files, sorted by path', content: json(ref('ArtifactList')) },
-          ...errors('Unauthorized', 'NotFound', 'ServiceUnavailable'),
+          ...errors('MisdirectedRequest', 'Unauthorized', 'NotFound', 'ServiceUnavailable'),
         },
       },
     },
@@ -273,7 +318,13 @@ function artifactPaths(): JsonSchema {
           },
           304: { description: 'Not modified since the ETag given in If-None-Match' },
           416: errorResponse('RANGE_NOT_SATISFIABLE: the range lies beyond the file'),
-          ...errors('BadRequest', 'Unauthorized', 'NotFound', 'ServiceUnavailable'),
+          ...errors(
+            'MisdirectedRequest',
+            'BadRequest',
+            'Unauthorized',
+            'NotFound',
+            'ServiceUnavailable',
+          ),
         },
       },
     },
@@ -299,8 +350,9 @@ function operationsPaths(): JsonSchema {
       get: {
         tags: ['operations'],
         operationId: 'metrics',
-        summary: 'Prometheus metrics (no authentication)',
-        security: publicRoute,
+        summary: 'Prometheus metrics (a token of its own when METRICS_TOKEN is set)',
+        // Open unless METRICS_TOKEN is set; then that token, or the API's.
+        security: [{}, { metricsAuth: [] }, { bearerAuth: [] }],
         description:
           'convoy_jobs{type,state}, convoy_queue_depth{queue}, convoy_job_duration_seconds{type}, convoy_training_images_per_second, convoy_http_requests_total{method,route,status}, and the process metrics.',
         responses: {
@@ -308,6 +360,7 @@ function operationsPaths(): JsonSchema {
             description: 'Prometheus text format',
             content: { 'text/plain': { schema: { type: 'string' } } },
           },
+          ...errors('MisdirectedRequest', 'Unauthorized'),
         },
       },
     },
@@ -331,7 +384,7 @@ function operationsPaths(): JsonSchema {
             description: 'The dashboard',
             content: { 'text/html': { schema: { type: 'string' } } },
           },
-          ...errors('Unauthorized'),
+          ...errors('MisdirectedRequest', 'Unauthorized'),
         },
       },
     },
@@ -345,6 +398,12 @@ function components(): JsonSchema {
         type: 'http',
         scheme: 'bearer',
         description: 'The API_TOKEN of the server; needed only when it is set',
+      },
+      metricsAuth: {
+        type: 'http',
+        scheme: 'bearer',
+        description:
+          'The METRICS_TOKEN of the server, for /metrics only (the API token works there too); needed only when it is set',
       },
     },
     responses: ERRORS,

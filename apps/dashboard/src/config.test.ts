@@ -1,6 +1,12 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@convoy/schemas';
-import { createConfig, isLoopbackHost, loadConfig } from './config.js';
+import {
+  createConfig,
+  DASHBOARD_ENVIRONMENT_VARIABLES,
+  isLoopbackHost,
+  loadConfig,
+} from './config.js';
 
 describe('dashboard configuration', () => {
   it('has the documented defaults', () => {
@@ -40,6 +46,34 @@ describe('dashboard configuration', () => {
     expect(loadConfig({ API_TOKEN: '' }).apiToken).toBeUndefined();
   });
 
+  it('reads DASHBOARD_ALLOWED_HOSTS and the server limits, with documented defaults', () => {
+    expect(loadConfig({})).toMatchObject({
+      allowedHosts: [],
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 1_024,
+    });
+    expect(
+      loadConfig({
+        DASHBOARD_ALLOWED_HOSTS: 'convoy.example.com,.internal.example',
+        DASHBOARD_REQUEST_TIMEOUT_MS: '120000',
+        DASHBOARD_KEEP_ALIVE_TIMEOUT_MS: '70000',
+        DASHBOARD_MAX_CONNECTIONS: '256',
+        API_MAX_CONNECTIONS: '9', // the API's, not ours
+      }),
+    ).toMatchObject({
+      allowedHosts: ['convoy.example.com', '.internal.example'],
+      requestTimeoutMs: 120_000,
+      keepAliveTimeoutMs: 70_000,
+      maxConnections: 256,
+    });
+    expect(() => loadConfig({ DASHBOARD_ALLOWED_HOSTS: 'a b' })).toThrow(/DASHBOARD_ALLOWED_HOSTS/);
+    expect(() => loadConfig({ DASHBOARD_MAX_CONNECTIONS: '-1' })).toThrow(
+      /DASHBOARD_MAX_CONNECTIONS/,
+    );
+  });
+
   it('names the variable that is wrong', () => {
     expect(() => loadConfig({ API_URL: 'ftp://x' })).toThrow(ConfigError);
     expect(() => loadConfig({ API_URL: 'ftp://x' })).toThrow(/API_URL/);
@@ -54,6 +88,18 @@ describe('dashboard configuration', () => {
     }
     for (const host of ['0.0.0.0', '::', '192.168.1.2', 'dashboard']) {
       expect(isLoopbackHost(host), host).toBe(false);
+    }
+  });
+});
+
+describe('the documented environment', () => {
+  it('lists every variable the dashboard reads in docs/operations.md', async () => {
+    const operations = await readFile(
+      new URL('../../../docs/operations.md', import.meta.url),
+      'utf8',
+    );
+    for (const variable of DASHBOARD_ENVIRONMENT_VARIABLES) {
+      expect(operations, variable).toContain(`\`${variable}\``);
     }
   });
 });

@@ -1,6 +1,13 @@
 import { isLoopbackHost } from '@convoy/http';
 import { ARTIFACT_STORE_ENVIRONMENT, artifactStoreConfigOptions } from '@convoy/storage';
-import { apiTokenSchema, configReader, logLevelSchema } from '@convoy/schemas';
+import {
+  allowedHostsSchema,
+  apiTokenSchema,
+  configReader,
+  logLevelSchema,
+  serverLimitsEnvironment,
+  serverLimitsOptions,
+} from '@convoy/schemas';
 import { z } from 'zod';
 
 export const DEFAULT_DASHBOARD_PORT = 3001;
@@ -19,6 +26,12 @@ export const dashboardConfigSchema = z.strictObject({
   port: z.coerce.number().int().min(0).max(65_535).default(DEFAULT_DASHBOARD_PORT),
   /** 127.0.0.1 by default; inside a container 0.0.0.0 (the dashboard has no login of its own). */
   host: z.string().min(1).default(DEFAULT_DASHBOARD_HOST),
+  /**
+   * Host names the dashboard answers to besides IP addresses, localhost and its bound host (a page
+   * of another site whose name resolves here, DNS rebinding, must not act with the token).
+   */
+  allowedHosts: allowedHostsSchema.default([]),
+  ...serverLimitsOptions,
   /** Where the Convoy API listens; the browser never talks to it directly. */
   apiUrl: z
     .string()
@@ -51,6 +64,8 @@ export type DashboardConfigInput = z.input<typeof dashboardConfigSchema>;
 const ENVIRONMENT_NAMES = {
   port: 'DASHBOARD_PORT',
   host: 'DASHBOARD_HOST',
+  allowedHosts: 'DASHBOARD_ALLOWED_HOSTS',
+  ...serverLimitsEnvironment('DASHBOARD'),
   apiUrl: 'API_URL',
   apiToken: 'API_TOKEN',
   ...ARTIFACT_STORE_ENVIRONMENT,

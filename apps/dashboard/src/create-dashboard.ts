@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { requestLogger } from '@convoy/http';
+import { allowedHostsOnly, HostAllowList, requestLogger } from '@convoy/http';
 import { createArtifactStore } from '@convoy/storage';
 import { createApiProxy } from './api-proxy.js';
 import type { DashboardConfig } from './config.js';
@@ -72,10 +72,14 @@ export function createDashboard(
     logger.warn({ publicDir }, 'the browser scripts are missing: run `npm run build`');
   }
 
+  const hosts = new HostAllowList({ names: config.allowedHosts, boundHost: config.host });
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // every cacheable answer sets its own ETag
   app.use(requestLogger(logger, 'debug'));
+  // Before any route: a page of another site whose name resolves to this machine (DNS rebinding)
+  // must not reach a route that acts with the API token.
+  app.use(allowedHostsOnly(hosts, 'DASHBOARD_ALLOWED_HOSTS'));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -91,7 +95,7 @@ export function createDashboard(
       },
     }),
   );
-  app.use(sameOriginWrites());
+  app.use(sameOriginWrites(hosts));
 
   app.get('/healthz', async (_request, response) => {
     const apiUp = await fetch(`${config.apiUrl}/healthz`, { signal: AbortSignal.timeout(2_000) })
@@ -133,27 +137,18 @@ const STYLE_ETAG = `"${createHash('sha256').update(STYLE_SHEET).digest('base64ur
 
 /**
  * Requests that change something (POST, DELETE) must come from the dashboard's own pages: a
- * browser sends `Origin` with them, and another site's origin is refused (403) before the API
- * token is ever used on its behalf.
+ * browser sends `Origin` with them, and an origin that is not one of the dashboard's (the same
+ * host and port as the request, or a name in DASHBOARD_ALLOWED_HOSTS) is refused (403) before the
+ * API token is ever used on its behalf. Requests without `Origin` come from programs, not pages.
  */
-function sameOriginWrites(): RequestHandler {
+function sameOriginWrites(hosts: HostAllowList): RequestHandler {
   return function checkOrigin(request, _response, next) {
     if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') {
       next();
       return;
     }
     const origin = request.headers.origin;
-    if (origin !== undefined && origin !== 'null') {
-      let host: string | undefined;
-      try {
-        host = new URL(origin).host;
-      } catch {
-        host = undefined;
-      }
-      if (host !== request.headers.host) {
-        throw new HttpError(403, 'CROSS_ORIGIN', 'requests from other sites are refused');
-      }
-    } else if (origin === 'null') {
+    if (origin !== undefined && !hosts.allowsOrigin(origin, request.headers.host)) {
       throw new HttpError(403, 'CROSS_ORIGIN', 'requests from other sites are refused');
     }
     next();

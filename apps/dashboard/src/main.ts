@@ -1,4 +1,4 @@
-import { isLoopbackHost, serveUntilSignal } from '@convoy/http';
+import { isLoopbackHost, serveUntilSignal, serverLimitsOf } from '@convoy/http';
 import { loadConfig } from './config.js';
 import { createDashboard } from './create-dashboard.js';
 import { createLogger } from './logger.js';
@@ -14,10 +14,11 @@ async function main(): Promise<void> {
       'the dashboard has no login and acts with API_TOKEN for whoever reaches it: keep it behind a private network or an authenticating proxy',
     );
   }
-  await serveUntilSignal((port, host) => dashboard.app.listen(port, host), {
+  await serveUntilSignal(dashboard.app, {
     name: 'Convoy dashboard',
     host: config.host,
     port: config.port,
+    limits: serverLimitsOf(config),
     logger,
     details: { apiUrl: config.apiUrl, auth: config.apiToken !== undefined },
     // Ends proxied event streams, so their connections turn idle.

@@ -168,6 +168,16 @@ describe('events', { timeout: 10_000 }, () => {
     expect(server.requests[0]?.headers['last-event-id']).toBe('42');
   });
 
+  it('ends without events when the API says the stream is over (204 after the terminal event)', async () => {
+    server.handle((_request, response) => {
+      response.writeHead(204).end();
+    });
+    const events = await collect(client.events(JOB_ID, { lastEventId: '3.end' }));
+    expect(events).toEqual([]);
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0]?.headers['last-event-id']).toBe('3.end');
+  });
+
   it('ends without an error when the signal aborts, and closes the stream', async () => {
     server.handle((_request, raw) => {
       const response = track(raw);

@@ -48,7 +48,8 @@ const EVENT_SCHEMAS: Readonly<Record<JobEvent['type'], ResponseSchema<unknown>>>
  * least the server's `retry:`), with `Last-Event-ID` once the server has given ids; while it is
  * reopened, an API that does not answer (or answers 502/503/504) counts as one more drop. It gives
  * up after `retry.retries` drops in a row that brought no event. The first connection is retried
- * by the transport only; an error status (404, 401, …) is thrown as ApiError.
+ * by the transport only; an error status (404, 401, …) is thrown as ApiError. A 204 (resumed
+ * after the terminal event) ends the iteration.
  */
 export async function* followJobEvents(
   transport: Transport,
@@ -62,6 +63,8 @@ export async function* followJobEvents(
   let connected = false;
   while (!signal.aborted) {
     const response = await openStream(transport, path, stream.lastEventId, signal, connected);
+    // 204: the stream resumed from the terminal event, so there is nothing left to follow.
+    if (response?.status === 204) return;
     if (response !== undefined) {
       connected = true;
       try {

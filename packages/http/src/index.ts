@@ -4,8 +4,19 @@ export {
   type ErrorDetail,
   type HttpErrorOptions,
 } from './http-error.js';
-export { isLoopbackHost } from './hosts.js';
+export {
+  allowedHostsOnly,
+  HostAllowList,
+  isLoopbackHost,
+  type HostAllowListOptions,
+} from './hosts.js';
 export { serveUntilSignal, type ServeLogger, type ServeOptions } from './serve.js';
+export {
+  createHttpServer,
+  serverLimitsOf,
+  timeoutCheckIntervalMs,
+  type ServerLimits,
+} from './server.js';
 // Re-exported so users of requestLogger also get pino-http's typing of `request.log`.
 export type { HttpLogger } from 'pino-http';
-export { requestLogger } from './request-logger.js';
+export { redactUrl, requestLogger } from './request-logger.js';

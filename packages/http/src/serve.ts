@@ -1,15 +1,18 @@
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
+import { createHttpServer, type ServerLimits } from './server.js';
 
 export interface ServeLogger {
   info(details: object, message: string): void;
   info(message: string): void;
+  warn(details: object, message: string): void;
 }
 
 export interface ServeOptions {
   readonly name: string;
   readonly host: string;
   readonly port: number;
+  readonly limits: ServerLimits;
   readonly logger: ServeLogger;
   /** Extra fields for the "listening" log line. */
   readonly details?: object;
@@ -17,21 +20,26 @@ export interface ServeOptions {
   readonly close: () => Promise<void>;
 }
 
+/** At most one warning per this interval about connections dropped over the cap. */
+const DROP_WARNING_INTERVAL_MS = 60_000;
+
 /**
- * Listens, logs the URL, and on SIGTERM/SIGINT stops accepting, closes the app, gives running
- * requests five seconds, then exits 0: what each Convoy server's main.ts does.
+ * Listens with `limits`, logs the URL, and on SIGTERM/SIGINT stops accepting, closes the app,
+ * gives running requests five seconds, then exits 0: what each Convoy server's main.ts does.
  */
 export async function serveUntilSignal(
-  listen: (port: number, host: string) => Server,
+  listener: RequestListener,
   options: ServeOptions,
 ): Promise<Server> {
-  const server = listen(options.port, options.host);
+  const server = createHttpServer(listener, options.limits);
+  warnAboutDrops(server, options);
+  server.listen(options.port, options.host);
   await once(server, 'listening');
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
   options.logger.info(
-    { host: options.host, port, ...options.details },
+    { host: options.host, port, ...options.details, ...options.limits },
     `${options.name} listening on http://${shownHost}:${port}`,
   );
 
@@ -53,4 +61,21 @@ export async function serveUntilSignal(
   process.once('SIGTERM', (signal) => void stop(signal));
   process.once('SIGINT', (signal) => void stop(signal));
   return server;
+}
+
+/** Logs connections refused over `maxConnections`, rate-limited: a flood must not flood the log. */
+function warnAboutDrops(server: Server, options: ServeOptions): void {
+  let dropped = 0;
+  let lastWarning = 0;
+  server.on('drop', () => {
+    dropped += 1;
+    const now = Date.now();
+    if (now - lastWarning < DROP_WARNING_INTERVAL_MS) return;
+    lastWarning = now;
+    options.logger.warn(
+      { dropped, maxConnections: options.limits.maxConnections },
+      'connections refused: the server holds its maximum number of connections',
+    );
+    dropped = 0;
+  });
 }

@@ -115,6 +115,18 @@ export const progressEventSchema = z.object({
 /** `data` of the SSE `epoch` event: one finished epoch, as a history entry. */
 export const epochEventSchema = epochRecordSchema.extend({ id: z.string() });
 
+/**
+ * The `id:` of a job's events: `<n>`, the number of epochs the stream has sent (an `epoch` event's
+ * id is its epoch number), or `<n>.end` on the terminal event. Sent back as `Last-Event-ID` (or
+ * `?lastEventId=`), it says where to resume.
+ */
+export const eventIdSchema = z
+  .string()
+  .regex(/^(0|[1-9]\d{0,5})(\.end)?$/, 'an event id of this stream: <epochs> or <epochs>.end');
+
+/** Query of `GET /v1/jobs/:id/events`: `lastEventId` for clients that cannot set `Last-Event-ID`. */
+export const eventStreamQuerySchema = z.strictObject({ lastEventId: eventIdSchema.optional() });
+
 export type JobLinks = z.infer<typeof jobLinksSchema>;
 export type JobView = z.infer<typeof jobViewSchema>;
 export type CreatedJob = z.infer<typeof createdJobSchema>;

@@ -127,10 +127,13 @@ export const BACKEND_REQUESTS = ['auto', ...BACKEND_NAMES] as const;
 export type BackendRequest = (typeof BACKEND_REQUESTS)[number];
 export const backendRequestSchema = z.enum(BACKEND_REQUESTS);
 
-/** API_TOKEN: a bearer token as RFC 6750 allows it (b64token), so it survives an Authorization header. */
+/**
+ * API_TOKEN, METRICS_TOKEN: a bearer token as RFC 6750 allows it (b64token), so it survives an
+ * Authorization header.
+ */
 export const apiTokenSchema = z
   .string()
-  .regex(/^[A-Za-z0-9\-._~+/]+=*$/, 'API_TOKEN may use letters, digits and -._~+/ (then =)')
+  .regex(/^[A-Za-z0-9\-._~+/]+=*$/, 'a token may use letters, digits and -._~+/ (then =)')
   .max(1024);
 
 /** REDIS_URL. */

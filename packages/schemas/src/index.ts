@@ -26,6 +26,7 @@ export * from './jobs.js';
 export * from './api-bodies.js';
 export * from './visualization.js';
 export * from './environment.js';
+export * from './http-server.js';
 export * from './fashion-mnist.js';
 export {
   InvalidValueError,

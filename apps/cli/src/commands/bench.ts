@@ -3,12 +3,14 @@ import { initializeBackend, trainingThreads, type BackendRequest } from '@convoy
 import { benchmarkTraining } from '@convoy/training';
 import { benchmarkInference } from '@convoy/visualize';
 import { MODEL_PRESETS, type ModelPreset } from '@convoy/schemas';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backendOption, threadsOption } from '../compute-options.js';
 import type { CliConfig } from '../config.js';
 import { benchmarkQueue } from './bench-queue.js';
 import { benchmarkRendering } from './bench-render.js';
 import { benchmarkStorage } from './bench-storage.js';
+import { benchmarkStreams, type StreamsBenchmarkResult } from './bench-streams.js';
 import { benchmarkTrainingMatrix, runTorchAnchors } from './bench-train.js';
 import { parseWholeNumber, writeLine, type CommandOutput } from '../options.js';
 
@@ -70,6 +72,7 @@ export function registerBenchCommand(
   const infer = addInferBenchmark(bench, context);
   const render = addRenderBenchmark(bench, context);
   const storage = addStorageBenchmark(bench, context);
+  const streams = addStreamsBenchmark(bench, context);
   // `npm run bench` with no arguments runs every benchmark there is.
   bench.action(async () => {
     await train.parseAsync([], { from: 'user' });
@@ -77,6 +80,7 @@ export function registerBenchCommand(
     await queue.parseAsync([], { from: 'user' });
     await render.parseAsync([], { from: 'user' });
     await storage.parseAsync([], { from: 'user' });
+    await streams.parseAsync([], { from: 'user' });
   });
 }
 
@@ -293,6 +297,66 @@ function addQueueBenchmark(bench: Command, context: BenchContext): Command {
           : `queue: ${result.apiSubmissionsPerSecond.toFixed(0)} submissions/s through the API = ${ratio}`,
       );
     });
+}
+
+/** `bench streams`: what hundreds of SSE streams cost the API, beside its idle /healthz. */
+function addStreamsBenchmark(bench: Command, context: BenchContext): Command {
+  const { config, output, repositoryRoot } = context;
+  return bench
+    .command('streams')
+    .description(
+      "/healthz latency, the API's CPU and Redis commands while N event streams open at once on one job and while they follow it, beside /healthz idle (anchor), same run",
+    )
+    .option('--streams <n>', 'event streams opened at once', parseWholeNumber, 300)
+    .option('--rounds <n>', 'bursts measured (medians reported)', parseWholeNumber, 5)
+    .option('--history <epochs>', "finished epochs in the job's reports", parseWholeNumber, 50)
+    .option(
+      '--api <checkout>',
+      'the checkout whose built API to measure (to compare two versions)',
+      repositoryRoot,
+    )
+    .option('--json', 'print JSON')
+    .action(
+      async (flags: {
+        streams: number;
+        rounds: number;
+        history: number;
+        api: string;
+        json?: boolean;
+      }) => {
+        if (flags.streams < 1 || flags.rounds < 1) {
+          context.program.error('error: --streams and --rounds must be at least 1', {
+            exitCode: 2,
+          });
+        }
+        const result = await benchmarkStreams({
+          redisUrl: config.redisUrl,
+          streams: flags.streams,
+          rounds: flags.rounds,
+          historyEpochs: flags.history,
+          apiEntry: join(flags.api, 'apps/api/dist/main.js'),
+        });
+        writeLine(
+          output.stdout,
+          flags.json
+            ? JSON.stringify({ benchmark: 'streams', ...result }, null, 2)
+            : describeStreams(result),
+        );
+      },
+    );
+}
+
+function describeStreams(result: StreamsBenchmarkResult): string {
+  const latency = (summary: { p50Ms: number; maxMs: number }) =>
+    `/healthz p50 ${summary.p50Ms} ms, max ${summary.maxMs} ms`;
+  const { burst, steady } = result;
+  const cpu = burst.apiCpuMsPerStream === null ? '' : `, API CPU ${burst.apiCpuMsPerStream} ms`;
+  return [
+    `streams: ${result.streams} event streams on one job (medians of ${result.rounds} bursts)`,
+    `  idle (anchor):      ${latency(result.idleHealthz)}`,
+    `  opening at once:    all open in ${burst.allOpenMs} ms; ${latency(burst.healthz)} (slowest per burst, median ${burst.healthzMaxMsMedian} ms)${cpu} and ${burst.redisCommandsPerStream} Redis commands per stream${burst.refused > 0 ? `; ${burst.refused} refused` : ''}`,
+    `  open, ${steady.reportsPerSecond} reports/s of ${steady.historyEpochs} epochs: ${latency(steady.healthz)}${steady.apiCpuPercent === null ? '' : `, API CPU ${steady.apiCpuPercent.toFixed(0)}%`}`,
+  ].join('\n');
 }
 
 /** `bench render`: PNG grid timings beside matplotlib. */

@@ -104,32 +104,64 @@ async function finish(view: JobViewEvent): Promise<void> {
   initVisualizations();
 }
 
+/** The longest wait before the page opens a new event stream after the API was unreachable. */
+const MAX_REOPEN_DELAY_MS = 30_000;
+
+/**
+ * Follows the job's event stream from the epochs the page was rendered with: every event has an
+ * id, so the API first sends the epochs finished since. A stream that drops is reopened by
+ * EventSource itself with `Last-Event-ID`; one that fails (the dashboard answers 502 while the API
+ * restarts) is given up by EventSource, so the page opens a new one that resumes after the last
+ * event it had (`?lastEventId=`), with a growing delay.
+ */
 function follow(): void {
-  const source = new EventSource(`/api/jobs/${data.id}/events`);
-  source.addEventListener('progress', (event) => {
-    const { state: next, progress } = JSON.parse(event.data) as {
-      state: string;
-      progress: Progress | null;
-    };
-    if (TERMINAL.has(next)) return; // the terminal event follows with the whole job
-    setState(next);
-    setProgress(progress);
-    if (next === 'active') void showModelOnce();
-  });
-  source.addEventListener('epoch', (event) => {
-    const record = JSON.parse(event.data) as { epoch: number };
-    epochs = Math.max(epochs, record.epoch);
-    showCurves(epochs);
-    void refreshFragment('history');
-    void refreshFragment('facts');
-    void showModelOnce();
-  });
-  for (const name of ['completed', 'failed', 'cancelled']) {
-    source.addEventListener(name, (event) => {
-      source.close(); // the stream ends here; EventSource would otherwise reconnect
-      void finish(JSON.parse((event as MessageEvent<string>).data) as JobViewEvent);
+  let lastEventId = String(data.epochs);
+  let failures = 0;
+  let finished = false;
+  const seen = (event: Event) => {
+    const { lastEventId: id } = event as MessageEvent<string>;
+    if (id !== '') lastEventId = id;
+    failures = 0;
+  };
+  const open = () => {
+    const source = new EventSource(
+      `/api/jobs/${data.id}/events?lastEventId=${encodeURIComponent(lastEventId)}`,
+    );
+    source.addEventListener('progress', (event) => {
+      seen(event);
+      const { state: next, progress } = JSON.parse(event.data) as {
+        state: string;
+        progress: Progress | null;
+      };
+      if (TERMINAL.has(next)) return; // the terminal event follows with the whole job
+      setState(next);
+      setProgress(progress);
+      if (next === 'active') void showModelOnce();
     });
-  }
+    source.addEventListener('epoch', (event) => {
+      seen(event);
+      const record = JSON.parse(event.data) as { epoch: number };
+      epochs = Math.max(epochs, record.epoch);
+      showCurves(epochs);
+      void refreshFragment('history');
+      void refreshFragment('facts');
+      void showModelOnce();
+    });
+    for (const name of ['completed', 'failed', 'cancelled']) {
+      source.addEventListener(name, (event) => {
+        finished = true;
+        source.close(); // the stream ends here; EventSource would otherwise reconnect
+        void finish(JSON.parse((event as MessageEvent<string>).data) as JobViewEvent);
+      });
+    }
+    source.addEventListener('error', () => {
+      if (finished || source.readyState !== EventSource.CLOSED) return;
+      failures += 1;
+      progressText.textContent = 'the live view lost the API; reconnecting…';
+      setTimeout(open, Math.min(MAX_REOPEN_DELAY_MS, 1_000 * 2 ** (failures - 1)));
+    });
+  };
+  open();
 }
 
 cancelButton.addEventListener('click', async () => {
