@@ -246,10 +246,13 @@ describe('convoy bench queue (built)', () => {
     expect(report).toMatchObject({
       benchmark: 'queue',
       jobs: 300,
+      batchSize: 100,
       bullmqAddsPerSecond: null,
       ratio: null,
+      batchRatio: null,
     });
     expect(report.apiSubmissionsPerSecond).toBeGreaterThan(0);
+    expect(report.apiBatchSubmissionsPerSecond).toBeGreaterThan(0);
   });
 });
 

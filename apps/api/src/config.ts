@@ -19,6 +19,8 @@ export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_API_PORT = 3000;
 export const DEFAULT_ARTIFACTS_DIR = './var/artifacts';
 export const DEFAULT_BODY_LIMIT = '256kb';
+/** A batch carries up to MAX_BATCH_JOBS jobs: room for 1000 small ones or ~32 with images. */
+export const DEFAULT_BATCH_BODY_LIMIT = '8mb';
 export const DEFAULT_SSE_HEARTBEAT_MS = 15_000;
 export const DEFAULT_MAX_EVENT_STREAMS = 512;
 export const DEFAULT_MAX_EVENT_STREAMS_PER_CLIENT = 128;
@@ -64,6 +66,11 @@ export const apiConfigSchema = z
       .string()
       .regex(/^\d+(b|kb|mb)$/i)
       .default(DEFAULT_BODY_LIMIT),
+    /** Largest body of `POST /v1/jobs:batch` (each job in it is still held to bodyLimit's kinds of checks). */
+    batchBodyLimit: z
+      .string()
+      .regex(/^\d+(b|kb|mb)$/i)
+      .default(DEFAULT_BATCH_BODY_LIMIT),
     /** A training job whose estimated memory (estimateTrainingMemory) is over this is refused (400). */
     maxJobMemoryMb: maxJobMemoryMbSchema,
     /** Interval of the SSE comment lines that keep idle event streams open through proxies. */

@@ -25,7 +25,7 @@ import { EventStreams } from './event-streams.js';
 import { methodNotAllowed, refuseOversizedBodies } from './guards.js';
 import { JobEventHub } from './job-event-hub.js';
 import { JobLookup } from './job-lookup.js';
-import { createJobsRouter } from './jobs-routes.js';
+import { createJobsRouter, JOBS_BATCH_PATH } from './jobs-routes.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type ApiMetrics } from './metrics.js';
 import { createOpenApiDocument } from './openapi.js';
@@ -123,7 +123,7 @@ export async function createApi(config: ApiConfig, options: CreateApiOptions = {
     app.use(allowedHostsOnly(hosts, 'API_ALLOWED_HOSTS'));
   }
   app.use(securityHeaders());
-  app.use(refuseOversizedBodies(config.bodyLimit));
+  app.use(refuseOversizedBodies(config.bodyLimit, { [JOBS_BATCH_PATH]: config.batchBodyLimit }));
   // /metrics is open unless METRICS_TOKEN is set; then that token (or the API's) is needed.
   const metricsAuth =
     config.metricsToken === undefined
@@ -140,6 +140,7 @@ export async function createApi(config: ApiConfig, options: CreateApiOptions = {
       lookup,
       store,
       bodyLimit: config.bodyLimit,
+      batchBodyLimit: config.batchBodyLimit,
       maxJobMemoryMb: config.maxJobMemoryMb,
     }),
   );

@@ -54,16 +54,28 @@ export function bodyLimitBytes(limit: string): number {
  * A body declared (Content-Length) larger than the limit is refused before anyone reads it: 413
  * and the connection closed, where the JSON parser would first read (and wait for) all of it.
  */
-export function refuseOversizedBodies(limit: string): RequestHandler {
+export function refuseOversizedBodies(
+  limit: string,
+  /** Paths with a limit of their own (the batch route's larger one). */
+  limitsByPath: Readonly<Record<string, string>> = {},
+): RequestHandler {
   const maxBytes = bodyLimitBytes(limit);
+  const pathLimits = new Map(
+    Object.entries(limitsByPath).map(([path, pathLimit]) => [
+      path,
+      { limit: pathLimit, maxBytes: bodyLimitBytes(pathLimit) },
+    ]),
+  );
   return function declaredBodySize(request, response, next) {
     const declared = Number(request.headers['content-length'] ?? 0);
-    if (declared > maxBytes) {
+    const own = pathLimits.get(request.path);
+    const { limit: applied, maxBytes: appliedBytes } = own ?? { limit, maxBytes };
+    if (declared > appliedBytes) {
       response.setHeader('Connection', 'close');
       throw new HttpError(
         413,
         'PAYLOAD_TOO_LARGE',
-        `the request body (${declared} bytes declared) is over the limit of ${limit}`,
+        `the request body (${declared} bytes declared) is over the limit of ${applied}`,
       );
     }
     next();

@@ -1,7 +1,10 @@
 import express, { Router, type RequestHandler } from 'express';
 import {
   createJobBodySchema,
+  createJobsBatchBodySchema,
   isTerminalState,
+  type CreateJobBody,
+  type CreatedJobs,
   listJobsQuerySchema,
   type CreatedJob,
   type JobList,
@@ -20,6 +23,8 @@ import { parseRequest } from './validation.js';
 
 /** Most index entries one list request reads while filling a page filtered by state. */
 export const LIST_SCAN_LIMIT = 1000;
+/** The batch route: Google's custom-method style, one request for many jobs. */
+export const JOBS_BATCH_PATH = '/v1/jobs:batch';
 /** Index entries read per round trip while scanning. */
 const SCAN_PAGE_SIZE = 100;
 
@@ -28,6 +33,8 @@ export interface JobsRoutesOptions {
   readonly lookup: JobLookup;
   readonly store: ArtifactStore;
   readonly bodyLimit: string;
+  /** Largest body of POST /v1/jobs:batch. */
+  readonly batchBodyLimit: string;
   /** MAX_JOB_MEMORY_MB: a training job's estimated memory must fit it. */
   readonly maxJobMemoryMb: number;
 }
@@ -43,6 +50,11 @@ export function createJobsRouter(options: JobsRoutesOptions): Router {
     .get(listJobs(options))
     .post(requireJsonBody(), express.json({ limit: options.bodyLimit }), createJob(options))
     .all(methodNotAllowed(['GET', 'POST']));
+  router
+    // The colon is escaped: path-to-regexp would read `:batch` as a parameter.
+    .route(JOBS_BATCH_PATH.replace(':', '\\:'))
+    .post(requireJsonBody(), express.json({ limit: options.batchBodyLimit }), createJobs(options))
+    .all(methodNotAllowed(['POST']));
   router
     .route('/v1/jobs/:id')
     .get(job(getJob))
@@ -80,14 +92,8 @@ export function requireJsonBody(): RequestHandler {
 /** `POST /v1/jobs` → 202 `{ id, type, state, links }`. */
 function createJob(options: JobsRoutesOptions): RequestHandler {
   return async function createJobHandler(request, response) {
-    if (request.body === undefined) {
-      throw validationFailed('the request body is empty: send a JSON object', [
-        { path: '', message: 'a JSON object with type and params is required' },
-      ]);
-    }
-    const body = parseRequest(createJobBodySchema, request.body, 'body');
-    if (body.type === 'train') checkTrainingMemory(body.params, options.maxJobMemoryMb);
-    else await checkVisualization(body.params, options);
+    const body = parseRequest(createJobBodySchema, requireBody(request.body, SINGLE_SHAPE), 'body');
+    await checkJob(body, options);
     options.lookup.assertAvailable();
     const created = await options.queues.enqueue(body);
     const id = created.id ?? '';
@@ -97,6 +103,68 @@ function createJob(options: JobsRoutesOptions): RequestHandler {
       .location(links.self)
       .json({ id, type: body.type, state: 'waiting', links } satisfies CreatedJob);
   };
+}
+
+/**
+ * `POST /v1/jobs:batch` → 202 `{ jobs: [{ id, type, state, links }] }` in the order sent. Every job
+ * is checked as POST /v1/jobs checks one, then all are queued in one Redis transaction or none is:
+ * a 400 names the first bad job by its index (`jobs.3.params.epochs`).
+ */
+function createJobs(options: JobsRoutesOptions): RequestHandler {
+  return async function createJobsHandler(request, response) {
+    const { jobs } = parseRequest(
+      createJobsBatchBodySchema,
+      requireBody(request.body, BATCH_SHAPE),
+      'body',
+    );
+    await checkJobs(jobs, options);
+    options.lookup.assertAvailable();
+    const created = await options.queues.enqueueMany(jobs);
+    response.status(202).json({
+      jobs: created.map(({ id, type }) => ({ id, type, state: 'waiting', links: jobLinks(id) })),
+    } satisfies CreatedJobs);
+  };
+}
+
+/** How a message about one part of a job starts (`invalid request body: params.layer: …`). */
+const BODY_PROBLEM = 'invalid request body: ';
+const SINGLE_SHAPE = 'a JSON object with type and params';
+const BATCH_SHAPE = 'a JSON object {"jobs": [...]} of objects with type and params';
+
+function requireBody(body: unknown, shape: string): unknown {
+  if (body !== undefined) return body;
+  throw validationFailed(`the request body is empty: send ${shape}`, [
+    { path: '', message: `${shape} is required` },
+  ]);
+}
+
+/** What the schemas cannot check: the memory budget, a visualization's training job and layer. */
+async function checkJob(body: CreateJobBody, options: JobsRoutesOptions): Promise<void> {
+  if (body.type === 'train') checkTrainingMemory(body.params, options.maxJobMemoryMb);
+  else await checkVisualization(body.params, options);
+}
+
+/** checkJob for each job of a batch; the first failure (by position) names its job. */
+async function checkJobs(
+  jobs: readonly CreateJobBody[],
+  options: JobsRoutesOptions,
+): Promise<void> {
+  const outcomes = await Promise.allSettled(jobs.map((body) => checkJob(body, options)));
+  const failed = outcomes.findIndex((outcome) => outcome.status === 'rejected');
+  const outcome = outcomes[failed];
+  if (outcome?.status !== 'rejected') return;
+  const error: unknown = outcome.reason;
+  if (!(error instanceof HttpError)) throw error;
+  const at = (path: string) => (path === '' ? `jobs.${failed}` : `jobs.${failed}.${path}`);
+  const message = error.message.startsWith(BODY_PROBLEM)
+    ? `${BODY_PROBLEM}${at(error.message.slice(BODY_PROBLEM.length))}`
+    : `jobs.${failed}: ${error.message}`;
+  throw new HttpError(error.status, error.code, message, {
+    ...(error.details === undefined
+      ? {}
+      : { details: error.details.map((detail) => ({ ...detail, path: at(detail.path) })) }),
+    headers: error.headers,
+  });
 }
 
 /** `GET /v1/jobs` → `{ items, nextCursor }`, newest first. */

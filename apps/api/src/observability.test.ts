@@ -118,6 +118,7 @@ describe('/openapi.json', () => {
     expect(operations.sort()).toEqual(
       [
         'POST /v1/jobs',
+        'POST /v1/jobs:batch',
         'GET /v1/jobs',
         'GET /v1/jobs/{id}',
         'DELETE /v1/jobs/{id}',

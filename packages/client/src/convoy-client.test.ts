@@ -47,6 +47,23 @@ describe('routes', () => {
     expect(JSON.parse(request?.body ?? '')).toEqual(body);
   });
 
+  it('createJobs POSTs the jobs to /v1/jobs:batch and parses the created jobs in order', async () => {
+    const links = jobView().links;
+    const created = {
+      jobs: [
+        { id: 'train_00000001', type: 'train', state: 'waiting', links },
+        { id: 'train_00000002', type: 'train', state: 'waiting', links },
+      ],
+    };
+    server.handle((_request, response) => sendJson(response, 202, created));
+    const jobs = [{ type: 'train' as const }, { type: 'train' as const, params: { epochs: 2 } }];
+    expect(await client.createJobs(jobs)).toEqual(created);
+    const [request] = server.requests;
+    expect(request?.method).toBe('POST');
+    expect(request?.url).toBe('/v1/jobs:batch');
+    expect(JSON.parse(request?.body ?? '')).toEqual({ jobs });
+  });
+
   it('listJobs sends the query; allJobs follows nextCursor through every page', async () => {
     const pages: Record<
       string,

@@ -2,6 +2,7 @@ import {
   artifactListSchema,
   cancelRequestedSchema,
   createdJobSchema,
+  createdJobsSchema,
   healthSchema,
   jobCancelledSchema,
   jobListSchema,
@@ -9,7 +10,9 @@ import {
   type ArtifactList,
   type CancelRequested,
   type CreatedJob,
+  type CreatedJobs,
   type CreateJobRequest,
+  type CreateJobsBatchRequest,
   type Health,
   type JobList,
   type JobCancelled,
@@ -88,6 +91,12 @@ export class ConvoyClient {
   /** `POST /v1/jobs` (never retried: a second attempt could enqueue a second job). */
   createJob(body: CreateJobRequest): Promise<CreatedJob> {
     return this.transport.json('/v1/jobs', { method: 'POST', body }, createdJobSchema);
+  }
+
+  /** `POST /v1/jobs:batch`: up to MAX_BATCH_JOBS jobs, all queued or none; ids in the order sent. */
+  createJobs(jobs: CreateJobsBatchRequest['jobs']): Promise<CreatedJobs> {
+    const body = { jobs } satisfies CreateJobsBatchRequest;
+    return this.transport.json('/v1/jobs:batch', { method: 'POST', body }, createdJobsSchema);
   }
 
   /** `GET /v1/jobs`: one page, newest first. */

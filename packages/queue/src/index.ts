@@ -14,6 +14,7 @@ export {
   JobQueues,
   removeQueuePrefix,
   type AnyJob,
+  type EnqueuedJob,
   type JobQueuesOptions,
 } from './job-queues.js';
 export { createJobWorker, type JobProcessor, type JobWorkerOptions } from './job-worker.js';

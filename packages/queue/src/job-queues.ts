@@ -1,4 +1,4 @@
-import { Queue, type Job, type JobsOptions } from 'bullmq';
+import { FlowProducer, Queue, type FlowJob, type Job, type JobsOptions } from 'bullmq';
 import { Cluster } from 'ioredis';
 import {
   redisKeyPrefixes,
@@ -33,6 +33,12 @@ export const DEFAULT_JOB_OPTIONS: Readonly<Record<JobType, JobsOptions>> = {
 
 export type AnyJob = Job<TrainJobData> | Job<VisualizeJobData>;
 
+/** A job queued by `enqueueMany`. */
+export interface EnqueuedJob {
+  readonly id: string;
+  readonly type: JobType;
+}
+
 export interface JobQueuesOptions {
   readonly connection: RedisConnection;
   /** BullMQ key prefix (default `bull`, or `{convoy}` on a cluster); tests use their own to stay apart. */
@@ -49,6 +55,8 @@ export class JobQueues {
   readonly index: JobIndex;
   readonly cancellation: JobCancellation;
   readonly prefixes: RedisKeyPrefixes;
+  /** For batches: its addBulk is one MULTI across both queues (Queue.addBulk only pipelines). */
+  private readonly flows: FlowProducer;
   private readonly jobOptions: Record<JobType, JobsOptions>;
 
   constructor(private readonly options: JobQueuesOptions) {
@@ -59,8 +67,10 @@ export class JobQueues {
     };
     this.train = new Queue<TrainJobData>(QUEUE_NAMES.train, common);
     this.visualize = new Queue<VisualizeJobData>(QUEUE_NAMES.visualize, common);
+    this.flows = new FlowProducer(common);
     for (const queue of [this.train, this.visualize])
       logRedisErrors(queue, `queue:${queue.name}`, options.logger);
+    logRedisErrors(this.flows, 'flow-producer', options.logger);
     this.index = new JobIndex(options.connection, this.prefixes.convoy);
     this.cancellation = new JobCancellation(options.connection, this.prefixes.convoy);
     this.jobOptions = {
@@ -73,25 +83,57 @@ export class JobQueues {
     return type === 'train' ? this.train : this.visualize;
   }
 
-  /** Parses the payload again (the API already did) so nothing malformed ever reaches Redis. */
+  /**
+   * Parses the payload again (the API already did) so nothing malformed ever reaches Redis. The
+   * index entry and the job are written side by side: an entry whose job never landed is skipped by
+   * every reader, so the order does not matter and one round trip is saved.
+   */
   async enqueue(body: CreateJobBody, createdBy?: string): Promise<AnyJob> {
     const id = createJobId(body.type);
     const createdAt = Date.now();
     const options = { ...this.jobOptions[body.type], jobId: id, timestamp: createdAt };
-    const job =
+    const adding =
       body.type === 'train'
-        ? await this.train.add(
+        ? this.train.add(
             'train',
             JOB_DATA_SCHEMAS.train.parse({ params: body.params, createdBy }),
             options,
           )
-        : await this.visualize.add(
+        : this.visualize.add(
             'visualize',
             JOB_DATA_SCHEMAS.visualize.parse({ params: body.params, createdBy }),
             options,
           );
-    await this.index.add(id, body.type, createdAt);
+    const [job] = await Promise.all([adding, this.index.add(id, body.type, createdAt)]);
     return job;
+  }
+
+  /**
+   * Queues every job or none: the jobs go in one MULTI (FlowProducer.addBulk, jobs without
+   * children), after their index entries; if the MULTI fails the entries are taken back.
+   */
+  async enqueueMany(bodies: readonly CreateJobBody[], createdBy?: string): Promise<EnqueuedJob[]> {
+    const createdAt = Date.now();
+    const flows: FlowJob[] = [];
+    const jobs: EnqueuedJob[] = bodies.map((body) => {
+      const id = createJobId(body.type);
+      const data = JOB_DATA_SCHEMAS[body.type].parse({ params: body.params, createdBy });
+      flows.push({
+        name: body.type,
+        queueName: QUEUE_NAMES[body.type],
+        data,
+        opts: { ...this.jobOptions[body.type], jobId: id, timestamp: createdAt },
+      });
+      return { id, type: body.type };
+    });
+    await this.index.addMany(jobs, createdAt);
+    try {
+      await this.flows.addBulk(flows);
+    } catch (error) {
+      await this.index.removeMany(jobs).catch(() => undefined);
+      throw error;
+    }
+    return jobs;
   }
 
   /** The BullMQ job behind an id, or undefined (unknown id, or removed). */
@@ -102,7 +144,7 @@ export class JobQueues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.train.close(), this.visualize.close()]);
+    await Promise.all([this.train.close(), this.visualize.close(), this.flows.close()]);
   }
 }
 

@@ -52,6 +52,44 @@ describe('JobQueues on a real Redis', () => {
     await connection.quit();
   });
 
+  it('enqueueMany queues jobs of both queues with their defaults, indexed in the order given', async () => {
+    const jobs = await queues.enqueueMany([
+      { type: 'train', params: { epochs: 2 } as never },
+      { type: 'visualize', params: { jobId: 'train_0000000000', kind: 'filters' } as never },
+      { type: 'train', params: { epochs: 3 } as never },
+    ]);
+    expect(jobs.map((job) => job.type)).toEqual(['train', 'visualize', 'train']);
+    const [first, second, third] = await Promise.all(jobs.map((job) => queues.find(job.id)));
+    expect(first?.data.params).toMatchObject({ epochs: 2, batchSize: 32 });
+    expect(second?.data.params).toMatchObject({ kind: 'filters', weights: 'trained' });
+    expect(third?.opts).toMatchObject({ attempts: 3, backoff: { type: 'exponential' } });
+    expect(await third?.getState()).toBe('waiting');
+    const page = await queues.index.page({ limit: 10 });
+    expect(page.ids).toEqual(jobs.map((job) => job.id).reverse());
+  });
+
+  it('enqueueMany writes nothing when one job cannot be added (all or none across queues)', async () => {
+    // An option BullMQ refuses, on the visualize queue only: the train jobs of the batch must not land.
+    const strict = new JobQueues({
+      connection,
+      prefix,
+      jobOptions: { visualize: { priority: 0.5 } },
+    });
+    try {
+      await expect(
+        strict.enqueueMany([
+          { type: 'train', params: {} as never },
+          { type: 'visualize', params: { jobId: 'train_0000000000', kind: 'filters' } as never },
+        ]),
+      ).rejects.toThrow(/priority/i);
+      expect(await strict.train.count()).toBe(0);
+      expect(await strict.visualize.count()).toBe(0);
+      expect((await strict.index.page({ limit: 10 })).ids).toEqual([]);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('enqueues parsed payloads with defaults and finds them by id', async () => {
     const job = await queues.enqueue({ type: 'train', params: { epochs: 2 } as never });
     expect(jobTypeOf(job.id ?? '')).toBe('train');

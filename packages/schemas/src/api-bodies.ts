@@ -70,6 +70,9 @@ export const createdJobSchema = z.object({
   links: jobLinksSchema,
 });
 
+/** Answer of `POST /v1/jobs:batch`: the created jobs, in the order they were sent. */
+export const createdJobsSchema = z.object({ jobs: z.array(createdJobSchema) });
+
 export const jobListSchema = z.object({
   items: z.array(jobViewSchema),
   /** Pass as `cursor` for the next (older) page; null when there is none. */
@@ -130,6 +133,7 @@ export const eventStreamQuerySchema = z.strictObject({ lastEventId: eventIdSchem
 export type JobLinks = z.infer<typeof jobLinksSchema>;
 export type JobView = z.infer<typeof jobViewSchema>;
 export type CreatedJob = z.infer<typeof createdJobSchema>;
+export type CreatedJobs = z.infer<typeof createdJobsSchema>;
 export type JobList = z.infer<typeof jobListSchema>;
 export type ArtifactItem = z.infer<typeof artifactItemSchema>;
 export type ProgressEvent = z.infer<typeof progressEventSchema>;

@@ -112,6 +112,17 @@ export const createJobBodySchema = z.discriminatedUnion(
   { error: (issue) => jobBodyProblem(issue.input) },
 );
 
+/** Most jobs one `POST /v1/jobs:batch` request may carry. */
+export const MAX_BATCH_JOBS = 1000;
+
+/** Body of `POST /v1/jobs:batch`: jobs queued together, all or none. */
+export const createJobsBatchBodySchema = z.strictObject({
+  jobs: z
+    .array(createJobBodySchema)
+    .min(1, 'send at least one job')
+    .max(MAX_BATCH_JOBS, `at most ${MAX_BATCH_JOBS} jobs per batch`),
+});
+
 /** What a training job reports while it runs (stored as the BullMQ job's progress). */
 export const trainingReportSchema = z.object({
   progress: trainingProgressSchema.nullable(),
@@ -138,5 +149,7 @@ export type VisualizationParams = z.infer<typeof visualizationParamsSchema>;
 export type CreateJobBody = z.infer<typeof createJobBodySchema>;
 /** What a caller sends to POST /v1/jobs: CreateJobBody before defaults are filled in. */
 export type CreateJobRequest = z.input<typeof createJobBodySchema>;
+export type CreateJobsBatchBody = z.infer<typeof createJobsBatchBodySchema>;
+export type CreateJobsBatchRequest = z.input<typeof createJobsBatchBodySchema>;
 export type TrainingReport = z.infer<typeof trainingReportSchema>;
 export type ListJobsQuery = z.infer<typeof listJobsQuerySchema>;

@@ -22,13 +22,33 @@ export interface QueueBenchmarkResult {
   readonly jobs: number;
   /** Training jobs accepted per second through POST /v1/jobs (validation, enqueue, index). */
   readonly apiSubmissionsPerSecond: number;
+  /** Training jobs accepted per second through POST /v1/jobs:batch, BATCH_SIZE per request. */
+  readonly apiBatchSubmissionsPerSecond: number;
+  readonly batchSize: number;
   /** Raw BullMQ `Queue.add` per second on the same Redis, from the anchor script. */
   readonly bullmqAddsPerSecond: number | null;
+  /** apiSubmissionsPerSecond / bullmqAddsPerSecond. */
   readonly ratio: number | null;
+  /** apiBatchSubmissionsPerSecond / bullmqAddsPerSecond. */
+  readonly batchRatio: number | null;
 }
 
-/** Submits `jobs` through the API process in parallel batches of 100, as the anchor adds them. */
-async function measureApi(options: QueueBenchmarkOptions): Promise<number> {
+/** Jobs per batch request, as the anchor awaits its adds 100 at a time. */
+const BATCH_SIZE = 100;
+/** Batch requests in flight at once. */
+const BATCH_CONCURRENCY = 4;
+const TRAIN_JOB = { type: 'train', params: { epochs: 1, dataset: { limit: 1000 } } } as const;
+
+interface ApiRates {
+  readonly single: number;
+  readonly batch: number;
+}
+
+/**
+ * Submits `jobs` through one API process twice: one job per request in parallel rounds of 100 (as the
+ * anchor awaits its adds), then BATCH_SIZE jobs per `POST /v1/jobs:batch`, BATCH_CONCURRENCY at once.
+ */
+async function measureApi(options: QueueBenchmarkOptions): Promise<ApiRates> {
   const { redisUrl, jobs } = options;
   const prefix = `bench-${randomUUID()}`;
   const artifactsDir = await mkdtemp(join(tmpdir(), 'convoy-bench-'));
@@ -41,13 +61,22 @@ async function measureApi(options: QueueBenchmarkOptions): Promise<number> {
     });
     try {
       const client = new ConvoyClient({ baseUrl: api.url });
-      const submit = () =>
-        client.createJob({ type: 'train', params: { epochs: 1, dataset: { limit: 1000 } } });
-      await Promise.all(Array.from({ length: 100 }, submit)); // warm-up
-      const started = performance.now();
-      for (let sent = 0; sent < jobs; sent += 100)
-        await Promise.all(Array.from({ length: Math.min(100, jobs - sent) }, submit));
-      return jobs / ((performance.now() - started) / 1000);
+      const submitOne = () => client.createJob(TRAIN_JOB);
+      const submitBatch = () =>
+        client.createJobs(Array.from({ length: BATCH_SIZE }, () => TRAIN_JOB));
+      await Promise.all(Array.from({ length: 100 }, submitOne)); // warm-up
+      await Promise.all(Array.from({ length: BATCH_CONCURRENCY }, submitBatch));
+      const single = await rate(jobs, async (remaining) => {
+        const round = Math.min(100, remaining);
+        await Promise.all(Array.from({ length: round }, submitOne));
+        return round;
+      });
+      const batch = await rate(jobs, async (remaining) => {
+        const requests = Math.min(BATCH_CONCURRENCY, Math.ceil(remaining / BATCH_SIZE));
+        await Promise.all(Array.from({ length: requests }, submitBatch));
+        return requests * BATCH_SIZE;
+      });
+      return { single, batch };
     } finally {
       await api.stop();
     }
@@ -57,6 +86,14 @@ async function measureApi(options: QueueBenchmarkOptions): Promise<number> {
     await connection.quit();
     await rm(artifactsDir, { recursive: true, force: true });
   }
+}
+
+/** Jobs per second of `round` (which submits some of the remaining jobs and says how many). */
+async function rate(jobs: number, round: (remaining: number) => Promise<number>): Promise<number> {
+  const started = performance.now();
+  let sent = 0;
+  while (sent < jobs) sent += await round(jobs - sent);
+  return sent / ((performance.now() - started) / 1000);
 }
 
 async function measureAnchor(options: QueueBenchmarkOptions): Promise<number | null> {
@@ -76,12 +113,17 @@ async function measureAnchor(options: QueueBenchmarkOptions): Promise<number | n
 export async function benchmarkQueue(
   options: QueueBenchmarkOptions,
 ): Promise<QueueBenchmarkResult> {
-  const apiSubmissionsPerSecond = await measureApi(options);
+  const api = await measureApi(options);
   const bullmqAddsPerSecond = await measureAnchor(options);
+  const ratioTo = (perSecond: number) =>
+    bullmqAddsPerSecond ? perSecond / bullmqAddsPerSecond : null;
   return {
     jobs: options.jobs,
-    apiSubmissionsPerSecond,
+    apiSubmissionsPerSecond: api.single,
+    apiBatchSubmissionsPerSecond: api.batch,
+    batchSize: BATCH_SIZE,
     bullmqAddsPerSecond,
-    ratio: bullmqAddsPerSecond ? apiSubmissionsPerSecond / bullmqAddsPerSecond : null,
+    ratio: ratioTo(api.single),
+    batchRatio: ratioTo(api.batch),
   };
 }

@@ -286,15 +286,19 @@ function addQueueBenchmark(bench: Command, context: BenchContext): Command {
         anchorsDir: flags.anchors,
         repositoryRoot,
       });
-      const ratio =
-        result.ratio === null
-          ? 'no anchor'
-          : `${result.ratio.toFixed(2)}× raw BullMQ (${result.bullmqAddsPerSecond} adds/s)`;
+      const against = (ratio: number | null) =>
+        ratio === null ? 'no anchor' : `${ratio.toFixed(2)}× raw BullMQ`;
+      const anchor =
+        result.bullmqAddsPerSecond === null
+          ? ''
+          : `\nraw BullMQ: ${result.bullmqAddsPerSecond} adds/s (same Redis, same run)`;
       writeLine(
         output.stdout,
         flags.json
           ? JSON.stringify({ benchmark: 'queue', ...result }, null, 2)
-          : `queue: ${result.apiSubmissionsPerSecond.toFixed(0)} submissions/s through the API = ${ratio}`,
+          : `queue: ${result.apiSubmissionsPerSecond.toFixed(0)} submissions/s through POST /v1/jobs = ${against(result.ratio)}\n` +
+              `queue: ${result.apiBatchSubmissionsPerSecond.toFixed(0)} submissions/s through POST /v1/jobs:batch (${result.batchSize} per request) = ${against(result.batchRatio)}` +
+              anchor,
       );
     });
 }
