@@ -237,6 +237,8 @@ describe('convoy bench queue (built)', () => {
       'queue',
       '--jobs',
       '300',
+      '--rounds',
+      '2',
       '--anchors',
       '/nonexistent',
       '--json',
@@ -253,6 +255,7 @@ describe('convoy bench queue (built)', () => {
     });
     expect(report.apiSubmissionsPerSecond).toBeGreaterThan(0);
     expect(report.apiBatchSubmissionsPerSecond).toBeGreaterThan(0);
+    expect(report.rounds).toHaveLength(2);
   });
 });
 

@@ -8,19 +8,30 @@ import { promisify } from 'node:util';
 import { ConvoyClient } from '@convoy/client';
 import { createRedisConnection, removeQueuePrefix } from '@convoy/queue';
 import { startApi } from './api-process.js';
+import { median } from './median.js';
 
 export interface QueueBenchmarkOptions {
   readonly redisUrl: string;
   readonly jobs: number;
+  /** Rounds of (single, batch, anchor), run one after another so load affects all alike. */
+  readonly rounds: number;
   /** Directory holding bullmq_anchor.mjs; skipped when absent. */
   readonly anchorsDir: string;
   /** The checkout the CLI runs in: `bullmq` resolves from it, and the API is its apps/api/dist. */
   readonly repositoryRoot: string;
 }
 
+/** One round's rates; the result's figures are medians over the rounds. */
+export interface QueueBenchmarkRound {
+  readonly single: number;
+  readonly batch: number;
+  readonly anchor: number | null;
+}
+
 export interface QueueBenchmarkResult {
   readonly jobs: number;
-  /** Training jobs accepted per second through POST /v1/jobs (validation, enqueue, index). */
+  readonly rounds: readonly QueueBenchmarkRound[];
+  /** Medians over the rounds. Training jobs accepted per second through POST /v1/jobs. */
   readonly apiSubmissionsPerSecond: number;
   /** Training jobs accepted per second through POST /v1/jobs:batch, BATCH_SIZE per request. */
   readonly apiBatchSubmissionsPerSecond: number;
@@ -39,16 +50,12 @@ const BATCH_SIZE = 100;
 const BATCH_CONCURRENCY = 4;
 const TRAIN_JOB = { type: 'train', params: { epochs: 1, dataset: { limit: 1000 } } } as const;
 
-interface ApiRates {
-  readonly single: number;
-  readonly batch: number;
-}
-
 /**
- * Submits `jobs` through one API process twice: one job per request in parallel rounds of 100 (as the
- * anchor awaits its adds), then BATCH_SIZE jobs per `POST /v1/jobs:batch`, BATCH_CONCURRENCY at once.
+ * One API process; each round submits `jobs` one per request in parallel rounds of 100 (as the
+ * anchor awaits its adds), then BATCH_SIZE per `POST /v1/jobs:batch` with BATCH_CONCURRENCY in
+ * flight, then runs the raw BullMQ anchor on the same Redis while the API idles.
  */
-async function measureApi(options: QueueBenchmarkOptions): Promise<ApiRates> {
+async function measureRounds(options: QueueBenchmarkOptions): Promise<QueueBenchmarkRound[]> {
   const { redisUrl, jobs } = options;
   const prefix = `bench-${randomUUID()}`;
   const artifactsDir = await mkdtemp(join(tmpdir(), 'convoy-bench-'));
@@ -66,17 +73,21 @@ async function measureApi(options: QueueBenchmarkOptions): Promise<ApiRates> {
         client.createJobs(Array.from({ length: BATCH_SIZE }, () => TRAIN_JOB));
       await Promise.all(Array.from({ length: 100 }, submitOne)); // warm-up
       await Promise.all(Array.from({ length: BATCH_CONCURRENCY }, submitBatch));
-      const single = await rate(jobs, async (remaining) => {
-        const round = Math.min(100, remaining);
-        await Promise.all(Array.from({ length: round }, submitOne));
-        return round;
-      });
-      const batch = await rate(jobs, async (remaining) => {
-        const requests = Math.min(BATCH_CONCURRENCY, Math.ceil(remaining / BATCH_SIZE));
-        await Promise.all(Array.from({ length: requests }, submitBatch));
-        return requests * BATCH_SIZE;
-      });
-      return { single, batch };
+      const rounds: QueueBenchmarkRound[] = [];
+      for (let round = 0; round < options.rounds; round += 1) {
+        const single = await rate(jobs, async (remaining) => {
+          const sent = Math.min(100, remaining);
+          await Promise.all(Array.from({ length: sent }, submitOne));
+          return sent;
+        });
+        const batch = await rate(jobs, async (remaining) => {
+          const requests = Math.min(BATCH_CONCURRENCY, Math.ceil(remaining / BATCH_SIZE));
+          await Promise.all(Array.from({ length: requests }, submitBatch));
+          return requests * BATCH_SIZE;
+        });
+        rounds.push({ single, batch, anchor: await measureAnchor(options) });
+      }
+      return rounds;
     } finally {
       await api.stop();
     }
@@ -113,17 +124,21 @@ async function measureAnchor(options: QueueBenchmarkOptions): Promise<number | n
 export async function benchmarkQueue(
   options: QueueBenchmarkOptions,
 ): Promise<QueueBenchmarkResult> {
-  const api = await measureApi(options);
-  const bullmqAddsPerSecond = await measureAnchor(options);
+  const rounds = await measureRounds(options);
+  const anchors = rounds.flatMap((round) => (round.anchor === null ? [] : [round.anchor]));
+  const bullmqAddsPerSecond = anchors.length === 0 ? null : median(anchors);
+  const apiSubmissionsPerSecond = median(rounds.map((round) => round.single));
+  const apiBatchSubmissionsPerSecond = median(rounds.map((round) => round.batch));
   const ratioTo = (perSecond: number) =>
     bullmqAddsPerSecond ? perSecond / bullmqAddsPerSecond : null;
   return {
     jobs: options.jobs,
-    apiSubmissionsPerSecond: api.single,
-    apiBatchSubmissionsPerSecond: api.batch,
+    rounds,
+    apiSubmissionsPerSecond,
+    apiBatchSubmissionsPerSecond,
     batchSize: BATCH_SIZE,
     bullmqAddsPerSecond,
-    ratio: ratioTo(api.single),
-    batchRatio: ratioTo(api.batch),
+    ratio: ratioTo(apiSubmissionsPerSecond),
+    batchRatio: ratioTo(apiBatchSubmissionsPerSecond),
   };
 }

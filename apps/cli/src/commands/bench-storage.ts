@@ -7,6 +7,7 @@ import { trainingParamsSchema } from '@convoy/schemas';
 import { createArtifactStore, LocalArtifactStore, type ArtifactStore } from '@convoy/storage';
 import { createS3rverStore, startS3rver } from '@convoy/storage/s3rver';
 import { runTraining } from '@convoy/training';
+import { median } from './median.js';
 
 export interface StorageBenchmarkOptions {
   readonly backend: ActiveBackend;
@@ -43,13 +44,6 @@ interface S3Target {
   readonly store: ArtifactStore;
   readonly description: string;
   close(): Promise<void>;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  const upper = sorted[middle] ?? 0;
-  return sorted.length % 2 === 1 ? upper : ((sorted[middle - 1] ?? 0) + upper) / 2;
 }
 
 /** s3rver on a free loopback port with a fresh bucket, or the bucket the user named. */

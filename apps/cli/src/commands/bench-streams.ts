@@ -16,6 +16,7 @@ import {
 } from '@convoy/queue';
 import type { TrainingReport } from '@convoy/schemas';
 import { startApi, type BenchApi } from './api-process.js';
+import { median } from './median.js';
 
 export interface StreamsBenchmarkOptions {
   readonly redisUrl: string;
@@ -307,14 +308,6 @@ function burstSummary(
     redisCommandsPerStream: round(median(rounds.map((entry) => entry.redisCommands)) / streams, 3),
     refused: rounds.at(-1)?.refused ?? 0,
   };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 function round(value: number, digits = 1): number {

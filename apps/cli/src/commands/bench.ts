@@ -277,12 +277,19 @@ function addQueueBenchmark(bench: Command, context: BenchContext): Command {
       'job submissions/s through the API beside raw BullMQ adds/s (anchor), same Redis, same run',
     )
     .option('--jobs <n>', 'jobs per measurement', parseWholeNumber, 5000)
+    .option(
+      '--rounds <n>',
+      'rounds of (single, batch, anchor); medians reported',
+      parseWholeNumber,
+      3,
+    )
     .option(...anchorsOption)
     .option('--json', 'print JSON')
-    .action(async (flags: { jobs: number; anchors: string; json?: boolean }) => {
+    .action(async (flags: { jobs: number; rounds: number; anchors: string; json?: boolean }) => {
       const result = await benchmarkQueue({
         redisUrl: config.redisUrl,
         jobs: flags.jobs,
+        rounds: Math.max(1, flags.rounds),
         anchorsDir: flags.anchors,
         repositoryRoot,
       });
@@ -291,7 +298,7 @@ function addQueueBenchmark(bench: Command, context: BenchContext): Command {
       const anchor =
         result.bullmqAddsPerSecond === null
           ? ''
-          : `\nraw BullMQ: ${result.bullmqAddsPerSecond} adds/s (same Redis, same run)`;
+          : `\nraw BullMQ: ${result.bullmqAddsPerSecond} adds/s (same Redis, same run; medians of ${result.rounds.length} rounds)`;
       writeLine(
         output.stdout,
         flags.json
