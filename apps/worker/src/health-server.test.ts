@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
 import type { Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createJobWorker, createRedisConnection, type RedisConnection } from '@convoy/queue';
@@ -132,6 +133,32 @@ describe('worker health server', () => {
       code: 'SHUTDOWN_OVERDUE',
       message: 'shutting down for 61 s, past WORKER_SHUTDOWN_TIMEOUT_MS (60000 ms)',
     });
+  });
+
+  it('lets go of a client that never finishes its request, after its header timeout', async () => {
+    const server = await startHealthServer({
+      host: '127.0.0.1',
+      port: 0,
+      shutdownTimeoutMs: 60_000,
+      logger: quiet,
+      limits: {
+        headersTimeoutMs: 300,
+        requestTimeoutMs: 300,
+        keepAliveTimeoutMs: 300,
+        maxConnections: 4,
+      },
+    });
+    cleanups.push(() => server.close());
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    const started = Date.now();
+    socket.write('GET /healthz HTTP/1.1\r\nHost: worker\r\n'); // the headers never end
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    await once(socket, 'close');
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(Date.now() - started).toBeLessThan(3_000);
   });
 
   it('serves only GET and HEAD of its two paths', async () => {

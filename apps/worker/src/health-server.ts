@@ -1,8 +1,19 @@
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { HttpError } from '@convoy/http';
+import { createHttpServer, HttpError, type ServerLimits } from '@convoy/http';
 import { checkLiveness, type HealthCheck } from './worker-health.js';
+
+/**
+ * Probes are small GETs from the kubelet or a load balancer: a slow or idle client is let go soon,
+ * and a flood of connections cannot pile up in the worker's process.
+ */
+export const HEALTH_SERVER_LIMITS: ServerLimits = {
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 64,
+};
 
 export interface HealthServerOptions {
   readonly host: string;
@@ -11,6 +22,8 @@ export interface HealthServerOptions {
   readonly shutdownTimeoutMs: number;
   readonly logger: Pick<Logger, 'info'>;
   readonly now?: () => number;
+  /** Default HEALTH_SERVER_LIMITS; tests shorten them. */
+  readonly limits?: ServerLimits;
 }
 
 export interface HealthServer {
@@ -71,12 +84,12 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     return send(response, request, new HttpError(503, check.code, check.reason));
   };
 
-  const server = createServer((request, response) => {
+  const server = createHttpServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
       send(response, request, new HttpError(500, 'INTERNAL', message));
     });
-  });
+  }, options.limits ?? HEALTH_SERVER_LIMITS);
   server.listen(options.port, options.host);
   await once(server, 'listening');
   const address = server.address();
