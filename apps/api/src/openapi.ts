@@ -129,6 +129,17 @@ function withResultSchema(job: JsonSchema): JsonSchema {
 
 /** The job routes: submit, list, read, cancel, follow. */
 function jobPaths(): JsonSchema {
+  // A batch fails as its first failing job would alone.
+  const submitErrors = errors(
+    'MisdirectedRequest',
+    'BadRequest',
+    'Unauthorized',
+    'NotFound',
+    'Conflict',
+    'PayloadTooLarge',
+    'UnsupportedMediaType',
+    'ServiceUnavailable',
+  );
   return {
     '/v1/jobs': {
       post: {
@@ -144,16 +155,7 @@ function jobPaths(): JsonSchema {
             headers: { Location: { schema: { type: 'string' } } },
             content: json(ref('CreatedJob')),
           },
-          ...errors(
-            'MisdirectedRequest',
-            'BadRequest',
-            'Unauthorized',
-            'NotFound',
-            'Conflict',
-            'PayloadTooLarge',
-            'UnsupportedMediaType',
-            'ServiceUnavailable',
-          ),
+          ...submitErrors,
         },
       },
       get: {
@@ -178,16 +180,7 @@ function jobPaths(): JsonSchema {
         requestBody: { required: true, content: json(ref('CreateJobsBatchBody')) },
         responses: {
           202: { description: 'Enqueued, in the order sent', content: json(ref('CreatedJobs')) },
-          ...errors(
-            'MisdirectedRequest',
-            'BadRequest',
-            'Unauthorized',
-            'NotFound',
-            'Conflict',
-            'PayloadTooLarge',
-            'UnsupportedMediaType',
-            'ServiceUnavailable',
-          ),
+          ...submitErrors,
         },
       },
     },
