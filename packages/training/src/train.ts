@@ -150,8 +150,11 @@ class TrainingRun {
   /** Time spent in training steps (validation and callbacks excluded), for images per second. */
   private trainingMs = 0;
   private imagesTrained = 0;
-  /** Batches this attempt has run (a resumed run's pace is its own). */
-  private batchesRun = 0;
+  /**
+   * The pace of this attempt after its first batch (which compiles kernels and warms caches, many
+   * times slower than the rest): what images/s and the ETA are computed from.
+   */
+  private readonly pacing = { since: 0, batches: -1, stepMs: 0, images: 0 };
   private readonly started = performance.now();
   /** What earlier attempts did, from the snapshot this run resumes. */
   private readonly before: TrainingTotals;
@@ -229,7 +232,7 @@ class TrainingRun {
       const result = await step.run(indices, dropoutSeed(params.seed, epoch, batch));
       this.trainingMs += performance.now() - stepStarted;
       this.imagesTrained += indices.length;
-      this.batchesRun += 1;
+      this.countPace(performance.now() - stepStarted, indices.length);
       if (!Number.isFinite(result.loss))
         throw new NonFiniteLossError(epoch, batch + 1, result.loss);
       this.partial = addStep(this.partial, result, indices.length);
@@ -250,13 +253,24 @@ class TrainingRun {
       loss: lossSum / seen,
       accuracy: correct / seen,
       ...pace({
-        images: this.imagesTrained,
-        stepMs: this.trainingMs,
-        batchesRun: this.batchesRun,
-        wallMs: performance.now() - this.started,
+        images: this.pacing.images,
+        stepMs: this.pacing.stepMs,
+        batchesRun: Math.max(0, this.pacing.batches),
+        wallMs: performance.now() - this.pacing.since,
         batchesLeft: epochs * this.batches - batchesDone,
       }),
     };
+  }
+
+  private countPace(stepMs: number, images: number): void {
+    const { pacing } = this;
+    pacing.batches += 1;
+    if (pacing.batches === 0) {
+      pacing.since = performance.now(); // the first batch ends: the pace starts here
+      return;
+    }
+    pacing.stepMs += stepMs;
+    pacing.images += images;
   }
 
   /** Snapshots the epoch so far (a resume continues after its last batch) and stops the run. */
