@@ -2,7 +2,6 @@ import {
   checkpointEpochOf,
   trainingParamsSchema,
   trainingResultSchema,
-  type EpochRecord,
   type JobView,
   type TrainingParams,
   type TrainingResult,

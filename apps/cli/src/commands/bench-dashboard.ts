@@ -22,6 +22,8 @@ export interface DashboardBenchmarkOptions {
   readonly precompute: 'all' | 'cheap' | 'off';
   /** Completed jobs measured (each opened once fresh, then again); medians are reported. */
   readonly jobs: number;
+  /** Also report the slowest requests of the first view (where the time goes). */
+  readonly requests?: boolean | undefined;
 }
 
 export interface DashboardBenchmarkResult {
@@ -39,6 +41,8 @@ export interface DashboardBenchmarkResult {
   readonly images: number;
   /** What the worker spent precomputing before each job completed (seconds), from its log. */
   readonly precomputeSeconds: readonly number[];
+  /** With `requests`: the first view's slowest requests of the last job, milliseconds from start to end. */
+  readonly slowestRequests?: readonly { readonly url: string; readonly ms: number }[];
 }
 
 function median(values: readonly number[]): number {
@@ -166,6 +170,7 @@ export async function benchmarkDashboard(
     const firstViewMs: number[] = [];
     const secondViewMs: number[] = [];
     let images = 0;
+    let slowestRequests: { url: string; ms: number }[] = [];
     for (const id of ids) {
       // bypassCSP: the readiness check is evaluated from a string (the page's CSP forbids eval).
       const context = await browser.newContext({
@@ -173,7 +178,17 @@ export async function benchmarkDashboard(
         bypassCSP: true,
       });
       const page = await context.newPage();
+      const timings: { url: string; ms: number }[] = [];
+      page.on('requestfinished', (request) => {
+        const timing = request.timing();
+        timings.push({
+          url: request.url().replace(dashboardUrl, ''),
+          ms: Math.round(timing.responseEnd),
+        });
+      });
       const first = await timeView(page, `${dashboardUrl}/jobs/${id}`);
+      page.removeAllListeners('requestfinished');
+      slowestRequests = timings.sort((a, b) => b.ms - a.ms).slice(0, 12);
       const second = await timeView(page, `${dashboardUrl}/jobs/${id}`);
       firstViewMs.push(Math.round(first.ms));
       secondViewMs.push(Math.round(second.ms));
@@ -195,6 +210,7 @@ export async function benchmarkDashboard(
       medianSecondViewMs: median(secondViewMs),
       images,
       precomputeSeconds,
+      ...(options.requests ? { slowestRequests } : {}),
     };
   } finally {
     await browser?.close();

@@ -383,12 +383,14 @@ function addDashboardBenchmark(bench: Command, context: BenchContext): Command {
       'the Chromium to drive',
       process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     )
+    .option('--requests', "also list the first view's slowest requests")
     .option('--json', 'print JSON')
     .action(
       async (flags: {
         epochs: number;
         limit: number;
         jobs: number;
+        requests?: boolean;
         precompute: string;
         chromium: string;
         json?: boolean;
@@ -408,6 +410,7 @@ function addDashboardBenchmark(bench: Command, context: BenchContext): Command {
           limit: flags.limit,
           jobs: flags.jobs,
           precompute: flags.precompute as 'all' | 'cheap' | 'off',
+          requests: flags.requests,
         });
         writeLine(
           output.stdout,
@@ -426,6 +429,9 @@ function describeDashboard(result: DashboardBenchmarkResult): string {
     `dashboard: job page of a completed ${result.epochs}-epoch job on ${result.limit} images, ${result.images} images, worker precompute ${result.precompute} (medians of ${result.jobs} jobs)`,
     `  first view (never opened, empty cache): ${seconds(result.medianFirstViewMs)} (${list(result.firstViewMs)}; goal ≤ 2 s)`,
     `  second view:                            ${seconds(result.medianSecondViewMs)} (${list(result.secondViewMs)}; goal ≤ 0.5 s)`,
+    ...(result.slowestRequests ?? []).map(
+      (request) => `  ${String(request.ms).padStart(6)} ms  ${request.url}`,
+    ),
     ...(result.precomputeSeconds.length === 0
       ? []
       : [
