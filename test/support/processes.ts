@@ -39,7 +39,14 @@ export function startApp(
   for (const variable of options.unset ?? []) delete inherited[variable];
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), entry], {
     cwd: options.cwd ?? ROOT,
-    env: { ...inherited, LOG_LEVEL: 'info', ...env },
+    // Workers precompute no visualizations unless a test asks (WORKER_PRECOMPUTE): the confusion
+    // matrix would add seconds to every training job of every test; dashboard-live tests it.
+    env: {
+      ...inherited,
+      LOG_LEVEL: 'info',
+      ...(name === 'worker' ? { WORKER_PRECOMPUTE: 'off' } : {}),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

@@ -252,6 +252,9 @@ class JobEventStream {
       id: this.id,
       state: this.state,
       progress: report?.progress ?? null,
+      ...(report?.stage === undefined ? {} : { stage: report.stage }),
+      ...(report?.backend === undefined ? {} : { backend: report.backend }),
+      ...(report?.device === undefined ? {} : { device: report.device }),
     } satisfies ProgressEvent);
   }
 

@@ -102,6 +102,7 @@ export function toJobView(found: FoundJob): JobView {
     type: found.type,
     state,
     progress: report?.progress ?? null,
+    ...(state === 'active' && report?.stage !== undefined ? { stage: report.stage } : {}),
     params: job.data.params,
     history,
     result,

@@ -1,5 +1,11 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { ARTIFACT_FILES, ARTIFACT_FOLDERS, modelJsonPath } from '@convoy/core';
+import {
+  ARTIFACT_FILES,
+  ARTIFACT_FOLDERS,
+  artifactVersion,
+  modelCheckpointOf,
+  modelJsonPath,
+} from '@convoy/core';
 import { jobIdSchema, modelSummarySchema, type JobView, type ModelSummary } from '@convoy/schemas';
 import type { ArtifactStore } from '@convoy/storage';
 import type { DashboardClient } from './dashboard-client.js';
@@ -60,6 +66,21 @@ export function createPageRouter(options: PageRoutesOptions): Router {
     '/jobs/:id',
     job(async (_request, response, view) => {
       sendHtml(response, renderJobPage(view, await readJobArtifacts(options.store, view)));
+    }),
+  );
+  // Which epoch the best model is, for the page to notice a better checkpoint landing.
+  router.get(
+    '/jobs/:id/checkpoint.json',
+    job(async (_request, response, view) => {
+      const checkpoint =
+        view.type === 'train' ? await readCheckpoint(options.store, view.id) : undefined;
+      response
+        .set('Cache-Control', 'no-store')
+        .json(
+          checkpoint === undefined
+            ? { checkpoint: null, version: null }
+            : { checkpoint: checkpoint.info, version: checkpoint.version },
+        );
     }),
   );
   router.get(
@@ -125,13 +146,34 @@ export async function readJobArtifacts(
   if (view.type !== 'train') {
     return { summary: undefined, modelFiles: [], hasTrainedModel: false };
   }
-  const [summary, modelFiles] = await Promise.all([
+  const [summary, modelFiles, checkpoint] = await Promise.all([
     readSummary(store, view.id),
     store.job(view.id).list(ARTIFACT_FOLDERS.bestModel),
+    readCheckpoint(store, view.id),
   ]);
   return {
     summary,
     modelFiles,
+    checkpoint,
     hasTrainedModel: modelFiles.some((file) => file.path === modelJsonPath('trained')),
   };
+}
+
+/** The epoch the best model's model.json names, with the version of that save. */
+export async function readCheckpoint(
+  store: ArtifactStore,
+  id: string,
+): Promise<JobPageArtifacts['checkpoint']> {
+  const artifacts = store.job(id);
+  try {
+    const info = await artifacts.stat(modelJsonPath('trained'));
+    if (info === null) return undefined;
+    const checkpoint = modelCheckpointOf(await artifacts.read(modelJsonPath('trained')));
+    // A save landing between stat and read: the next check sees a new version and refreshes again.
+    return checkpoint === undefined
+      ? undefined
+      : { info: checkpoint, version: artifactVersion(info) };
+  } catch {
+    return undefined; // replaced between stat and read
+  }
 }

@@ -68,6 +68,12 @@ export const workerConfigSchema = z
      * a deployment's grace period (terminationGracePeriodSeconds, stop_grace_period) must exceed it.
      */
     shutdownTimeoutMs: positiveInt(90_000),
+    /**
+     * The default visualizations a job's page shows, computed by the worker that trained the job:
+     * `all` (as checkpoints land and, the confusion matrix included, before the job completes),
+     * `cheap` (no confusion matrix), `off` (computed on first view, by visualize jobs).
+     */
+    precompute: z.enum(['all', 'cheap', 'off']).default('all'),
   })
   .superRefine(refineClusterQueuePrefix)
   .transform((config) => ({
@@ -100,6 +106,7 @@ const ENVIRONMENT_NAMES = {
   healthPort: 'WORKER_HEALTH_PORT',
   healthHost: 'WORKER_HEALTH_HOST',
   shutdownTimeoutMs: 'WORKER_SHUTDOWN_TIMEOUT_MS',
+  precompute: 'WORKER_PRECOMPUTE',
 } as const;
 
 export const {

@@ -60,8 +60,9 @@ export async function createWorker(
   const backend = config.queues.includes('train')
     ? await threads.warmUp()
     : await initializeBackend(config.backend);
-  if (config.queues.includes('visualize') && config.queues.includes('train'))
-    await initializeBackend(config.backend);
+  let mainThreadBackend: Promise<unknown> | null = null;
+  const ensureBackend = () => (mainThreadBackend ??= initializeBackend(config.backend));
+  if (config.queues.includes('visualize') && config.queues.includes('train')) await ensureBackend();
   logger.info(
     { backend: backend.name, device: backend.device, queues: config.queues },
     'compute backend ready',
@@ -98,6 +99,15 @@ export async function createWorker(
     cancellation,
     logger,
     maxJobMemoryMb: config.maxJobMemoryMb,
+    precompute: {
+      store,
+      logger,
+      dataDir: config.dataDir,
+      officialDataDir: config.officialDataDir,
+      threads: config.trainingThreads,
+      mode: config.precompute,
+      ensureBackend,
+    },
   };
   const visualizeContext = {
     cancellation,

@@ -12,6 +12,11 @@ import {
 import { within } from './deadline.js';
 import { handBack, HAND_BACK_TIMEOUT_MS } from './hand-back.js';
 import type { JobControl } from './job-control.js';
+import {
+  CheckpointPrecompute,
+  precomputeVisualizations,
+  type PrecomputeContext,
+} from './precompute.js';
 import { TrainingThreadError, type TrainingThreadPool } from './training-thread-pool.js';
 
 export interface TrainProcessorContext {
@@ -21,6 +26,8 @@ export interface TrainProcessorContext {
   readonly logger: Logger;
   /** MAX_JOB_MEMORY_MB: the bound a job's memory estimate must fit, as at the API. */
   readonly maxJobMemoryMb: number;
+  /** Default visualizations computed as checkpoints land and before the job completes. */
+  readonly precompute?: PrecomputeContext | undefined;
 }
 
 const MIB = 2 ** 20;
@@ -78,9 +85,21 @@ export async function processTrainJob(
       context.control.end(id);
     }
   }
+  const precompute = context.precompute;
+  const checkpoints = precompute
+    ? new CheckpointPrecompute(precompute, id, data.params.checkpoint)
+    : undefined;
   const run = context.threads.run(id, data.params, {
+    onStage(stage, backend) {
+      report.stage = stage;
+      // Known from the job's start: the page shows it before the first batch ends.
+      report.backend = backend.name;
+      report.device = backend.device;
+      publishLater();
+    },
     onStart(resumedFromEpoch, history) {
       report.history = [...history];
+      checkpoints?.onEpoch(report.history);
       if (resumedFromEpoch > 0 || job.attemptsStarted > 1)
         report.resumedFromEpoch = resumedFromEpoch;
       logger.info({ resumedFromEpoch, attempt: job.attemptsStarted }, 'training started');
@@ -94,6 +113,7 @@ export async function processTrainJob(
       report.history.push(record);
       logger.info(record, 'epoch finished');
       publishLater();
+      checkpoints?.onEpoch(report.history);
     },
   });
   const onStop = () => run.stop(context.control.reasonOf(id) ?? 'cancel');
@@ -102,6 +122,8 @@ export async function processTrainJob(
     const result = await run.result;
     report.backend = result.backend;
     report.device = result.device;
+    if (precompute)
+      await precomputeAtEnd(precompute, checkpoints, id, signal, report, publishLater);
     // Best effort: with Redis away the result still goes to BullMQ, which waits for it.
     await within(publishSafely(), HAND_BACK_TIMEOUT_MS, undefined);
     logger.info(
@@ -113,7 +135,37 @@ export async function processTrainJob(
     throw await settleFailure(context, job, token, error, data.params);
   } finally {
     signal.removeEventListener('abort', onStop);
+    await checkpoints?.stop();
     context.control.end(id);
+  }
+}
+
+/**
+ * Between the training thread's result and the job's completion: the default visualizations of the
+ * final model, so the job is complete with them. Never throws; a stop (cancel, shutdown) ends it
+ * early and the job still completes, its training being done.
+ */
+async function precomputeAtEnd(
+  precompute: PrecomputeContext,
+  checkpoints: CheckpointPrecompute | undefined,
+  id: string,
+  signal: AbortSignal,
+  report: TrainingReport,
+  publish: () => void,
+): Promise<void> {
+  if (precompute.mode === 'off') return;
+  try {
+    await checkpoints?.stop();
+    report.stage = 'precomputing-visualizations';
+    publish();
+    const outcome = await precomputeVisualizations(precompute, id, {
+      cheap: false,
+      untrained: true,
+      signal,
+    });
+    precompute.logger.info({ jobId: id, ...outcome }, 'visualizations precomputed');
+  } catch (error) {
+    precompute.logger.warn({ jobId: id, err: error }, 'precompute failed; the job completes');
   }
 }
 

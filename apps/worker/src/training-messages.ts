@@ -46,6 +46,12 @@ export type FromTrainingThread =
       readonly resumedFromEpoch: number;
       readonly history: readonly EpochRecord[];
     }
+  /** A stage begins (loading data, building the model, training), on the backend the thread runs. */
+  | {
+      readonly type: 'stage';
+      readonly stage: 'loading-data' | 'building-model' | 'training';
+      readonly backend: ActiveBackend;
+    }
   | { readonly type: 'progress'; readonly progress: TrainingProgress }
   | { readonly type: 'epoch'; readonly record: EpochRecord }
   | { readonly type: 'done'; readonly result: TrainingResult }

@@ -21,6 +21,8 @@ export type UploadsFor = (jobId: string) => UploadSink;
 
 export interface TrainingRunHandlers {
   onStart(resumedFromEpoch: number, history: readonly EpochRecord[]): void;
+  /** A stage begins on the thread, whose backend it names. */
+  onStage?(stage: 'loading-data' | 'building-model' | 'training', backend: ActiveBackend): void;
   onProgress(progress: TrainingProgress): void;
   onEpoch(record: EpochRecord): void;
 }
@@ -134,6 +136,8 @@ export class TrainingThreadPool {
             return reply(message.id, uploads.flush());
           case 'start':
             return handlers.onStart(message.resumedFromEpoch, message.history);
+          case 'stage':
+            return handlers.onStage?.(message.stage, message.backend);
           case 'progress':
             return handlers.onProgress(message.progress);
           case 'epoch':

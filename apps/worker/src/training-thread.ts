@@ -44,6 +44,7 @@ async function run(
       uploads,
       onStart: ({ resumedFromEpoch, history }) =>
         send({ type: 'start', resumedFromEpoch, history: [...history] }),
+      onStage: (stage) => send({ type: 'stage', stage, backend }),
       onProgress: (progress) => send({ type: 'progress', progress }),
       onEpochEnd: (record) => send({ type: 'epoch', record }),
     });

@@ -40,7 +40,9 @@ const NEEDS_TEST_SET = new Set(['feature-maps', 'predictions', 'confusion-matrix
 let testSetLoading: Promise<ImageSet> | null = null;
 
 /** The test set, loaded once per process (from the IDX cache, tens of milliseconds). */
-function loadTestSet(context: VisualizeProcessorContext): Promise<ImageSet> {
+function loadTestSet(
+  context: Pick<VisualizeProcessorContext, 'dataDir' | 'officialDataDir'>,
+): Promise<ImageSet> {
   testSetLoading ??= loadFashionMnist({
     dataDir: context.dataDir,
     officialDir: context.officialDataDir,
@@ -102,8 +104,26 @@ async function visualize(
   data: VisualizeJobData,
   signal: AbortSignal,
 ): Promise<VisualizationJobResult> {
+  return computeAndStoreVisualization(context, data.params, signal);
+}
+
+/** What computing a visualization outside a visualize job needs (the worker's precompute). */
+export type VisualizationContext = Pick<
+  VisualizeProcessorContext,
+  'store' | 'dataDir' | 'officialDataDir' | 'threads'
+>;
+
+/**
+ * One visualization of a training job's model: the stored result when it is still fresh, else
+ * computed from the model's current save and stored under `visualizations/<key>/` (tensors first,
+ * manifest last). Used by visualize jobs and by the precompute at the end of training.
+ */
+export async function computeAndStoreVisualization(
+  context: VisualizationContext,
+  params: VisualizeJobData['params'],
+  signal: AbortSignal,
+): Promise<VisualizationJobResult> {
   const started = performance.now();
-  const { params } = data;
   const cacheKey = visualizationCacheKey(params);
   const directory = visualizationDirectory(cacheKey);
   const artifacts = context.store.job(params.jobId);

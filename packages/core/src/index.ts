@@ -49,3 +49,5 @@ export {
   isVisualizationFresh,
   type ArtifactVersionInfo,
 } from './visualization-freshness.js';
+export { modelCheckpointOf } from './model-checkpoint.js';
+export { defaultVisualizations } from './default-visualizations.js';

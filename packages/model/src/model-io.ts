@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { MODEL_JSON_FILE } from '@convoy/core';
 import { applyUpload, type ArtifactUpload, type JobArtifacts } from '@convoy/storage';
+import type { ModelCheckpoint } from '@convoy/schemas';
 import { ModelArtifactError } from './errors.js';
 
 interface ModelJson {
@@ -10,6 +11,8 @@ interface ModelJson {
   format?: string;
   generatedBy?: string;
   convertedBy?: string | null;
+  /** tfjs layers format's free-form field; Convoy keeps `{ convoy: ModelCheckpoint }` here. */
+  userDefinedMetadata?: Record<string, unknown>;
 }
 
 /**
@@ -21,6 +24,8 @@ interface ModelJson {
 export async function encodeModel(
   model: tfl.LayersModel,
   directory: string,
+  /** Which epoch these weights are (model.json's `userDefinedMetadata.convoy`). */
+  checkpoint?: ModelCheckpoint,
 ): Promise<ArtifactUpload> {
   const weightsFile = `weights-${Date.now().toString(36)}.bin`;
   let upload: ArtifactUpload | undefined;
@@ -36,6 +41,7 @@ export async function encodeModel(
         convertedBy: saved.convertedBy ?? null,
         modelTopology: saved.modelTopology as object,
         weightsManifest: [{ paths: [`./${weightsFile}`], weights: saved.weightSpecs ?? [] }],
+        ...(checkpoint === undefined ? {} : { userDefinedMetadata: { convoy: checkpoint } }),
       };
       upload = {
         writes: [

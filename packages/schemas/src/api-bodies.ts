@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jobStateSchema, jobTypeSchema } from './jobs.js';
+import { jobStateSchema, jobTypeSchema, trainingStageSchema } from './jobs.js';
 import { backendNameSchema, epochRecordSchema, trainingProgressSchema } from './training-result.js';
 
 /**
@@ -41,6 +41,8 @@ export const jobViewSchema = z.object({
   state: jobStateSchema,
   /** A train job's latest progress (`loss`/`accuracy` of the running epoch included); null before its first report and for visualize jobs. */
   progress: trainingProgressSchema.nullable(),
+  /** What an active train job is doing (loading data, building the model, training, precomputing visualizations); absent otherwise. */
+  stage: trainingStageSchema.optional(),
   /** The parameters the job runs with, defaults filled in. */
   params: z.unknown(),
   /** Finished epochs of a train job (empty for visualize jobs). */
@@ -113,6 +115,11 @@ export const progressEventSchema = z.object({
   id: z.string(),
   state: jobStateSchema,
   progress: trainingProgressSchema.nullable(),
+  /** The stage under way, as in the job view (absent before the worker reports one). */
+  stage: trainingStageSchema.optional(),
+  /** The compute backend and device, once the worker has reported them (from the job's start). */
+  backend: backendNameSchema.optional(),
+  device: z.string().optional(),
 });
 
 /** `data` of the SSE `epoch` event: one finished epoch, as a history entry. */

@@ -36,3 +36,9 @@ export {
   ShapeError,
   type PermanenceFlag,
 } from './errors.js';
+export {
+  checkpointEpochOf,
+  improvesUpwards,
+  modelCheckpointSchema,
+  type ModelCheckpoint,
+} from './checkpoint-epoch.js';

@@ -124,7 +124,21 @@ export const createJobsBatchBodySchema = z.strictObject({
 });
 
 /** What a training job reports while it runs (stored as the BullMQ job's progress). */
+/**
+ * What an active training job is doing before and after its batches: the worker reports each stage
+ * as it begins, so a job is never silent between "taken" and its first batch's progress.
+ */
+export const TRAINING_STAGES = [
+  'loading-data',
+  'building-model',
+  'training',
+  'precomputing-visualizations',
+] as const;
+export const trainingStageSchema = z.enum(TRAINING_STAGES);
+
 export const trainingReportSchema = z.object({
+  /** The stage under way (absent in reports of workers from before stages existed). */
+  stage: trainingStageSchema.optional(),
   progress: trainingProgressSchema.nullable(),
   history: z.array(epochRecordSchema),
   backend: backendNameSchema.optional(),
@@ -152,4 +166,5 @@ export type CreateJobRequest = z.input<typeof createJobBodySchema>;
 export type CreateJobsBatchBody = z.infer<typeof createJobsBatchBodySchema>;
 export type CreateJobsBatchRequest = z.input<typeof createJobsBatchBodySchema>;
 export type TrainingReport = z.infer<typeof trainingReportSchema>;
+export type TrainingStage = z.infer<typeof trainingStageSchema>;
 export type ListJobsQuery = z.infer<typeof listJobsQuerySchema>;

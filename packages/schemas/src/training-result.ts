@@ -36,6 +36,10 @@ export const trainingProgressSchema = z.object({
   percent: z.number().min(0).max(100),
   loss: z.number().optional(),
   accuracy: z.number().optional(),
+  /** Training images per second of this attempt's steps so far (validation excluded). */
+  imagesPerSecond: z.number().min(0).optional(),
+  /** Seconds left at this attempt's pace so far (steps, validation and checkpoints included). */
+  etaSeconds: z.number().min(0).optional(),
 });
 
 export const trainingResultSchema = z.object({

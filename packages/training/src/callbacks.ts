@@ -93,6 +93,21 @@ export class EarlyStopping {
     return false;
   }
 
+  /**
+   * For a run resumed after `epoch` finished epochs: whether training had already stopped there
+   * (the worker crashed between the last epoch and the job's completion). Restores the best
+   * weights as the stop did, so the resumed run ends where the first one did, without another epoch.
+   */
+  stoppedAt(epoch: number, model: LayersModel): boolean {
+    if (!(this.wait >= this.config.patience && epoch > 1 && this.best !== null)) return false;
+    this.stoppedEpoch = epoch;
+    if (this.config.restoreBestWeights && this.bestWeights !== null) {
+      model.setWeights(this.bestWeights);
+      this.restored = true;
+    }
+    return true;
+  }
+
   get state(): EarlyStoppingState {
     return { wait: this.wait, best: this.best, bestEpoch: this.bestEpoch };
   }

@@ -10,6 +10,7 @@ import {
 } from '@convoy/data';
 import type {
   EpochRecord,
+  ModelCheckpoint,
   TrainingParams,
   TrainingProgress,
   TrainingResult,
@@ -41,6 +42,8 @@ export interface RunTrainingOptions {
       }) => void | Promise<void>)
     | undefined;
   readonly onProgress?: ((progress: TrainingProgress) => void) | undefined;
+  /** Called as each stage before the first batch begins (data, model), and as training begins. */
+  readonly onStage?: ((stage: 'loading-data' | 'building-model' | 'training') => void) | undefined;
   readonly onEpochEnd?: ((record: EpochRecord) => void | Promise<void>) | undefined;
   readonly signal?: AbortSignal | undefined;
   /** Threads for data-parallel training on wasm (TrainModelOptions.threads). */
@@ -129,7 +132,9 @@ function trainingResult(
 export async function runTraining(options: RunTrainingOptions): Promise<TrainingResult> {
   const { params, artifacts } = options;
   const uploads = options.uploads ?? new UploadQueue(artifacts);
+  options.onStage?.('loading-data');
   const split = await loadSplit(options);
+  options.onStage?.('building-model');
   const { model, resume } = await prepareModel(options, uploads);
   const train = toTensors(split.train);
   const validation = split.validation.count > 0 ? toTensors(split.validation) : undefined;
@@ -139,6 +144,14 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
     await options.onStart?.({ resumedFromEpoch: history.length, history });
     let checkpointSaved = (await artifacts.stat(modelJsonPath('trained'))) !== null;
     handedOver = true;
+    options.onStage?.('training');
+    const { monitor, saveBestOnly } = params.checkpoint;
+    const checkpointOf = (epoch: number, record: EpochRecord | undefined): ModelCheckpoint => ({
+      epoch,
+      monitor,
+      value: record?.[monitor] ?? null,
+      saveBestOnly,
+    });
     const result = await trainModel({
       model,
       train,
@@ -148,8 +161,10 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
       signal: options.signal,
       threads: options.threads,
       onProgress: options.onProgress,
-      onCheckpoint: async (current) => {
-        await uploads.add(await encodeModel(current, ARTIFACT_FOLDERS.bestModel));
+      onCheckpoint: async (current, epoch, record) => {
+        await uploads.add(
+          await encodeModel(current, ARTIFACT_FOLDERS.bestModel, checkpointOf(epoch, record)),
+        );
         checkpointSaved = true;
       },
       onSnapshot: async (snapshot) => uploads.add(await encodeCheckpoint(snapshot)),
@@ -160,7 +175,18 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
       },
     });
     // A monitor that never produced a value still leaves a usable model behind.
-    if (!checkpointSaved) await uploads.add(await encodeModel(model, ARTIFACT_FOLDERS.bestModel));
+    if (!checkpointSaved && history.length > 0) {
+      const last = history[history.length - 1];
+      await uploads.add(
+        await encodeModel(
+          model,
+          ARTIFACT_FOLDERS.bestModel,
+          checkpointOf(last?.epoch ?? history.length, undefined),
+        ),
+      );
+    } else if (!checkpointSaved) {
+      await uploads.add(await encodeModel(model, ARTIFACT_FOLDERS.bestModel));
+    }
     await uploads.flush();
     return trainingResult(options, split, result);
   } catch (error) {

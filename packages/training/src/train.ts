@@ -29,7 +29,8 @@ export interface TrainModelOptions {
   readonly onProgress?: ((progress: TrainingProgress) => void) | undefined;
   readonly onEpochEnd?: ((record: EpochRecord) => void | Promise<void>) | undefined;
   /** Called when the checkpoint's monitored metric improves (or every epoch without saveBestOnly). */
-  readonly onCheckpoint?: ((model: LayersModel, epoch: number) => Promise<void>) | undefined;
+  readonly onCheckpoint?:
+    ((model: LayersModel, epoch: number, record: EpochRecord) => Promise<void>) | undefined;
   /**
    * Called after every epoch, and when the signal stops training mid-epoch, with everything resuming
    * needs. Its tensors belong to the run: serialise them before the promise settles.
@@ -95,6 +96,24 @@ function epochClock(secondsBefore: number): () => number {
 }
 
 /**
+ * Images per second of the steps so far, and the seconds left at this attempt's wall-clock pace per
+ * batch (validation and checkpoints of finished epochs included). Nothing before a batch has run.
+ */
+export function pace(run: {
+  images: number;
+  stepMs: number;
+  batchesRun: number;
+  wallMs: number;
+  batchesLeft: number;
+}): { imagesPerSecond?: number; etaSeconds?: number } {
+  if (run.batchesRun === 0 || run.stepMs <= 0) return {};
+  return {
+    imagesPerSecond: (run.images * 1000) / run.stepMs,
+    etaSeconds: (run.wallMs / run.batchesRun / 1000) * Math.max(0, run.batchesLeft),
+  };
+}
+
+/**
  * Paces an epoch's batches: progress at most every `interval` ms (and after the last batch), and a
  * macrotask turn every YIELD_INTERVAL_MS so timers run even while a backend settles as microtasks.
  */
@@ -131,6 +150,11 @@ class TrainingRun {
   /** Time spent in training steps (validation and callbacks excluded), for images per second. */
   private trainingMs = 0;
   private imagesTrained = 0;
+  /**
+   * The pace of this attempt after its first batch (which compiles kernels and warms caches, many
+   * times slower than the rest): what images/s and the ETA are computed from.
+   */
+  private readonly pacing = { since: 0, batches: -1, stepMs: 0, images: 0 };
   private readonly started = performance.now();
   /** What earlier attempts did, from the snapshot this run resumes. */
   private readonly before: TrainingTotals;
@@ -175,6 +199,16 @@ class TrainingRun {
 
   /** Trains the epochs left, until early stopping ends the run or its signal aborts it. */
   async trainEpochs(step: TrainingStep): Promise<void> {
+    // Resumed after the epoch early stopping ended the run on: it stays ended.
+    const finished = this.history.length;
+    if (
+      finished > 0 &&
+      this.partial.batch === 0 &&
+      this.earlyStopping?.stoppedAt(finished, this.options.model)
+    ) {
+      this.stoppedEarly = true;
+      return;
+    }
     for (let epoch = this.history.length + 1; epoch <= this.options.params.epochs; epoch += 1) {
       const seconds = epochClock(this.partial.seconds);
       await this.trainEpoch(step, epoch, seconds);
@@ -198,6 +232,7 @@ class TrainingRun {
       const result = await step.run(indices, dropoutSeed(params.seed, epoch, batch));
       this.trainingMs += performance.now() - stepStarted;
       this.imagesTrained += indices.length;
+      this.countPace(performance.now() - stepStarted, indices.length);
       if (!Number.isFinite(result.loss))
         throw new NonFiniteLossError(epoch, batch + 1, result.loss);
       this.partial = addStep(this.partial, result, indices.length);
@@ -217,7 +252,25 @@ class TrainingRun {
       percent: (100 * batchesDone) / (epochs * this.batches),
       loss: lossSum / seen,
       accuracy: correct / seen,
+      ...pace({
+        images: this.pacing.images,
+        stepMs: this.pacing.stepMs,
+        batchesRun: Math.max(0, this.pacing.batches),
+        wallMs: performance.now() - this.pacing.since,
+        batchesLeft: epochs * this.batches - batchesDone,
+      }),
     };
+  }
+
+  private countPace(stepMs: number, images: number): void {
+    const { pacing } = this;
+    pacing.batches += 1;
+    if (pacing.batches === 0) {
+      pacing.since = performance.now(); // the first batch ends: the pace starts here
+      return;
+    }
+    pacing.stepMs += stepMs;
+    pacing.images += images;
   }
 
   /** Snapshots the epoch so far (a resume continues after its last batch) and stops the run. */
@@ -244,7 +297,7 @@ class TrainingRun {
     // Keras order: ModelCheckpoint sees the epoch's weights before EarlyStopping may restore older ones.
     const improved = this.checkpoint.update(epoch, logs);
     if (onCheckpoint && (improved || !params.checkpoint.saveBestOnly)) {
-      await onCheckpoint(model, epoch);
+      await onCheckpoint(model, epoch, record);
     }
     const stop = this.earlyStopping?.onEpochEnd(epoch, logs, model) ?? false;
     await this.snapshot(epoch, null);

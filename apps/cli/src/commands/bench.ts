@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backendOption, threadsOption } from '../compute-options.js';
 import type { CliConfig } from '../config.js';
+import { benchmarkDashboard, type DashboardBenchmarkResult } from './bench-dashboard.js';
 import { benchmarkQueue } from './bench-queue.js';
 import { benchmarkRendering } from './bench-render.js';
 import { benchmarkStorage } from './bench-storage.js';
@@ -73,6 +74,7 @@ export function registerBenchCommand(
   const render = addRenderBenchmark(bench, context);
   const storage = addStorageBenchmark(bench, context);
   const streams = addStreamsBenchmark(bench, context);
+  const dashboard = addDashboardBenchmark(bench, context);
   // `npm run bench` with no arguments runs every benchmark there is.
   bench.action(async () => {
     await train.parseAsync([], { from: 'user' });
@@ -81,6 +83,7 @@ export function registerBenchCommand(
     await render.parseAsync([], { from: 'user' });
     await storage.parseAsync([], { from: 'user' });
     await streams.parseAsync([], { from: 'user' });
+    await dashboard.parseAsync([], { from: 'user' });
   });
 }
 
@@ -367,6 +370,84 @@ function describeStreams(result: StreamsBenchmarkResult): string {
     `  idle (anchor):      ${latency(result.idleHealthz)}`,
     `  opening at once:    all open in ${burst.allOpenMs} ms; ${latency(burst.healthz)} (slowest per burst, median ${burst.healthzMaxMsMedian} ms)${cpu} and ${burst.redisCommandsPerStream} Redis commands per stream${burst.refused > 0 ? `; ${burst.refused} refused` : ''}`,
     `  open, ${steady.reportsPerSecond} reports/s of ${steady.historyEpochs} epochs: ${latency(steady.healthz)}${steady.apiCpuPercent === null ? '' : `, API CPU ${steady.apiCpuPercent.toFixed(0)}%`}`,
+  ].join('\n');
+}
+
+/** `bench dashboard`: a completed job's page in Chromium, first and second view. */
+function addDashboardBenchmark(bench: Command, context: BenchContext): Command {
+  const { config, output, repositoryRoot, program } = context;
+  return bench
+    .command('dashboard')
+    .description(
+      "a completed training job's page in Chromium: navigation to every image decoded, first view (never opened, empty cache; goal ≤ 2 s) and second view (goal ≤ 0.5 s)",
+    )
+    .option('--epochs <n>', 'epochs per job', parseWholeNumber, 1)
+    .option('--limit <n>', 'images per job (dataset.limit)', parseWholeNumber, 1000)
+    .option('--jobs <n>', 'completed jobs measured (medians reported)', parseWholeNumber, 3)
+    .option(
+      '--precompute <mode>',
+      "the worker's WORKER_PRECOMPUTE: all, cheap, or off (the first view as before precomputing)",
+      'all',
+    )
+    .option(
+      '--chromium <path>',
+      'the Chromium to drive',
+      process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    )
+    .option('--requests', "also list the first view's slowest requests")
+    .option('--json', 'print JSON')
+    .action(
+      async (flags: {
+        epochs: number;
+        limit: number;
+        jobs: number;
+        requests?: boolean;
+        precompute: string;
+        chromium: string;
+        json?: boolean;
+      }) => {
+        if (!['all', 'cheap', 'off'].includes(flags.precompute)) {
+          program.error('error: --precompute is all, cheap or off', { exitCode: 2 });
+        }
+        if (flags.jobs < 1 || flags.epochs < 1) {
+          program.error('error: --jobs and --epochs must be at least 1', { exitCode: 2 });
+        }
+        const result = await benchmarkDashboard({
+          root: repositoryRoot,
+          redisUrl: config.redisUrl,
+          dataDir: config.dataDir,
+          chromiumPath: flags.chromium,
+          epochs: flags.epochs,
+          limit: flags.limit,
+          jobs: flags.jobs,
+          precompute: flags.precompute as 'all' | 'cheap' | 'off',
+          requests: flags.requests,
+        });
+        writeLine(
+          output.stdout,
+          flags.json
+            ? JSON.stringify({ benchmark: 'dashboard', ...result }, null, 2)
+            : describeDashboard(result),
+        );
+      },
+    );
+}
+
+function describeDashboard(result: DashboardBenchmarkResult): string {
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const list = (values: readonly number[]) => values.map(seconds).join(', ');
+  return [
+    `dashboard: job page of a completed ${result.epochs}-epoch job on ${result.limit} images, ${result.images} images, worker precompute ${result.precompute} (medians of ${result.jobs} jobs)`,
+    `  first view (never opened, empty cache): ${seconds(result.medianFirstViewMs)} (${list(result.firstViewMs)}; goal ≤ 2 s)`,
+    `  second view:                            ${seconds(result.medianSecondViewMs)} (${list(result.secondViewMs)}; goal ≤ 0.5 s)`,
+    ...(result.slowestRequests ?? []).map(
+      (request) => `  ${String(request.ms).padStart(6)} ms  ${request.url}`,
+    ),
+    ...(result.precomputeSeconds.length === 0
+      ? []
+      : [
+          `  precomputed by the worker before completing: ${result.precomputeSeconds.map((value) => `${value.toFixed(2)} s`).join(', ')}`,
+        ]),
   ].join('\n');
 }
 

@@ -1,4 +1,12 @@
 import { $, $all, element, errorMessage, pageData, requestJson } from './dom.js';
+import {
+  checkpointWatcher,
+  progressText,
+  showBackend,
+  startDurationClock,
+  type LiveProgress,
+  type Stage,
+} from './live-detail.js';
 import { fetchVisualization, showImage } from './visual.js';
 
 /**
@@ -12,15 +20,12 @@ interface PageData {
   type: 'train' | 'visualize';
   state: string;
   epochs: number;
+  progress: Progress | null;
+  stage: Stage | null;
+  checkpointVersion: string | null;
   hasVisualizations: boolean;
 }
-interface Progress {
-  epoch: number;
-  epochs: number;
-  batch: number;
-  batches: number;
-  percent: number;
-}
+type Progress = LiveProgress;
 interface JobViewEvent {
   state: string;
   progress: Progress | null;
@@ -34,12 +39,21 @@ const base = `/jobs/${data.id}`;
 // from /static, where a package (and zod behind it) cannot be imported.
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const progressBar = $<HTMLProgressElement>('#job-progress');
-const progressText = $('#progress-text');
+const progressLine = $('#progress-text');
 const badge = $('#job-state');
 const cancelButton = $<HTMLButtonElement>('#cancel-job');
 const jobError = $('#job-error');
 let state = data.state;
 let epochs = data.epochs;
+let stage = data.stage;
+let lastProgress = data.progress;
+/** Draws every picture of the visualization panel again (set once the panel is ready). */
+let refreshVisualizations: () => void = () => undefined;
+// The panel's pictures again, or the panel itself when the page opened before the first checkpoint.
+const checkCheckpoint = checkpointWatcher(base, data.checkpointVersion, () => {
+  if (document.querySelector('#viz-controls') !== null) refreshVisualizations();
+  else void refreshFragment('visualizations').then(initVisualizations);
+});
 
 function setState(next: string): void {
   state = next;
@@ -52,15 +66,9 @@ function setProgress(progress: Progress | null): void {
   const percent = state === 'completed' ? 100 : (progress?.percent ?? Number(progressBar.value));
   progressBar.value = percent;
   progressBar.classList.toggle('done', state === 'completed');
-  if (data.type !== 'train') {
-    progressText.textContent = state;
-  } else if (progress !== null) {
-    progressText.textContent = `epoch ${progress.epoch}/${progress.epochs} · batch ${progress.batch}/${progress.batches} · ${Math.round(percent)}%`;
-  } else if (state === 'waiting') {
-    progressText.textContent = 'waiting for a worker';
-  } else if (TERMINAL.has(state)) {
-    progressText.textContent = state;
-  }
+  if (progress !== null) lastProgress = progress;
+  progressLine.textContent =
+    data.type === 'train' ? progressText(state, lastProgress, stage) : state;
 }
 
 /** Re-renders one section of the page on the server. */
@@ -129,11 +137,22 @@ function follow(): void {
     );
     source.addEventListener('progress', (event) => {
       seen(event);
-      const { state: next, progress } = JSON.parse(event.data) as {
+      const {
+        state: next,
+        progress,
+        stage: nextStage,
+        backend,
+        device,
+      } = JSON.parse(event.data) as {
         state: string;
         progress: Progress | null;
+        stage?: Stage;
+        backend?: string;
+        device?: string;
       };
       if (TERMINAL.has(next)) return; // the terminal event follows with the whole job
+      stage = nextStage ?? stage;
+      showBackend(backend, device);
       setState(next);
       setProgress(progress);
       if (next === 'active') void showModelOnce();
@@ -146,6 +165,7 @@ function follow(): void {
       void refreshFragment('history');
       void refreshFragment('facts');
       void showModelOnce();
+      void checkCheckpoint(false);
     });
     for (const name of ['completed', 'failed', 'cancelled']) {
       source.addEventListener(name, (event) => {
@@ -157,7 +177,7 @@ function follow(): void {
     source.addEventListener('error', () => {
       if (finished || source.readyState !== EventSource.CLOSED) return;
       failures += 1;
-      progressText.textContent = 'the live view lost the API; reconnecting…';
+      progressLine.textContent = 'the live view lost the API; reconnecting…';
       setTimeout(open, Math.min(MAX_REOPEN_DELAY_MS, 1_000 * 2 ** (failures - 1)));
     });
   };
@@ -178,7 +198,7 @@ cancelButton.addEventListener('click', async () => {
   }
   // A waiting job is gone at once; an active one stops at its next batch (the stream says when).
   if (answer.body.state === 'cancelled') setState('cancelled');
-  else progressText.textContent = 'cancel requested: stopping at the next batch…';
+  else progressLine.textContent = 'cancel requested: stopping at the next batch…';
 });
 
 // ---- Visualizations ----
@@ -287,9 +307,12 @@ function initVisualizations(): void {
     return answer.body.upload;
   }
 
-  showLayered();
-  showInput();
-  showConfusion();
+  refreshVisualizations = () => {
+    showLayered();
+    showInput();
+    showConfusion();
+  };
+  refreshVisualizations();
 }
 
 async function toBase64(file: Blob): Promise<string> {
@@ -390,5 +413,15 @@ async function showPerClassAccuracy(): Promise<void> {
 }
 
 setState(state);
-if (!TERMINAL.has(state)) follow();
+setProgress(null);
+if (!TERMINAL.has(state)) {
+  follow();
+  // A better checkpoint lands after its epoch's event (uploads go on behind training): look again
+  // now and then while the job runs.
+  const watching = setInterval(() => {
+    if (TERMINAL.has(state)) clearInterval(watching);
+    else void checkCheckpoint(false);
+  }, 3_000);
+}
+startDurationClock(() => state === 'active');
 initVisualizations();

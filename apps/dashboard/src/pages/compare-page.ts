@@ -2,8 +2,8 @@ import type { JobView, ModelSummary } from '@convoy/schemas';
 import { html } from '../html.js';
 import {
   bestAccuracy,
+  describeBest,
   describeModel,
-  formatPercent,
   formatTime,
   shortId,
   trainingParamsOf,
@@ -40,7 +40,7 @@ export function renderComparePage(
         ? html`<p class="empty">No training job has finished an epoch yet.</p>`
         : html`<div class="checklist">
             ${candidates.map((job) => {
-              const best = bestAccuracy(job.history);
+              const best = bestAccuracy(job);
               return html`<label class="inline">
                 <input
                   type="checkbox"
@@ -51,7 +51,7 @@ export function renderComparePage(
                 <span class="mono">${shortId(job.id)}</span>
                 <span class="small muted"
                   >${describeModel(trainingParamsOf(job))} · ${job.history.length} epochs ·
-                  ${formatPercent(best?.value)}</span
+                  ${describeBest(best)}</span
                 >
                 ${stateBadge(job.state)}
               </label>`;
@@ -109,14 +109,14 @@ export function renderComparePage(
         <div class="runs">
           ${runs.map((run) => {
             const layers = convLayersOf(run.summary);
-            const best = bestAccuracy(run.view.history);
+            const best = bestAccuracy(run.view);
             return html`<div class="run" data-job="${run.view.id}">
               <h3 class="run-title">
                 <a href="/jobs/${run.view.id}" class="mono">${shortId(run.view.id)}</a>
               </h3>
               <p class="small muted">
                 ${describeModel(trainingParamsOf(run.view))} · ${run.view.history.length} epochs ·
-                best ${formatPercent(best?.value)} · ${formatTime(run.view.createdAt)}
+                best ${describeBest(best)} · ${formatTime(run.view.createdAt)}
               </p>
               <figure
                 class="viz"

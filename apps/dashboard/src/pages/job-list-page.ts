@@ -40,7 +40,7 @@ export function renderJobRows(jobs: readonly JobView[], now: number): SafeHtml {
   }
   return html`${jobs.map((job) => {
     const params = trainingParamsOf(job);
-    const best = bestAccuracy(job.history);
+    const best = bestAccuracy(job);
     const selectable = job.type === 'train' && job.history.length > 0;
     return html`<tr data-id="${job.id}" data-state="${job.state}">
       <td>
@@ -64,10 +64,17 @@ export function renderJobRows(jobs: readonly JobView[], now: number): SafeHtml {
       <td class="hide-narrow">${job.type}</td>
       <td>${stateBadge(job.state)}</td>
       <td class="progress-cell">
-        ${progressBar(job)}<small>${job.type === 'train' ? describeProgress(job) : ''}</small>
+        ${progressBar(job)}<small
+          >${job.type === 'train' ? describeProgress(job, 'brief') : ''}</small
+        >
       </td>
       <td class="hide-narrow">${job.backend ?? '—'}</td>
-      <td class="num">${best === undefined ? '—' : formatPercent(best.value)}</td>
+      <td
+        class="num"
+        title="${best === undefined ? '' : `checkpoint: epoch ${best.epoch}, by ${best.monitor}`}"
+      >
+        ${best === undefined ? '—' : formatPercent(best.value)}
+      </td>
       <td class="num">${formatDuration(durationOf(job, now))}</td>
       <td class="hide-narrow small muted">${formatTime(job.createdAt)}</td>
     </tr>`;

@@ -2,17 +2,18 @@ import type { ArtifactInfo } from '@convoy/storage';
 import {
   isTerminalState,
   type JobView,
+  type ModelCheckpoint,
   type ModelSummary,
   type TrainingParams,
 } from '@convoy/schemas';
 import { html, type SafeHtml } from '../html.js';
 import {
   bestAccuracy,
+  describeBest,
   describeModel,
   describeProgress,
   durationOf,
   formatDuration,
-  formatPercent,
   formatTime,
   shortId,
   trainingParamsOf,
@@ -27,6 +28,8 @@ export interface JobPageArtifacts {
   /** Files of the best model (`model/…`). */
   readonly modelFiles: readonly ArtifactInfo[];
   readonly hasTrainedModel: boolean;
+  /** The epoch the best model's weights are (model.json says it), and that save's version. */
+  readonly checkpoint?: { readonly info: ModelCheckpoint; readonly version: string } | undefined;
 }
 
 export const JOB_FRAGMENTS = ['facts', 'history', 'model', 'visualizations'] as const;
@@ -67,26 +70,35 @@ function earlyStoppingText(params: TrainingParams | undefined): string {
 export function renderFacts(view: JobView, now: number): SafeHtml {
   const params = trainingParamsOf(view);
   const result = trainingResultOf(view);
-  const best = bestAccuracy(view.history);
+  const best = bestAccuracy(view);
   if (view.type !== 'train') {
     return html`<dl class="facts">
       ${fact('Created', formatTime(view.createdAt))}
-      ${fact('Finished', formatTime(view.finishedAt))}
-      ${fact('Duration', formatDuration(durationOf(view, now)))} ${fact('Attempts', view.attempts)}
+      ${fact('Finished', formatTime(view.finishedAt))} ${durationFact(view, now)}
+      ${fact('Attempts', view.attempts)}
     </dl>`;
   }
   return html`<dl class="facts">
     ${fact('Model', describeModel(params))}
-    ${fact('Backend', view.backend === null ? '—' : `${view.backend} · ${view.device ?? '?'}`)}
+    <div>
+      <dt>Backend</dt>
+      <dd id="fact-backend">${backendText(view)}</dd>
+    </div>
     ${fact('Epochs', params === undefined ? '—' : `${view.history.length} of ${params.epochs}`)}
     ${fact('Batch size', params?.batchSize ?? '—')}
     ${fact('Validation split', params?.validationSplit ?? '—')}
     ${fact('Data limit', params?.dataset.limit?.toLocaleString('en-US') ?? 'all 60,000')}
     ${fact('Early stopping', earlyStoppingText(params))}
-    ${fact(
-      'Best val accuracy',
-      best === undefined ? '—' : `${formatPercent(best.value)} (epoch ${best.epoch})`,
-    )}
+    <div>
+      <dt>Best val accuracy</dt>
+      <dd
+        id="fact-best"
+        data-epoch="${best?.epoch ?? ''}"
+        title="the checkpointed epoch: the weights of model/"
+      >
+        ${describeBest(best)}${bestMonitorValue(view, best)}
+      </dd>
+    </div>
     ${
       result === undefined
         ? ''
@@ -99,8 +111,37 @@ export function renderFacts(view: JobView, now: number): SafeHtml {
     ${result?.stoppedEarly ? fact('Stopped early', `best epoch ${result.bestEpoch ?? '?'}`) : ''}
     ${fact('Created (UTC)', formatTime(view.createdAt))}
     ${fact('Started', formatTime(view.startedAt))} ${fact('Finished', formatTime(view.finishedAt))}
-    ${fact('Duration', formatDuration(durationOf(view, now)))} ${fact('Attempts', view.attempts)}
+    ${durationFact(view, now)} ${fact('Attempts', view.attempts)}
   </dl>`;
+}
+
+/** Backend and device: reported as the job starts, so known from its first batch on. */
+function backendText(view: JobView): string {
+  if (view.backend !== null) return `${view.backend} · ${view.device ?? '?'}`;
+  if (view.state === 'active') return 'starting…';
+  return view.startedAt === null && isTerminalState(view.state) ? '— (never started)' : '—';
+}
+
+/** The monitored metric's value at the checkpointed epoch, when it is not the accuracy shown. */
+function bestMonitorValue(view: JobView, best: ReturnType<typeof bestAccuracy>): string {
+  if (best === undefined || best.monitor.endsWith('accuracy')) return '';
+  const record = view.history.find((entry) => entry.epoch === best.epoch);
+  const value = record?.[best.monitor as 'loss' | 'val_loss'];
+  return value === undefined ? '' : ` · ${best.monitor} ${value.toFixed(4)}`;
+}
+
+/** Duration, which the page's script keeps ticking while the job runs (client/live-detail.ts). */
+function durationFact(view: JobView, now: number): SafeHtml {
+  return html`<div>
+    <dt>Duration</dt>
+    <dd
+      id="fact-duration"
+      data-started-at="${view.startedAt ?? ''}"
+      data-finished-at="${view.finishedAt ?? ''}"
+    >
+      ${formatDuration(durationOf(view, now))}
+    </dd>
+  </div>`;
 }
 
 export function renderHistory(view: JobView): SafeHtml {
@@ -234,7 +275,8 @@ export function renderVisualizations(view: JobView, artifacts: JobPageArtifacts)
       <a class="zoom" target="_blank" rel="noopener"><img alt="${caption}" /></a>
       <figcaption>${caption}</figcaption>
     </figure>`;
-  return html`<form class="controls" id="viz-controls">
+  return html`${checkpointLabel(view, artifacts)}
+    <form class="controls" id="viz-controls">
       <label
         >Conv layer
         <select name="layer" id="viz-layer">
@@ -292,6 +334,22 @@ export function renderVisualizations(view: JobView, artifacts: JobPageArtifacts)
     </div>`;
 }
 
+/** "Trained weights as of epoch N": which checkpoint the pictures of the trained model show. */
+function checkpointLabel(view: JobView, artifacts: JobPageArtifacts): SafeHtml {
+  const { checkpoint } = artifacts;
+  return html`<p class="small muted" id="viz-as-of" data-version="${checkpoint?.version ?? ''}">
+    ${checkpoint === undefined ? '' : describeCheckpoint(checkpoint.info, isTerminalState(view.state))}
+  </p>`;
+}
+
+/** `Trained weights as of epoch 3 (the checkpoint, chosen by val_loss 0.3120)`. */
+export function describeCheckpoint(checkpoint: ModelCheckpoint, final: boolean): string {
+  const by = checkpoint.saveBestOnly
+    ? `chosen by ${checkpoint.monitor}${checkpoint.value === null ? '' : ` ${checkpoint.value.toFixed(4)}`}`
+    : 'every epoch saved';
+  return `Trained weights as of epoch ${checkpoint.epoch} (${final ? 'the final checkpoint' : 'the checkpoint so far'}, ${by})`;
+}
+
 export function renderFragment(
   name: JobFragment,
   view: JobView,
@@ -337,6 +395,9 @@ export function renderJobPage(view: JobView, artifacts: JobPageArtifacts): strin
     type: view.type,
     state: view.state,
     epochs: view.history.length,
+    progress: view.progress,
+    stage: view.stage ?? null,
+    checkpointVersion: artifacts.checkpoint?.version ?? null,
     hasVisualizations: artifacts.hasTrainedModel && convLayersOf(artifacts.summary).length > 0,
   };
   const section = (name: JobFragment, heading: string, content: SafeHtml) =>
@@ -369,7 +430,7 @@ export function renderJobPage(view: JobView, artifacts: JobPageArtifacts): strin
       </div>
       <section class="card">
         ${progressBar(view, 'job-progress', 'big-progress')}
-        <p class="small muted" id="progress-text">
+        <p class="small muted" id="progress-text" aria-live="polite">
           ${view.type === 'train' ? describeProgress(view) : view.state}
         </p>
         <p class="form-errors" id="job-error">${view.error?.message ?? ''}</p>
