@@ -35,12 +35,30 @@ describe('bearer token auth (API_TOKEN set)', () => {
     ['two tokens', `Bearer ${TOKEN} ${TOKEN}`],
   ];
 
-  it.each(wrong)('refuses %s with 401 and a Bearer challenge', async (_name, authorization) => {
+  it.each(wrong)('refuses %s with 401 and a Bearer challenge', async (name, authorization) => {
     for (const path of guarded) {
+      const queuePage = path.startsWith('/admin/queues');
+      // The queue page takes the token as the Basic password too (a browser can send that).
+      if (queuePage && name === 'Basic auth') continue;
       const response = await get(path, authorization);
-      expect(response.headers.get('www-authenticate'), path).toMatch(/^Bearer realm="convoy"/);
+      // With no credentials at all, the queue page asks a browser for them (Basic).
+      const challenge =
+        queuePage && !authorization ? /^Basic realm="Convoy queues"/ : /^Bearer realm="convoy"/;
+      expect(response.headers.get('www-authenticate'), path).toMatch(challenge);
       await expectError(response, 401, 'UNAUTHORIZED');
     }
+  });
+
+  it('takes the token as the Basic password on the queue page only', async () => {
+    const basic = (credentials: string) => `Basic ${Buffer.from(credentials).toString('base64')}`;
+    expect((await get('/admin/queues', basic(`anyone:${TOKEN}`))).status).toBe(200);
+    expect((await get('/admin/queues/api/queues', basic(`:${TOKEN}`))).status).toBe(200);
+    for (const wrongBasic of [basic('anyone:nope'), basic(TOKEN), basic(`${TOKEN}:`)]) {
+      const refused = await get('/admin/queues', wrongBasic);
+      expect(refused.headers.get('www-authenticate')).toMatch(/^Basic realm="Convoy queues"/);
+      await expectError(refused, 401, 'UNAUTHORIZED');
+    }
+    await expectError(await get('/v1/jobs', basic(`anyone:${TOKEN}`)), 401, 'UNAUTHORIZED');
   });
 
   it('refuses a POST without a token before reading its body', async () => {

@@ -34,6 +34,42 @@ export function createBearerAuth(...tokens: (string | undefined)[]): RequestHand
   };
 }
 
+const BASIC = /^Basic +([A-Za-z0-9+/]+=*) *$/i;
+
+/**
+ * The queue page's auth: `Bearer <token>` as everywhere, or HTTP Basic with the token as the
+ * password (any user name), so that an operator can open the page in a browser, which asks for
+ * the credentials (`WWW-Authenticate: Basic`) and then sends them with the page's own requests.
+ * Without a token configured, everything passes, as createBearerAuth.
+ */
+export function createQueuePageAuth(token: string | undefined): RequestHandler {
+  const bearer = createBearerAuth(token);
+  if (token === undefined) return bearer;
+  const expected = digest(token);
+  return function requireTokenOrBasic(request, response, next) {
+    const basic = BASIC.exec(request.headers.authorization ?? '');
+    if (basic?.[1] === undefined) {
+      if (request.headers.authorization) {
+        bearer(request, response, next);
+        return;
+      }
+      throw basicChallenge('the queue page needs the API token (as the password, any user name)');
+    }
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    const password = decoded.slice(decoded.indexOf(':') + 1);
+    if (!decoded.includes(':') || !timingSafeEqual(digest(password), expected)) {
+      throw basicChallenge('invalid token');
+    }
+    next();
+  };
+}
+
+function basicChallenge(message: string): HttpError {
+  return new HttpError(401, 'UNAUTHORIZED', message, {
+    headers: { 'WWW-Authenticate': 'Basic realm="Convoy queues", charset="UTF-8"' },
+  });
+}
+
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }

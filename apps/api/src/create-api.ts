@@ -1,6 +1,3 @@
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
 import { QueueEvents } from 'bullmq';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
@@ -17,7 +14,7 @@ import {
   type RedisTarget,
 } from '@convoy/queue';
 import { createArtifactStore } from '@convoy/storage';
-import { createBearerAuth } from './auth.js';
+import { createBearerAuth, createQueuePageAuth } from './auth.js';
 import type { ApiConfig } from './config.js';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
 import { createEventsRouter } from './event-stream.js';
@@ -29,6 +26,7 @@ import { createJobsRouter, JOBS_BATCH_PATH } from './jobs-routes.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type ApiMetrics } from './metrics.js';
 import { createOpenApiDocument } from './openapi.js';
+import { queueDashboard, sameOriginChanges } from './queue-dashboard.js';
 
 /** How long closing the Redis connections may take at shutdown before they are dropped. */
 const CLOSE_TIMEOUT_MS = 5_000;
@@ -145,7 +143,12 @@ export async function createApi(config: ApiConfig, options: CreateApiOptions = {
     }),
   );
 
-  app.use(ADMIN_QUEUES_PATH, auth, queueDashboard(queues));
+  app.use(
+    ADMIN_QUEUES_PATH,
+    createQueuePageAuth(config.token),
+    sameOriginChanges(),
+    queueDashboard(queues, ADMIN_QUEUES_PATH),
+  );
 
   app.use(notFoundHandler());
   app.use(createErrorHandler({ logger, exposeStacks: config.exposeErrorStacks }));
@@ -188,11 +191,11 @@ function securityHeaders(): RequestHandler {
   return helmet({
     contentSecurityPolicy: {
       directives: {
-        // bull-board's UI: its own scripts, inline styles, IBM Plex from Google Fonts.
+        // bull-board's UI: its own scripts and inline styles; nothing from other hosts.
         'default-src': ["'self'"],
         'script-src': ["'self'"],
-        'style-src': ["'self'", "'unsafe-inline'", 'https://fonts.googleapis.com'],
-        'font-src': ["'self'", 'data:', 'https://fonts.gstatic.com'],
+        'style-src': ["'self'", "'unsafe-inline'"],
+        'font-src': ["'self'", 'data:'],
         'img-src': ["'self'", 'data:'],
         'connect-src': ["'self'"],
         // The API is usually served over plain HTTP (localhost, a private network).
@@ -234,17 +237,6 @@ function operationsRouter(
     })
     .all(methodNotAllowed(['GET']));
   return router;
-}
-
-/** bull-board over both queues. */
-function queueDashboard(queues: JobQueues): Router {
-  const board = new ExpressAdapter();
-  board.setBasePath(ADMIN_QUEUES_PATH);
-  createBullBoard({
-    queues: [new BullMQAdapter(queues.train), new BullMQAdapter(queues.visualize)],
-    serverAdapter: board,
-  });
-  return board.getRouter() as Router;
 }
 
 /** Whether `promise` resolved within `milliseconds` (a rejection counts as not ready). */

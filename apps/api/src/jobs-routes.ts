@@ -17,6 +17,7 @@ import { downloadArtifact, listArtifacts } from './artifacts.js';
 import { methodNotAllowed, withJob, type JobHandler } from './guards.js';
 import { HttpError, validationFailed } from './http-error.js';
 import { checkTrainingMemory, checkVisualization } from './job-checks.js';
+import { downloadModelArchive } from './model-archive.js';
 import type { JobLookup } from './job-lookup.js';
 import { jobLinks, stateOf, toJobView } from './job-view.js';
 import { parseRequest } from './validation.js';
@@ -63,6 +64,10 @@ export function createJobsRouter(options: JobsRoutesOptions): Router {
   router
     .route('/v1/jobs/:id/artifacts')
     .get(job(listArtifacts(options.store)))
+    .all(methodNotAllowed(['GET']));
+  router
+    .route('/v1/jobs/:id/model.tar')
+    .get(job(downloadModelArchive(options.store)))
     .all(methodNotAllowed(['GET']));
   router
     .route('/v1/jobs/:id/artifacts/*path')

@@ -125,6 +125,7 @@ describe('/openapi.json', () => {
         'GET /v1/jobs/{id}/events',
         'GET /v1/jobs/{id}/artifacts',
         'GET /v1/jobs/{id}/artifacts/{path}',
+        'GET /v1/jobs/{id}/model.tar',
         'GET /healthz',
         'GET /metrics',
         'GET /openapi.json',

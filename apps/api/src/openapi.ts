@@ -347,6 +347,45 @@ function artifactPaths(): JsonSchema {
         },
       },
     },
+    '/v1/jobs/{id}/model.tar': {
+      parameters: [
+        jobIdParameter,
+        {
+          name: 'weights',
+          in: 'query',
+          required: false,
+          description:
+            '`trained` (default): the best model (`model/`); `untrained`: the model before training (`initial/`)',
+          schema: { type: 'string', enum: ['trained', 'untrained'], default: 'trained' },
+        },
+      ],
+      get: {
+        tags: ['artifacts'],
+        operationId: 'getModelArchive',
+        summary: 'The model as one tar archive (tfjs layers format)',
+        description:
+          '`<id>-model/model.json` and the weight files it names (`<id>-untrained-model/` for `weights=untrained`), streamed from the artifact store with `Content-Disposition: attachment`. All files come from one saved model.',
+        security: secured,
+        responses: {
+          200: {
+            description: 'A POSIX (ustar) tar archive',
+            headers: { 'Content-Disposition': { schema: { type: 'string' } } },
+            content: {
+              'application/x-tar': {
+                schema: { type: 'string', contentMediaType: 'application/x-tar' },
+              },
+            },
+          },
+          ...errors(
+            'MisdirectedRequest',
+            'BadRequest',
+            'Unauthorized',
+            'NotFound',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+    },
   };
 }
 

@@ -38,6 +38,16 @@ export const dashboardConfigSchema = z.strictObject({
     .regex(/^https?:\/\/[^/?#]+(\/[^?#]*)?$/, 'API_URL must be an http:// or https:// URL')
     .default(DEFAULT_API_URL)
     .transform((url) => url.replace(/\/+$/, '')),
+  /**
+   * The API's queue page (bull-board) as the operator's browser reaches it, linked as "Queues" in
+   * the navigation. Default: API_URL's `/admin/queues` when both the API and the dashboard are on
+   * loopback addresses (the browser is on this machine, so it can reach the API too); otherwise no
+   * link unless this is set.
+   */
+  queuesUrl: z
+    .string()
+    .regex(/^https?:\/\/[^/?#]+(\/[^?#]*)?$/, 'QUEUES_URL must be an http:// or https:// URL')
+    .optional(),
   /** Sent to the API as `Authorization: Bearer <token>`; it stays on the server. */
   apiToken: apiTokenSchema.optional(),
   /** The API's and workers' artifact directory (read only): histories, summaries, tensors. */
@@ -67,6 +77,7 @@ const ENVIRONMENT_NAMES = {
   allowedHosts: 'DASHBOARD_ALLOWED_HOSTS',
   ...serverLimitsEnvironment('DASHBOARD'),
   apiUrl: 'API_URL',
+  queuesUrl: 'QUEUES_URL',
   apiToken: 'API_TOKEN',
   ...ARTIFACT_STORE_ENVIRONMENT,
   logLevel: 'LOG_LEVEL',
@@ -79,3 +90,12 @@ export const {
 } = configReader(dashboardConfigSchema, 'dashboard', ENVIRONMENT_NAMES);
 
 export { isLoopbackHost };
+
+/** Where the navigation's "Queues" link points, if anywhere (see `queuesUrl`). */
+export function queuesLinkOf(config: DashboardConfig): string | undefined {
+  if (config.queuesUrl !== undefined) return config.queuesUrl;
+  const apiHost = new URL(config.apiUrl).hostname.replace(/^\[|\]$/g, '');
+  return isLoopbackHost(apiHost) && isLoopbackHost(config.host)
+    ? `${config.apiUrl}/admin/queues`
+    : undefined;
+}

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { allowedHostsOnly, HostAllowList, requestLogger } from '@convoy/http';
 import { createArtifactStore } from '@convoy/storage';
 import { createApiProxy } from './api-proxy.js';
-import type { DashboardConfig } from './config.js';
+import { queuesLinkOf, type DashboardConfig } from './config.js';
 import { DashboardClient } from './dashboard-client.js';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
 import { HttpError } from './http-error.js';
@@ -15,6 +15,7 @@ import { createImageRouter } from './image-routes.js';
 import { createLogger } from './logger.js';
 import { LruCache } from './lru-cache.js';
 import { createPageRouter } from './page-routes.js';
+import { setQueuesLink } from './pages/layout.js';
 import type { RenderedImage } from '@convoy/render';
 import { STYLE_SHEET } from './styles.js';
 import { UploadStore } from './uploads.js';
@@ -67,6 +68,7 @@ export function createDashboard(
     authorization: () => authorization,
     logger,
   });
+  setQueuesLink(queuesLinkOf(config));
   const publicDir = config.publicDir ?? DEFAULT_PUBLIC_DIR;
   if (!existsSync(publicDir)) {
     logger.warn({ publicDir }, 'the browser scripts are missing: run `npm run build`');

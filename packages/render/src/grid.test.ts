@@ -95,6 +95,50 @@ describe('renderFilterGrid', () => {
 });
 
 describe('renderFeatureMaps', () => {
+  it("draws the bench's 8×8 grid of 14×14 maps as a 1094×1094 PNG, every map in place", async () => {
+    // Channel k: value k at the top-left pixel, k + 1 elsewhere: top-left bottom colour, rest top.
+    const a = new Float32Array(14 * 14 * 64);
+    for (let p = 0; p < 14 * 14; p++)
+      for (let k = 0; k < 64; k++) a[p * 64 + k] = p === 0 ? k : k + 1;
+    const image = renderFeatureMaps(a, [14, 14, 64], { cols: 8 });
+    const png = await decode(image);
+    // scale 8 (112 px tiles), spacing 22, margin 22: 2 × 22 + 8 × 112 + 7 × 22 = 1094.
+    expect([image.width, image.height, png.width, png.height]).toEqual([1094, 1094, 1094, 1094]);
+    for (let k = 0; k < 64; k++) {
+      const x = 22 + (k % 8) * 134;
+      const y = 22 + Math.floor(k / 8) * 134;
+      expect(hexOf(png.pixel(x + 4, y + 4)), `map ${k} top-left`).toBe(VIRIDIS_BOTTOM);
+      expect(hexOf(png.pixel(x + 60, y + 60)), `map ${k} centre`).toBe(VIRIDIS_TOP);
+      expect(hexOf(png.pixel(x + 111, y + 111)), `map ${k} corner`).toBe(VIRIDIS_TOP);
+      expect(hexOf(png.pixel(x + 112, y + 60)), `right of map ${k}`).toBe('#ffffff');
+    }
+  });
+
+  it('draws the title, labels and colorbar text into the PNG', async () => {
+    const tiles = [new Float32Array([0, 1, 2, 3]), new Float32Array([3, 2, 1, 0])];
+    const dressed = renderImageGrid({
+      tiles,
+      tileWidth: 2,
+      tileHeight: 2,
+      scale: 30,
+      spacing: 12,
+      title: 'Feature maps of conv2d',
+      labels: ['first', 'second'],
+      colorbar: true,
+    });
+    const png = await decode(dressed);
+    const darkIn = (x0: number, y0: number, x1: number, y1: number) => {
+      let n = 0;
+      for (let y = y0; y < y1; y++)
+        for (let x = x0; x < x1; x++) if (png.is(x, y, '#000000', 90)) n += 1;
+      return n;
+    };
+    // margin 12, title band 26, tiles 60 px, labels 17 px below them, a 12 px bar at x 156.
+    expect(darkIn(0, 0, 156, 38), 'title').toBeGreaterThan(30);
+    expect(darkIn(12, 98, 144, 115), 'labels').toBeGreaterThan(20);
+    expect(darkIn(156 + 12 + 1, 30, png.width, 125), 'colorbar ticks').toBeGreaterThan(10);
+  });
+
   it('auto-ranges each map: a constant-zero map is all bottom colour, a ramp spans the map', async () => {
     // [4, 4, 2]: channel 0 zeros, channel 1 = x (0 … 3).
     const a = new Float32Array(4 * 4 * 2);

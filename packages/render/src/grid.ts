@@ -1,3 +1,4 @@
+import type { CanvasRenderingContext2D } from 'canvas';
 import { colormapTable, isColormapName, type ColormapName } from './colormap.js';
 import {
   checkLimit,
@@ -10,15 +11,12 @@ import {
 } from './raster.js';
 import {
   checkFormat,
-  createSurface,
-  encode,
   font,
   measuringContext,
   nonNegativeInt,
   positiveInt,
   type ImageFormat,
   type RenderedImage,
-  type Surface,
 } from './surface.js';
 import { formatTick, niceStep, niceTicks } from './ticks.js';
 
@@ -143,9 +141,8 @@ function drawGrid(spec: GridSpec): RenderedImage {
 
   const width = margin * 2 + gridW + colorbarW;
   const height = margin * 2 + titleH + gridH;
-  const surface = createSurface(width, height, spec.format);
   const lut = colormapTable(spec.colormap);
-  const painter = new TilePainter(surface);
+  const painter = new TilePainter(width, height, spec.format);
   const top = margin + titleH;
   const origin = (i: number): { x: number; y: number } => ({
     x: margin + (i % cols) * (tileW + spacing),
@@ -168,34 +165,48 @@ function drawGrid(spec: GridSpec): RenderedImage {
       sy: 1,
     });
   }
-  painter.finish();
 
-  const { ctx } = surface;
-  ctx.fillStyle = '#000000';
   if (title) {
-    ctx.font = font(TITLE_FONT_PX);
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'middle';
-    ctx.fillText(title, margin + gridW / 2, margin + titleH / 2 - 2, width - 2 * margin);
-  }
-  if (hasLabels) {
-    ctx.font = font(LABEL_FONT_PX);
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'top';
-    tiles.forEach((_, i) => {
-      const label = labels[i];
-      if (!label) return;
-      const { x, y } = origin(i);
-      ctx.fillText(label, x + tileW / 2, y + tileH + 3, tileW + spacing - 2);
+    // The band above the grid.
+    painter.draw({ x: 0, y: 0, width, height: top }, (ctx) => {
+      ctx.fillStyle = '#000000';
+      ctx.font = font(TITLE_FONT_PX);
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'middle';
+      ctx.fillText(title, margin + gridW / 2, margin + titleH / 2 - 2, width - 2 * margin);
     });
   }
-  if (spec.colorbar)
-    drawColorbarAxis(surface, spec.colorbar, barTicks, barStep, barX, top, barW, gridH);
-  return encode(surface);
+  if (hasLabels) {
+    // Each grid row's captions, in the band between its tiles and the next row.
+    for (let row = 0; row < rows; row++) {
+      const bandTop = origin(row * cols).y + tileH;
+      const band = { x: 0, y: bandTop, width: margin + gridW, height: labelH + spacing };
+      painter.draw(band, (ctx) => {
+        ctx.fillStyle = '#000000';
+        ctx.font = font(LABEL_FONT_PX);
+        ctx.textAlign = 'center';
+        ctx.textBaseline = 'top';
+        for (let i = row * cols; i < Math.min(tiles.length, (row + 1) * cols); i++) {
+          const label = labels[i];
+          if (!label) continue;
+          const { x, y } = origin(i);
+          ctx.fillText(label, x + tileW / 2, y + tileH + 3, tileW + spacing - 2);
+        }
+      });
+    }
+  }
+  if (spec.colorbar) {
+    const range = spec.colorbar;
+    // The bar's column to the right edge, full height: tick labels at the ends overhang the bar.
+    painter.draw({ x: barX - 1, y: 0, width: width - barX + 1, height }, (ctx) =>
+      drawColorbarAxis(ctx, range, barTicks, barStep, barX, top, barW, gridH),
+    );
+  }
+  return painter.encode();
 }
 
 function drawColorbarAxis(
-  surface: Surface,
+  ctx: CanvasRenderingContext2D,
   range: Range,
   ticks: readonly number[],
   step: number,
@@ -204,7 +215,7 @@ function drawColorbarAxis(
   w: number,
   h: number,
 ): void {
-  const { ctx } = surface;
+  ctx.fillStyle = '#000000';
   ctx.strokeStyle = '#000000';
   ctx.lineWidth = 1;
   ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
@@ -449,49 +460,51 @@ export function renderInputImage(
   };
   const imgW = w * scale;
   const imgH = h * scale;
-  const surface = createSurface(pad.left + imgW + pad.right, pad.top + imgH + pad.bottom, format);
-  const painter = new TilePainter(surface);
+  const width = pad.left + imgW + pad.right;
+  const height = pad.top + imgH + pad.bottom;
+  const painter = new TilePainter(width, height, format);
   painter.paint({ data: pixels, width: w, height: h }, lut, range, {
     x: pad.left,
     y: pad.top,
     sx: scale,
     sy: scale,
   });
-  painter.finish();
-  const { ctx } = surface;
-  ctx.fillStyle = '#000000';
-  if (title) {
-    ctx.font = font(TITLE_FONT_PX);
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'middle';
-    ctx.fillText(title, pad.left + imgW / 2, 8 + titleH / 2 - 2, surface.width - 16);
-  }
-  if (axes) {
-    ctx.strokeStyle = '#000000';
-    ctx.lineWidth = 1;
-    ctx.strokeRect(pad.left - 0.5, pad.top - 0.5, imgW + 1, imgH + 1);
-    ctx.font = font(TICK_FONT_PX);
-    // Ticks at pixel centres, as imshow (pixel i spans i − 0.5 … i + 0.5).
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'top';
-    for (const t of niceTicks(0, w - 1, 7, true)) {
-      const x = Math.round(pad.left + (t + 0.5) * scale) + 0.5;
-      ctx.beginPath();
-      ctx.moveTo(x, pad.top + imgH + 0.5);
-      ctx.lineTo(x, pad.top + imgH + 4.5);
-      ctx.stroke();
-      ctx.fillText(String(t), x, pad.top + imgH + 7);
+  // A small picture: its title and axes are drawn over all of it.
+  painter.draw({ x: 0, y: 0, width, height }, (ctx) => {
+    ctx.fillStyle = '#000000';
+    if (title) {
+      ctx.font = font(TITLE_FONT_PX);
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'middle';
+      ctx.fillText(title, pad.left + imgW / 2, 8 + titleH / 2 - 2, width - 16);
     }
-    ctx.textAlign = 'right';
-    ctx.textBaseline = 'middle';
-    for (const t of niceTicks(0, h - 1, 7, true)) {
-      const y = Math.round(pad.top + (t + 0.5) * scale) + 0.5;
-      ctx.beginPath();
-      ctx.moveTo(pad.left - 0.5, y);
-      ctx.lineTo(pad.left - 4.5, y);
-      ctx.stroke();
-      ctx.fillText(String(t), pad.left - 7, y);
+    if (axes) {
+      ctx.strokeStyle = '#000000';
+      ctx.lineWidth = 1;
+      ctx.strokeRect(pad.left - 0.5, pad.top - 0.5, imgW + 1, imgH + 1);
+      ctx.font = font(TICK_FONT_PX);
+      // Ticks at pixel centres, as imshow (pixel i spans i − 0.5 … i + 0.5).
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'top';
+      for (const t of niceTicks(0, w - 1, 7, true)) {
+        const x = Math.round(pad.left + (t + 0.5) * scale) + 0.5;
+        ctx.beginPath();
+        ctx.moveTo(x, pad.top + imgH + 0.5);
+        ctx.lineTo(x, pad.top + imgH + 4.5);
+        ctx.stroke();
+        ctx.fillText(String(t), x, pad.top + imgH + 7);
+      }
+      ctx.textAlign = 'right';
+      ctx.textBaseline = 'middle';
+      for (const t of niceTicks(0, h - 1, 7, true)) {
+        const y = Math.round(pad.top + (t + 0.5) * scale) + 0.5;
+        ctx.beginPath();
+        ctx.moveTo(pad.left - 0.5, y);
+        ctx.lineTo(pad.left - 4.5, y);
+        ctx.stroke();
+        ctx.fillText(String(t), pad.left - 7, y);
+      }
     }
-  }
-  return encode(surface);
+  });
+  return painter.encode();
 }

@@ -1,5 +1,14 @@
-import { createCanvas, ImageData } from 'canvas';
-import type { Surface } from './surface.js';
+import { createCanvas, ImageData, type CanvasRenderingContext2D } from 'canvas';
+import { encodePng } from './png.js';
+import { Scratch } from './scratch.js';
+import {
+  checkSize,
+  createSurface,
+  encode,
+  type ImageFormat,
+  type RenderedImage,
+  type Surface,
+} from './surface.js';
 
 /** A value range for colour mapping, as matplotlib's `Normalize(vmin, vmax)`. */
 export interface Range {
@@ -93,50 +102,147 @@ export interface Placement {
   readonly sy: number;
 }
 
+/** A rectangle of the picture, in pixels. */
+export interface Region {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** PNG rasters up to 48 MB (about 4000 × 4000) are drawn in one reused buffer. */
+const rasters = new Scratch(48 * 1024 * 1024);
+
 /**
- * Paints scalar images through a colormap. PNG: every tile is written into one RGBA buffer the
- * size of the picture, upscaled by pixel replication, and put on the canvas once (`finish`). SVG
- * and PDF: each tile becomes a small bitmap drawn scaled with smoothing off, so the vector file
- * stays small and the pixels stay sharp.
+ * Paints scalar images through a colormap, and the vector parts (text, lines) over them.
+ *
+ * PNG: every tile is written into one RGB raster the size of the picture, upscaled by pixel
+ * replication; vector parts are drawn on small canvases holding just their region's pixels, which
+ * then go back into the raster; and the raster is encoded by `encodePng`. No canvas the size of the
+ * picture is made: filling one, putting the raster on it and encoding it back cost several times
+ * more than the picture itself (an 8×8 feature-map grid is 1094×1094).
+ *
+ * SVG and PDF: each tile becomes a small bitmap drawn scaled with smoothing off on the surface, so
+ * the vector file stays small and the pixels stay sharp; vector parts are drawn on the surface.
  */
 export class TilePainter {
-  readonly #surface: Surface;
-  readonly #raster: Uint8ClampedArray | undefined;
+  readonly width: number;
+  readonly height: number;
+  readonly format: ImageFormat;
+  readonly #surface: Surface | undefined;
+  readonly #raster: Buffer | undefined;
 
-  constructor(surface: Surface) {
-    this.#surface = surface;
-    if (surface.format === 'png') {
-      this.#raster = new Uint8ClampedArray(surface.width * surface.height * 4).fill(255);
+  constructor(width: number, height: number, format: ImageFormat) {
+    this.width = width;
+    this.height = height;
+    this.format = format;
+    if (format === 'png') {
+      checkSize(width, height);
+      // White, as the figure's face.
+      this.#raster = rasters.take(this, width * height * 3).fill(255);
+    } else {
+      this.#surface = createSurface(width, height, format);
     }
   }
 
   /** Paints `image` mapped through `lut` (256 × RGB) with `range`; non-finite values stay white. */
   paint(image: ScalarImage, lut: Uint8Array, range: Range, at: Placement): void {
     const { width, height } = image;
-    const rgba = this.#raster;
-    if (rgba) {
-      this.#paintRaster(rgba, image, lut, range, at);
+    const rgb = this.#ownRaster();
+    if (rgb) {
+      this.#paintRaster(rgb, image, lut, range, at);
       return;
     }
     const tile = new Uint8ClampedArray(width * height * 4);
-    mapRow(image, lut, range, tile, 0, 0, width * height, 1);
+    mapRow(image, lut, range, tile, 4, 0, 0, width * height, 1);
     const bitmap = createCanvas(width, height);
     bitmap.getContext('2d').putImageData(new ImageData(tile, width, height), 0, 0);
-    const ctx = this.#surface.ctx;
+    const ctx = this.#vectorSurface().ctx;
     ctx.save();
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(bitmap, at.x, at.y, width * at.sx, height * at.sy);
     ctx.restore();
   }
 
+  /**
+   * Draws vector parts with `draw`, in picture coordinates. On PNG only `region` is kept: draw
+   * nothing outside it. What is drawn blends onto the tiles below as on one canvas.
+   */
+  draw(region: Region, draw: (ctx: CanvasRenderingContext2D) => void): void {
+    const rgb = this.#ownRaster();
+    if (!rgb) {
+      draw(this.#vectorSurface().ctx);
+      return;
+    }
+    const x0 = Math.max(0, Math.floor(region.x));
+    const y0 = Math.max(0, Math.floor(region.y));
+    const x1 = Math.min(this.width, Math.ceil(region.x + region.width));
+    const y1 = Math.min(this.height, Math.ceil(region.y + region.height));
+    if (x1 <= x0 || y1 <= y0) return;
+    const w = x1 - x0;
+    const h = y1 - y0;
+    const pixels = new Uint8ClampedArray(w * h * 4);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0, from = ((y0 + y) * this.width + x0) * 3, to = y * w * 4; x < w; x++) {
+        pixels[to++] = rgb[from++] ?? 255;
+        pixels[to++] = rgb[from++] ?? 255;
+        pixels[to++] = rgb[from++] ?? 255;
+        pixels[to++] = 255;
+      }
+    }
+    const canvas = createCanvas(w, h);
+    const ctx = canvas.getContext('2d');
+    ctx.putImageData(new ImageData(pixels, w, h), 0, 0);
+    // Whole-pixel offsets: text and lines land on exactly the pixels they would on one canvas.
+    ctx.translate(-x0, -y0);
+    draw(ctx);
+    const drawn = ctx.getImageData(0, 0, w, h).data;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0, to = ((y0 + y) * this.width + x0) * 3, from = y * w * 4; x < w; x++) {
+        rgb[to++] = drawn[from++] ?? 255;
+        rgb[to++] = drawn[from++] ?? 255;
+        rgb[to++] = drawn[from++] ?? 255;
+        from++;
+      }
+    }
+  }
+
+  /** The finished picture. */
+  encode(): RenderedImage {
+    const rgb = this.#ownRaster();
+    if (!rgb) return encode(this.#vectorSurface());
+    const { width, height } = this;
+    return {
+      data: encodePng(rgb, width, height),
+      width,
+      height,
+      format: 'png',
+      contentType: 'image/png',
+    };
+  }
+
+  /** The PNG raster, while this painter still owns it (one picture is drawn at a time). */
+  #ownRaster(): Buffer | undefined {
+    const rgb = this.#raster;
+    if (rgb && !rasters.owns(this, rgb)) {
+      throw new Error('another picture has been started since: finish one before the next');
+    }
+    return rgb;
+  }
+
+  #vectorSurface(): Surface {
+    if (!this.#surface) throw new Error('a PNG TilePainter has no surface');
+    return this.#surface;
+  }
+
   #paintRaster(
-    rgba: Uint8ClampedArray,
+    rgb: Buffer,
     image: ScalarImage,
     lut: Uint8Array,
     range: Range,
     at: Placement,
   ): void {
-    const { width: W, height: H } = this.#surface;
+    const { width: W, height: H } = this;
     const { width, height } = image;
     const { sx, sy } = at;
     // Clip to the picture (callers lay tiles out inside it; this keeps a bad layout harmless).
@@ -148,33 +254,28 @@ export class TilePainter {
       const first = Math.max(top, 0);
       const last = Math.min(top + sy, H);
       if (first >= last) continue;
-      const start = (first * W + x0) * 4;
-      mapRow(image, lut, range, rgba, start, r * width, width, sx, at.x - x0, rowPixels);
+      const start = (first * W + x0) * 3;
+      mapRow(image, lut, range, rgb, 3, start, r * width, width, sx, at.x - x0, rowPixels);
       for (let y = first + 1; y < last; y++) {
-        rgba.copyWithin((y * W + x0) * 4, start, start + rowPixels * 4);
+        rgb.copyWithin((y * W + x0) * 3, start, start + rowPixels * 3);
       }
     }
-  }
-
-  /** Puts the PNG raster on the canvas; call it before drawing anything else on top. */
-  finish(): void {
-    const rgba = this.#raster;
-    if (!rgba) return;
-    const { width, height, ctx } = this.#surface;
-    ctx.putImageData(new ImageData(rgba, width, height), 0, 0);
   }
 }
 
 /**
- * Maps `count` consecutive pixels of `image`, starting at pixel index `from`, to RGBA at `out`
- * position `at`, each repeated `repeat` times. `skip` (≤ 0) is where the first output pixel lies
- * relative to `at` (negative when clipped on the left) and `limit` caps the pixels written.
+ * Maps `count` consecutive pixels of `image`, starting at pixel index `from`, to `channels` bytes
+ * each (RGB, or RGBA where non-finite values are transparent) at `out` position `at`, each
+ * repeated `repeat` times. `skip` (≤ 0) is where the first output pixel lies relative to `at`
+ * (negative when clipped on the left) and `limit` caps the pixels written. Non-finite values are
+ * white (RGB) or transparent (RGBA).
  */
 function mapRow(
   image: ScalarImage,
   lut: Uint8Array,
   range: Range,
-  out: Uint8ClampedArray,
+  out: Uint8Array | Uint8ClampedArray,
+  channels: 3 | 4,
   at: number,
   from: number,
   count: number,
@@ -208,12 +309,11 @@ function mapRow(
     for (let n = 0; n < repeat; n++, px++) {
       if (px < 0) continue;
       if (px >= limit) break;
-      const o = at + px * 4;
+      const o = at + px * channels;
       out[o] = r;
       out[o + 1] = g;
       out[o + 2] = b;
-      // Bad (non-finite) values: transparent in a vector tile, white in the PNG raster.
-      out[o + 3] = limit === Infinity ? a : 255;
+      if (channels === 4) out[o + 3] = a;
     }
   }
 }

@@ -155,6 +155,11 @@ export const listJobsQuerySchema = z.strictObject({
   cursor: z.string().max(200).optional(),
 });
 
+/** `GET /v1/jobs/:id/model.tar`: which model of the training job. */
+export const modelArchiveQuerySchema = z.strictObject({
+  weights: z.enum(['trained', 'untrained']).default('trained'),
+});
+
 export type JobType = z.infer<typeof jobTypeSchema>;
 export type JobId = z.infer<typeof jobIdSchema>;
 export type JobState = z.infer<typeof jobStateSchema>;

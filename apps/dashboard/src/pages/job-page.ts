@@ -235,6 +235,12 @@ function renderDownloads(view: JobView, artifacts: JobPageArtifacts): SafeHtml {
   if (!artifacts.hasTrainedModel) return html``;
   return html`<h3>Download the best model</h3>
     <ul class="downloads" id="downloads">
+      <li>
+        <a href="/api/jobs/${view.id}/model.tar" download id="model-archive"
+          ><code>${view.id}-model.tar</code></a
+        >
+        <span class="small muted">model.json and its weights in one archive</span>
+      </li>
       ${artifacts.modelFiles.map(
         (file) =>
           html`<li>

@@ -11,6 +11,16 @@ export interface PageOptions {
   readonly data?: unknown;
 }
 
+/**
+ * The API's queue page (bull-board), linked from the navigation when the operator's browser can
+ * reach it (config: queuesLinkOf); set by createDashboard. One per process: a dashboard is one.
+ */
+let queuesLink: string | undefined;
+
+export function setQueuesLink(url: string | undefined): void {
+  queuesLink = url;
+}
+
 /** A whole page: navigation, the body, the style sheet and the page's module script. */
 export function renderPage(options: PageOptions, body: SafeHtml): string {
   const link = (section: Section, href: string, label: string) =>
@@ -42,6 +52,13 @@ export function renderPage(options: PageOptions, body: SafeHtml): string {
             <a class="brand" href="/">Convoy</a>
             ${link('jobs', '/', 'Jobs')} ${link('submit', '/jobs/new', 'New training job')}
             ${link('compare', '/compare', 'Compare runs')}
+            ${
+              queuesLink === undefined
+                ? ''
+                : html`<a href="${queuesLink}" id="queues-link" title="bull-board on the API"
+                    >Queues</a
+                  >`
+            }
           </nav>
         </header>
         <main>${body}</main>
