@@ -37,6 +37,7 @@ export function renderPage(options: PageOptions, body: SafeHtml): string {
         }
       </head>
       <body>
+        <a class="skip-link" href="#main">Skip to content</a>
         <header class="top">
           <nav>
             <a class="brand" href="/">Convoy</a>
@@ -44,7 +45,7 @@ export function renderPage(options: PageOptions, body: SafeHtml): string {
             ${link('compare', '/compare', 'Compare runs')}
           </nav>
         </header>
-        <main>${body}</main>
+        <main id="main" tabindex="-1">${body}</main>
       </body>
     </html> `.value;
 }
