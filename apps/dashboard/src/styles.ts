@@ -109,4 +109,4 @@ figure.pending img, figure.failed img { display: none; }
   th, td { padding: .35rem .4rem; }
   .hide-narrow { display: none; }
 }
-` + UX_STYLES;
+${UX_STYLES}`;
