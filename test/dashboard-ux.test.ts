@@ -387,6 +387,78 @@ describe('a trained job’s page (a real worker)', () => {
     await page.close();
   });
 
+  it('fits a phone: the list as cards, every epoch column, legible images (screenshots)', async () => {
+    const phone = { width: 390, height: 844 };
+    const pageOverflow = (page: Page) =>
+      page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+    const { page, errors } = await openPage('/', phone);
+    const row = `tr[data-id="${jobId}"]`;
+    await page.waitForSelector(row);
+    // Every cell of the run's card is on screen, under its column's name.
+    const cells = await page.$$eval(`${row} td`, (tds) =>
+      tds
+        .filter((td) => getComputedStyle(td).display !== 'none')
+        .map((td) => {
+          const box = td.getBoundingClientRect();
+          return { label: td.dataset.label ?? td.className, left: box.left, right: box.right };
+        }),
+    );
+    expect(cells.map((cell) => cell.label)).toEqual(
+      expect.arrayContaining(['State', 'Progress', 'Best val acc', 'Duration', 'Created (UTC)']),
+    );
+    for (const cell of cells) {
+      expect(cell.left, cell.label).toBeGreaterThanOrEqual(0);
+      expect(cell.right, cell.label).toBeLessThanOrEqual(phone.width);
+    }
+    expect(
+      await page.$eval('section.table-wrap', (wrap) => wrap.scrollWidth - wrap.clientWidth),
+    ).toBeLessThanOrEqual(0);
+    expect(await pageOverflow(page)).toBeLessThanOrEqual(0);
+    await screenshot(page, 'ux-phone-list');
+
+    await page.goto(`${stack.dashboardUrl}/jobs/${jobId}`);
+    expect(await visualizationsSettled(page, TIMEOUT_MS)).toEqual([]);
+    // The epoch table: val_accuracy on screen, without scrolling.
+    const history = await page.$eval('#history table', (table) => {
+      const header = Array.from(table.querySelectorAll('th')).find(
+        (th) => th.textContent?.trim() === 'val_accuracy',
+      );
+      const wrap = table.closest('.table-wrap');
+      return {
+        right: header?.getBoundingClientRect().right ?? Infinity,
+        scrolls: (wrap?.scrollWidth ?? 0) > (wrap?.clientWidth ?? 0),
+      };
+    });
+    expect(history.right).toBeLessThanOrEqual(phone.width);
+    expect(history.scrolls).toBe(false);
+    // Trained and untrained each say which they are.
+    const captions = await page.$$eval('.versus figcaption', (figcaptions) =>
+      figcaptions.map((caption) => caption.textContent?.trim() ?? ''),
+    );
+    expect(captions).toEqual(['Trained', 'Untrained', 'Trained', 'Untrained']);
+    // No chart or grid shrunk below three quarters of its size: its 12 px text stays legible.
+    const scales = await page.$$eval('figure.viz img, figure.curve img', (images) =>
+      images
+        .filter((img) => img.naturalWidth > 0 && img.getBoundingClientRect().width > 0)
+        .map((img) => ({
+          src: img.getAttribute('src') ?? '',
+          scale: img.getBoundingClientRect().width / img.naturalWidth,
+        })),
+    );
+    expect(scales.length).toBeGreaterThanOrEqual(8);
+    expect(scales.filter((image) => image.scale < 0.74)).toEqual([]);
+    expect(await pageOverflow(page)).toBeLessThanOrEqual(0);
+    await screenshot(page, 'ux-phone-job');
+
+    await page.goto(`${stack.dashboardUrl}/jobs/new`);
+    expect(await pageOverflow(page)).toBeLessThanOrEqual(0);
+    await screenshot(page, 'ux-phone-form');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('draws the architecture with Keras’ shapes: (None, 28, 28, 1)', async () => {
     const { page } = await openPage(`/jobs/${jobId}`);
     const diagram = page.getByRole('img', { name: /^Architecture diagram: / });

@@ -28,4 +28,37 @@ main:focus { outline: none; }
 /* Results of the previous input, greyed until the new ones arrive. */
 .stale { opacity: .35; filter: grayscale(1); transition: opacity .15s; }
 .upload-offer { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
+
+/* Trained and untrained: each figure says which it is, above the fold of the other. */
+.versus figcaption { font-weight: 600; color: var(--text); }
+
+@media (max-width: 640px) {
+  .card { padding: .75rem .8rem; }
+  h1 { font-size: 1.2rem; overflow-wrap: anywhere; }
+
+  /* The job list as cards: every value under its column's name, nothing cut off. */
+  table.jobs thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.jobs, table.jobs tbody { display: block; }
+  table.jobs tr { position: relative; display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: .35rem .75rem; padding: .65rem .2rem; border-bottom: 1px solid var(--line); }
+  table.jobs td, table.jobs td.hide-narrow { display: block; border: 0; padding: 0; text-align: left; min-width: 0; overflow-wrap: anywhere; }
+  table.jobs td.pick:not(:has(input)) { display: none; }
+  table.jobs td.pick { position: absolute; top: .65rem; right: .2rem; }
+  table.jobs td.job-cell, table.jobs td.progress-cell, table.jobs td.empty { grid-column: 1 / -1; }
+  table.jobs td[data-label]::before { content: attr(data-label); display: block; font-size: .7rem; color: var(--muted); text-transform: uppercase; letter-spacing: .03em; }
+  table.jobs td.job-cell { padding-right: 2rem; }
+
+  /* The epoch table keeps every column on screen: tighter cells, headers that may wrap. */
+  #history table th, #history table td { padding: .3rem .25rem; font-size: .8rem; }
+  #history table th { letter-spacing: 0; text-transform: none; font-size: .75rem; }
+  #summary-table th, #summary-table td { padding: .3rem .25rem; font-size: .8rem; }
+  #summary-table th { letter-spacing: 0; text-transform: none; }
+  #summary-table td:nth-child(2) code { white-space: nowrap; }
+
+  /* Images keep a legible scale (legible-images.ts) and scroll sideways inside their figure. */
+  figure a.zoom, figure.curve { max-width: 100%; overflow-x: auto; }
+  figure img { min-width: calc(var(--natural-width, 0px) * .75); }
+  figure.curve figcaption { position: sticky; left: 0; max-width: calc(100vw - 3.5rem); }
+  figure:not(.pending) a.zoom.scrolls + figcaption::after, figure.curve.scrolls figcaption::after { content: " · scroll sideways for the rest"; font-weight: 400; color: var(--muted); }
+  .bars li { grid-template-columns: 6.5rem 1fr 3.2rem; }
+}
 `;

@@ -1,4 +1,5 @@
 import { $, $all, element, errorMessage, pageData, requestJson } from './dom.js';
+import './legible-images.js';
 import { base64Of, resizeToGrayscale, uploadProblem } from './upload-image.js';
 import { fetchVisualization, showImage } from './visual.js';
 import { labelInputFigures, labelLayeredFigures, markStale } from './viz-text.js';
