@@ -33,7 +33,7 @@ main:focus { outline: none; }
 .versus figcaption { font-weight: 600; color: var(--text); }
 
 @media (max-width: 640px) {
-  .card { padding: .75rem .8rem; }
+  .card { padding: .75rem .6rem; }
   h1 { font-size: 1.2rem; overflow-wrap: anywhere; }
 
   /* The job list as cards: every value under its column's name, nothing cut off. */
@@ -47,9 +47,9 @@ main:focus { outline: none; }
   table.jobs td[data-label]::before { content: attr(data-label); display: block; font-size: .7rem; color: var(--muted); text-transform: uppercase; letter-spacing: .03em; }
   table.jobs td.job-cell { padding-right: 2rem; }
 
-  /* The epoch table keeps every column on screen: tighter cells, headers that may wrap. */
-  #history table th, #history table td { padding: .3rem .25rem; font-size: .8rem; }
-  #history table th { letter-spacing: 0; text-transform: none; font-size: .75rem; }
+  /* The epoch table keeps every column on screen (val_accuracy above all): tighter cells. */
+  #history table th, #history table td { padding: .3rem .2rem; font-size: .78rem; }
+  #history table th { letter-spacing: 0; text-transform: none; font-size: .7rem; white-space: nowrap; }
   #summary-table th, #summary-table td { padding: .3rem .25rem; font-size: .8rem; }
   #summary-table th { letter-spacing: 0; text-transform: none; }
   #summary-table td:nth-child(2) code { white-space: nowrap; }

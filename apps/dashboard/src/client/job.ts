@@ -234,7 +234,9 @@ function initVisualizations(): void {
   };
 
   const showLayered = () => {
-    labelLayeredFigures(layer.selectedOptions[0]?.dataset.name ?? layer.value);
+    // The option reads `2: conv2d_1 (None, 14, 14, 64)`.
+    const name = /^\s*\d+:\s*(\S+)/.exec(layer.selectedOptions[0]?.textContent ?? '')?.[1];
+    labelLayeredFigures(name ?? `layer ${layer.value}`);
     for (const figure of $all('figure[data-layered]')) {
       void showImage(
         figure,

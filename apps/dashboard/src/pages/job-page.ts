@@ -115,8 +115,8 @@ export function renderHistory(view: JobView): SafeHtml {
           <th class="num">Epoch</th>
           <th class="num">loss</th>
           <th class="num">accuracy</th>
-          <th class="num">val_<wbr />loss</th>
-          <th class="num">val_<wbr />accuracy</th>
+          <th class="num">val_loss</th>
+          <th class="num">val_accuracy</th>
           <th class="num">seconds</th>
         </tr>
       </thead>
@@ -261,7 +261,7 @@ export function renderVisualizations(view: JobView, artifacts: JobPageArtifacts)
         <select name="layer" id="viz-layer">
           ${layers.map(
             (layer) =>
-              html`<option value="${layer.index}" data-name="${layer.name}">
+              html`<option value="${layer.index}">
                 ${layer.index}: ${layer.name} ${shape(layer.outputShape)}
               </option>`,
           )}
