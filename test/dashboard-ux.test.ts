@@ -475,6 +475,9 @@ describe('a trained job’s page (a real worker)', () => {
     await page.goto(`${stack.dashboardUrl}/jobs/new`);
     expect(await pageOverflow(page)).toBeLessThanOrEqual(0);
     await screenshot(page, 'ux-phone-form');
+    await page.goto(`${stack.dashboardUrl}/compare?ids=${jobId}`);
+    expect(await pageOverflow(page)).toBeLessThanOrEqual(0);
+    await screenshot(page, 'ux-phone-compare');
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -20,6 +20,7 @@ export function clearProblems(form: HTMLFormElement, summary: HTMLElement): void
   for (const invalid of $all('.invalid, [aria-invalid]', form)) {
     invalid.classList.remove('invalid');
     invalid.removeAttribute('aria-invalid');
+    invalid.removeAttribute('aria-describedby');
   }
   for (const row of $all('.row-errors', form)) row.hidden = true;
 }
