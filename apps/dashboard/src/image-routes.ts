@@ -3,6 +3,7 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import { z } from 'zod';
 import {
   epochRecordSchema,
+  INPUT_SHAPE,
   isTerminalState,
   jobIdSchema,
   modelSummarySchema,
@@ -16,7 +17,12 @@ import type { DashboardClient } from './dashboard-client.js';
 import { badRequest, HttpError, jobNotFound } from './http-error.js';
 import { describeModel, shortId, trainingParamsOf, trainingResultOf } from './job-format.js';
 import type { LruCache } from './lru-cache.js';
-import { ARTIFACT_FILES } from '@convoy/core';
+import {
+  ARTIFACT_FILES,
+  decodePngImage,
+  pngBytesFromBase64,
+  VisualizationInputError,
+} from '@convoy/core';
 import * as renderer from '@convoy/render';
 import type { RenderedImage } from '@convoy/render';
 import type { UploadStore } from './uploads.js';
@@ -122,6 +128,15 @@ export function createImageRouter(options: ImageRoutesOptions): Router {
       if (!parsed.success) {
         throw badRequest('send { "image": "<base64 PNG>" } (a 28×28 grayscale PNG)', [
           { path: 'image', message: parsed.error.issues[0]?.message ?? 'invalid image' },
+        ]);
+      }
+      // Checked here, once, rather than by every figure that would show it (the size above all).
+      try {
+        decodePngImage(pngBytesFromBase64(parsed.data));
+      } catch (error) {
+        if (!(error instanceof VisualizationInputError)) throw error;
+        throw badRequest(`the image cannot be used: ${error.message}`, [
+          { path: 'image', message: error.message },
         ]);
       }
       response.status(201).json({ upload: options.uploads.add(parsed.data) });
@@ -230,7 +245,14 @@ function architecture(options: ImageRoutesOptions): TrainJobHandler {
     if (info === null) {
       throw new HttpError(404, 'NO_SUMMARY', `job ${view.id} has no model summary yet`);
     }
-    const etag = etagOf(['architecture', view.id, info.size, info.modified.getTime()]);
+    // `keras-shapes`: the input drawn as (None, 28, 28, 1) since, so older copies revalidate.
+    const etag = etagOf([
+      'architecture',
+      'keras-shapes',
+      view.id,
+      info.size,
+      info.modified.getTime(),
+    ]);
     await sendImage(
       request,
       response,
@@ -241,7 +263,8 @@ function architecture(options: ImageRoutesOptions): TrainJobHandler {
         const summary = modelSummarySchema.parse(
           JSON.parse((await artifacts.read(ARTIFACT_FILES.summary)).toString('utf8')),
         );
-        return renderer.renderArchitecture(summary, { inputShape: [28, 28, 1] });
+        // With the batch dimension, as Keras' plot_model shows it: (None, 28, 28, 1).
+        return renderer.renderArchitecture(summary, { inputShape: [null, ...INPUT_SHAPE] });
       },
     );
   };

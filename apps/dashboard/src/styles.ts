@@ -1,3 +1,5 @@
+import { UX_STYLES } from './ux-styles.js';
+
 /**
  * The dashboard's one style sheet, served at /static/style.css. It lives in a module (not a .css
  * file) so the TypeScript build is the whole build: no copy step, nothing to forget in the image.
@@ -107,4 +109,4 @@ figure.pending img, figure.failed img { display: none; }
   th, td { padding: .35rem .4rem; }
   .hide-narrow { display: none; }
 }
-`;
+${UX_STYLES}`;

@@ -111,11 +111,25 @@ export const layerListSchema = z
       const shapes = inferLayerShapes(layers);
       const last = layers[layers.length - 1];
       const output = shapes[shapes.length - 1]?.outputShape ?? [];
-      if (last?.type !== 'dense' || last.activation !== 'softmax' || output.join() !== '10') {
+      const lastIndex = layers.length - 1;
+      if (last?.type === 'dense' && output.join() === '10' && last.activation !== 'softmax') {
+        // The one thing wrong is the activation: said beside it, naming the one given.
         context.addIssue({
           code: 'custom',
-          path: [layers.length - 1],
-          message: `the model must end in a dense layer of 10 units with softmax activation (output [10]); it ends in ${last?.type} with output [${output.join(', ')}]`,
+          path: [lastIndex, 'activation'],
+          message: `the last layer's activation must be softmax, to give the 10 class probabilities; it is ${last.activation ?? 'linear'}`,
+        });
+      } else if (
+        last?.type !== 'dense' ||
+        last.activation !== 'softmax' ||
+        output.join() !== '10'
+      ) {
+        const activation =
+          last?.type === 'dense' ? ` (${last.activation ?? 'linear'} activation)` : '';
+        context.addIssue({
+          code: 'custom',
+          path: [lastIndex],
+          message: `the model must end in a dense layer of 10 units with softmax activation (output [10]); it ends in ${last?.type}${activation} with output [${output.join(', ')}]`,
         });
       }
     } catch (error) {

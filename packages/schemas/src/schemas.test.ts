@@ -189,6 +189,25 @@ describe('trainingParamsSchema', () => {
       MAX_MODEL_PARAMS.toLocaleString('en-US'),
     );
   });
+
+  it('says beside the activation when the last layer lacks only softmax, and names the one given', () => {
+    const layers = [{ type: 'flatten' }, { type: 'dense', units: 10, activation: 'relu' }];
+    const issues = modelSpecSchema.safeParse({ layers }).error?.issues ?? [];
+    expect(issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+      [
+        'layers.1.activation',
+        "the last layer's activation must be softmax, to give the 10 class probabilities; it is relu",
+      ],
+    ]);
+    // Wrong units too: the whole layer is named, its activation among what it is.
+    const wide = modelSpecSchema.safeParse({
+      layers: [{ type: 'flatten' }, { type: 'dense', units: 12, activation: 'relu' }],
+    });
+    expect(wide.error?.issues[0]?.path.join('.')).toBe('layers.1');
+    expect(wide.error?.issues[0]?.message).toMatch(
+      /it ends in dense \(relu activation\) with output \[12\]/,
+    );
+  });
 });
 
 describe('configuration helpers', () => {

@@ -1,4 +1,5 @@
 import { $, $all } from './dom.js';
+import './legible-images.js';
 import { showImage } from './visual.js';
 
 /** The compare page: the n-th conv layer of each run (filters, feature maps of one test image). */

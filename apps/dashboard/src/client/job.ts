@@ -7,7 +7,10 @@ import {
   type LiveProgress,
   type Stage,
 } from './live-detail.js';
+import './legible-images.js';
+import { base64Of, resizeToGrayscale, uploadProblem } from './upload-image.js';
 import { fetchVisualization, showImage } from './visual.js';
+import { labelInputFigures, labelLayeredFigures, markStale } from './viz-text.js';
 
 /**
  * A job's page: live state, progress and learning curves from the job's event stream (proxied
@@ -225,12 +228,35 @@ function initVisualizations(): void {
   const uploadInput = $<HTMLInputElement>('#viz-upload', controls);
   const clearUpload = $<HTMLButtonElement>('#viz-clear-upload', controls);
   const vizError = $('#viz-error', controls);
+  const uploadProblemBox = $('#viz-upload-problem', controls);
+  const resize = $<HTMLButtonElement>('#viz-resize', controls);
+  const sampleField = $('#viz-sample-field', controls);
+  const side = Number(uploadInput.dataset.size ?? 28);
   controls.addEventListener('submit', (event) => event.preventDefault());
 
   const inputQuery = () =>
     upload === undefined ? `sample=${Number(sample.value) || 0}` : `upload=${upload.id}`;
+  const inputText = () =>
+    upload === undefined ? `test image ${Number(sample.value) || 0}` : 'the uploaded image';
+  /** What shows the current input: its figures and the prediction bars. */
+  const inputResults = () => [...$all('figure[data-input]'), $('#predictions')];
+  const showUploadProblem = (message: string, offerResize: boolean) => {
+    vizError.textContent = message;
+    resize.hidden = !offerResize;
+    uploadProblemBox.hidden = message === '';
+  };
+  /** While an upload is in use the test image's number means nothing: it is hidden. */
+  const useUpload = (next: typeof upload) => {
+    upload = next;
+    clearUpload.hidden = next === undefined;
+    sampleField.hidden = next !== undefined;
+    if (next === undefined) uploadInput.value = '';
+  };
 
   const showLayered = () => {
+    // The option reads `2: conv2d_1 (None, 14, 14, 64)`.
+    const name = /^\s*\d+:\s*(\S+)/.exec(layer.selectedOptions[0]?.textContent ?? '')?.[1];
+    labelLayeredFigures(name ?? `layer ${layer.value}`);
     for (const figure of $all('figure[data-layered]')) {
       void showImage(
         figure,
@@ -239,6 +265,10 @@ function initVisualizations(): void {
     }
   };
   const showInput = () => {
+    labelInputFigures(inputText());
+    // The figures hide their image while the new one is computed; the bars stay greyed.
+    markStale($all('figure[data-input]'), false);
+    markStale([$('#predictions')], true);
     for (const figure of $all('figure[data-input]')) {
       const layerQuery = figure.dataset.layer === undefined ? '' : `&layer=${figure.dataset.layer}`;
       void showImage(
@@ -246,7 +276,7 @@ function initVisualizations(): void {
         `${base}/visualizations/${figure.dataset.kind}.png?${inputQuery()}${layerQuery}`,
       );
     }
-    void showPredictions(inputQuery());
+    void showPredictions(inputQuery(), inputText());
   };
   const showConfusion = () => {
     const figure = document.querySelector<HTMLElement>('figure[data-kind="confusion-matrix"]');
@@ -257,29 +287,51 @@ function initVisualizations(): void {
   layer.addEventListener('change', showLayered);
   let typing: ReturnType<typeof setTimeout> | undefined;
   sample.addEventListener('input', () => {
+    // At once, not after the typing pause: no result of the last image beside the new number.
+    markStale(inputResults(), true);
     clearTimeout(typing);
     typing = setTimeout(() => {
-      upload = undefined;
-      clearUpload.hidden = true;
-      uploadInput.value = '';
+      useUpload(undefined);
       showInput();
     }, 350);
   });
+  const sendImage = async (image: string) => {
+    const id = await sendUpload(image);
+    if (id === undefined) return;
+    showUploadProblem('', false);
+    useUpload({ id, image });
+    showInput();
+  };
   uploadInput.addEventListener('change', async () => {
     const file = uploadInput.files?.[0];
     if (file === undefined) return;
-    vizError.textContent = '';
-    const image = await toBase64(file);
-    const id = await sendUpload(image);
-    if (id === undefined) return;
-    upload = { id, image };
-    clearUpload.hidden = false;
-    showInput();
+    showUploadProblem('', false);
+    // Checked here, once, beside the file input: not by every figure after the upload.
+    const problem = await uploadProblem(file, side);
+    if (problem !== undefined) {
+      showUploadProblem(problem, file.type === 'image/png' && !problem.includes('cannot be read'));
+      return;
+    }
+    await sendImage(await base64Of(file));
+  });
+  resize.addEventListener('click', async () => {
+    const file = uploadInput.files?.[0];
+    if (file === undefined) return;
+    resize.disabled = true;
+    try {
+      await sendImage(await resizeToGrayscale(file, side));
+    } catch (error) {
+      showUploadProblem(
+        error instanceof Error ? error.message : 'the image could not be resized',
+        false,
+      );
+    } finally {
+      resize.disabled = false;
+    }
   });
   clearUpload.addEventListener('click', () => {
-    upload = undefined;
-    uploadInput.value = '';
-    clearUpload.hidden = true;
+    useUpload(undefined);
+    showUploadProblem('', false);
     showInput();
   });
   // An upload the server forgot (it restarted): send it again, then ask again.
@@ -289,7 +341,10 @@ function initVisualizations(): void {
       const code = (event as CustomEvent<{ error?: { code?: string } }>).detail.error?.code;
       if (code !== 'UPLOAD_NOT_FOUND' || upload === undefined) return;
       const id = await sendUpload(upload.image);
-      if (id !== undefined) showInput();
+      if (id !== undefined) {
+        upload = { ...upload, id };
+        showInput();
+      }
     },
     true,
   );
@@ -301,7 +356,7 @@ function initVisualizations(): void {
       body: JSON.stringify({ image }),
     });
     if (!answer.ok) {
-      vizError.textContent = errorMessage(answer.body, answer.status);
+      showUploadProblem(errorMessage(answer.body, answer.status), false);
       return undefined;
     }
     return answer.body.upload;
@@ -315,17 +370,10 @@ function initVisualizations(): void {
   refreshVisualizations();
 }
 
-async function toBase64(file: Blob): Promise<string> {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
-
-async function showPredictions(inputQuery: string): Promise<void> {
+async function showPredictions(inputQuery: string, inputText: string): Promise<void> {
   const list = $('#predictions');
   const status = $('#predictions-status');
-  status.textContent = 'computing…';
+  status.textContent = `computing the predictions for ${inputText}…`;
   try {
     const answer = await fetchVisualization<{ manifest: Manifest }>(
       list,
@@ -333,6 +381,7 @@ async function showPredictions(inputQuery: string): Promise<void> {
     );
     if (answer === undefined) return;
     const { predictions = [], input } = answer.manifest;
+    markStale([list], false);
     list.replaceChildren(
       ...predictions.map((prediction, index) =>
         element(
@@ -353,6 +402,7 @@ async function showPredictions(inputQuery: string): Promise<void> {
         ? `Test image ${input.sample}: true class ${input.className}.`
         : 'Uploaded image.';
   } catch (error) {
+    markStale([list], false);
     list.replaceChildren();
     status.textContent = error instanceof Error ? error.message : 'failed';
   }

@@ -1,4 +1,6 @@
 import { $, $all, element, pageData, requestJson } from './dom.js';
+import { humanMessage, numberProblem, type NumberBounds } from './form-check.js';
+import { clearProblems, showProblems, type Problem } from './form-errors.js';
 
 /**
  * The training form: a preset or a layer editor, and the API's own validation — the 400's
@@ -14,7 +16,6 @@ interface FieldSpec {
   readonly input: 'number' | 'select';
   readonly options?: readonly string[];
   readonly value: string;
-  readonly step?: string;
 }
 
 const ACTIVATIONS = ['relu', 'linear', 'softmax', 'sigmoid', 'tanh', 'elu', 'selu'];
@@ -62,11 +63,17 @@ const LAYER_FIELDS: Readonly<Record<LayerType, readonly FieldSpec[]>> = {
       value: 'relu',
     },
   ],
-  dropout: [{ name: 'rate', label: 'rate', input: 'number', value: '0.4', step: '0.05' }],
+  dropout: [{ name: 'rate', label: 'rate', input: 'number', value: '0.4' }],
 };
 const LAYER_TYPES = Object.keys(LAYER_FIELDS) as LayerType[];
 
-const { presets } = pageData<{ presets: Record<string, LayerDraft[]> }>();
+const { presets, bounds, layerBounds } = pageData<{
+  presets: Record<string, LayerDraft[]>;
+  /** Bounds of the number fields by path (`params.batchSize`), from the API's schemas. */
+  bounds: Record<string, NumberBounds>;
+  /** Bounds of each layer type's number fields (`conv2d` → `filters`). */
+  layerBounds: Record<string, Record<string, NumberBounds>>;
+}>();
 const form = $<HTMLFormElement>('#train-form');
 const editor = $('#layer-editor');
 const rows = $<HTMLTableSectionElement>('#layer-rows');
@@ -99,18 +106,18 @@ function fieldsCell(type: LayerType, values: Record<string, unknown>): HTMLEleme
               element('option', { value: option, selected: option === value }, option),
             ),
           )
-        : element('input', {
-            'data-field': spec.name,
-            type: 'number',
-            step: spec.step ?? '1',
-            value,
-            placeholder: spec.value === '' ? 'same as pool size' : undefined,
-          });
+        : numberControl(type, spec, value);
+    const hint = layerBounds[type]?.[spec.name]?.hint;
     container.append(
       element(
         'label',
         {},
-        spec.label,
+        element(
+          'span',
+          {},
+          spec.label,
+          ...(hint ? [' ', element('span', { class: 'small field-hint' }, `(${hint})`)] : []),
+        ),
         control,
         element('span', { class: 'field-error', 'data-error-field': spec.name }),
       ),
@@ -121,6 +128,42 @@ function fieldsCell(type: LayerType, values: Record<string, unknown>): HTMLEleme
   }
   return container;
 }
+
+/** As the page's number fields: text with a numeric keyboard, checked by the form itself. */
+function numberControl(type: LayerType, spec: FieldSpec, value: string): HTMLInputElement {
+  const fieldBounds = layerBounds[type]?.[spec.name];
+  return element('input', {
+    'data-field': spec.name,
+    type: 'text',
+    value,
+    inputmode: fieldBounds?.integer === false ? 'decimal' : 'numeric',
+    autocomplete: 'off',
+    placeholder: spec.value === '' ? 'same as pool size' : undefined,
+  });
+}
+
+/** The line under each layer row where the row's own errors go (the table's columns stay put). */
+const errorRows = new WeakMap<HTMLTableRowElement, HTMLTableRowElement>();
+
+function errorRowOf(row: HTMLTableRowElement): HTMLTableRowElement {
+  let errorRow = errorRows.get(row);
+  if (errorRow === undefined) {
+    errorRow = element(
+      'tr',
+      { class: 'row-errors', hidden: true },
+      element('td'),
+      element(
+        'td',
+        { colspan: '3' },
+        element('span', { class: 'field-error', 'data-error-field': '' }),
+      ),
+    );
+    errorRows.set(row, errorRow);
+  }
+  return errorRow;
+}
+
+const layerRows = () => $all<HTMLTableRowElement>('tr.layer-row', rows);
 
 function createRow(layer: LayerDraft): HTMLTableRowElement {
   const typeSelect = element(
@@ -135,16 +178,11 @@ function createRow(layer: LayerDraft): HTMLTableRowElement {
     'tr',
     { class: 'layer-row' },
     element('td', { class: 'index' }),
-    element(
-      'td',
-      {},
-      typeSelect,
-      element('span', { class: 'field-error', 'data-error-field': '' }),
-    ),
+    element('td', {}, typeSelect),
     settings,
     element(
       'td',
-      {},
+      { class: 'layer-actions' },
       element('button', { type: 'button', 'data-action': 'up', title: 'move up' }, '↑'),
       ' ',
       element('button', { type: 'button', 'data-action': 'down', title: 'move down' }, '↓'),
@@ -152,6 +190,7 @@ function createRow(layer: LayerDraft): HTMLTableRowElement {
       element('button', { type: 'button', 'data-action': 'remove', class: 'danger' }, 'Remove'),
     ),
   );
+  errorRowOf(row);
   typeSelect.addEventListener('change', () => {
     settings.replaceChildren(fieldsCell(typeSelect.value as LayerType, readRow(row)));
     renumber();
@@ -159,19 +198,39 @@ function createRow(layer: LayerDraft): HTMLTableRowElement {
   return row;
 }
 
-/** Error slots and fields carry their zod path (`params.model.layers.<i>.<field>`). */
+/**
+ * Error slots and fields carry their zod path (`params.model.layers.<i>.<field>`); fields and
+ * buttons are named by their row (`Move layer 2 (conv2d) up`) for screen readers and messages.
+ */
 function renumber(): void {
-  $all<HTMLTableRowElement>('tr.layer-row', rows).forEach((row, index) => {
+  layerRows().forEach((row, index) => {
     $('.index', row).textContent = String(index);
     const base = `params.model.layers.${index}`;
+    const type = $<HTMLSelectElement>('[data-field="type"]', row).value;
+    const layer = `layer ${index} (${type})`;
     for (const control of $all<HTMLInputElement | HTMLSelectElement>('[data-field]', row)) {
       const name = control.dataset.field ?? '';
-      control.dataset.path = name === 'type' ? `${base}.type` : `${base}.${name}`;
+      control.dataset.path = `${base}.${name}`;
+      const label =
+        name === 'type'
+          ? 'type'
+          : (control.closest('label')?.firstElementChild?.firstChild?.textContent ?? name);
+      control.dataset.label = `Layer ${index} (${type}) ${label}`;
+      if (name === 'type') control.setAttribute('aria-label', `Layer ${index} type`);
     }
-    for (const slot of $all('[data-error-field]', row)) {
+    for (const slot of [
+      ...$all('[data-error-field]', row),
+      ...$all('[data-error-field]', errorRowOf(row)),
+    ]) {
       const name = slot.dataset.errorField ?? '';
       slot.dataset.errorFor = name === '' ? base : `${base}.${name}`;
+      slot.dataset.label = `Layer ${index} (${type})`;
     }
+    const name = (action: string, text: string) =>
+      $(`button[data-action="${action}"]`, row).setAttribute('aria-label', text);
+    name('up', `Move ${layer} up`);
+    name('down', `Move ${layer} down`);
+    name('remove', `Remove ${layer}`);
   });
 }
 
@@ -186,27 +245,38 @@ function readRow(row: HTMLTableRowElement): LayerDraft {
 }
 
 function setLayers(layers: readonly LayerDraft[]): void {
-  rows.replaceChildren(...layers.map(createRow));
+  rows.replaceChildren(
+    ...layers.flatMap((layer) => {
+      const row = createRow(layer);
+      return [row, errorRowOf(row)];
+    }),
+  );
   renumber();
 }
 
 rows.addEventListener('click', (event) => {
   const button = (event.target as Element).closest<HTMLButtonElement>('button[data-action]');
-  const row = button?.closest('tr');
+  const row = button?.closest<HTMLTableRowElement>('tr.layer-row');
   if (!button || !row) return;
-  if (button.dataset.action === 'remove') row.remove();
-  if (button.dataset.action === 'up' && row.previousElementSibling) {
-    row.previousElementSibling.before(row);
+  const all = layerRows();
+  const position = all.indexOf(row);
+  const [previous, next] = [all[position - 1], all[position + 1]];
+  // A row moves with the error line under it.
+  if (button.dataset.action === 'remove') {
+    errorRowOf(row).remove();
+    row.remove();
   }
-  if (button.dataset.action === 'down' && row.nextElementSibling) row.nextElementSibling.after(row);
+  if (button.dataset.action === 'up' && previous) previous.before(row, errorRowOf(row));
+  if (button.dataset.action === 'down' && next) errorRowOf(next).after(row, errorRowOf(row));
   renumber();
+  if (button.isConnected) button.focus();
 });
 $('#add-layer').addEventListener('click', () => {
-  const last = rows.lastElementChild;
+  const last = layerRows().at(-1);
   const row = createRow({ type: 'dense', units: 10, activation: 'softmax' });
   if (last)
-    last.before(row); // keep the softmax output layer last
-  else rows.append(row);
+    last.before(row, errorRowOf(row)); // keep the softmax output layer last
+  else rows.append(row, errorRowOf(row));
   renumber();
 });
 $('#load-preset').addEventListener('click', () => setLayers(presets.cnn ?? []));
@@ -229,10 +299,7 @@ earlyStopping.addEventListener('change', () => {
 function body(): unknown {
   const limit = numeric(field('limit').value);
   const params: Record<string, unknown> = {
-    model:
-      mode() === 'custom'
-        ? { layers: $all<HTMLTableRowElement>('tr.layer-row', rows).map(readRow) }
-        : { preset: mode() },
+    model: mode() === 'custom' ? { layers: layerRows().map(readRow) } : { preset: mode() },
     epochs: numeric(field('epochs').value),
     batchSize: numeric(field('batchSize').value),
     validationSplit: numeric(field('validationSplit').value),
@@ -244,52 +311,47 @@ function body(): unknown {
   return { type: 'train', params };
 }
 
-function clearErrors(): void {
-  formErrors.replaceChildren();
-  for (const slot of $all('[data-error-for]', form)) slot.textContent = '';
-  for (const invalid of $all('.invalid', form)) invalid.classList.remove('invalid');
+/** The bounds of the number field at `path`, a layer's by its row's type. */
+function boundsFor(path: string): NumberBounds | undefined {
+  const layerField = /^params\.model\.layers\.(\d+)\.(\w+)$/.exec(path);
+  if (layerField === null) return bounds[path];
+  const row = layerRows()[Number(layerField[1])];
+  const type =
+    row === undefined ? undefined : $<HTMLSelectElement>('[data-field="type"]', row).value;
+  return type === undefined ? undefined : layerBounds[type]?.[layerField[2] ?? ''];
 }
 
-/** Each detail beside the field its path names, or the nearest enclosing slot, or on top. */
-function showErrors(message: string, details: readonly { path: string; message: string }[]): void {
-  const unplaced: string[] = [];
-  for (const detail of details) {
-    $all(`[data-path="${CSS.escape(detail.path)}"]`, form).forEach((control) =>
-      control.classList.add('invalid'),
-    );
-    let path = detail.path;
-    let slot: HTMLElement | null = null;
-    for (;;) {
-      slot = form.querySelector<HTMLElement>(`[data-error-for="${CSS.escape(path)}"]`);
-      if (slot !== null || !path.includes('.')) break;
-      path = path.slice(0, path.lastIndexOf('.'));
-    }
-    if (slot !== null && !slot.closest('[hidden]')) {
-      slot.textContent = slot.textContent
-        ? `${slot.textContent}; ${detail.message}`
-        : detail.message;
-    } else {
-      unplaced.push(`${detail.path}: ${detail.message}`);
-    }
-  }
-  if (details.length === 0 || unplaced.length > 0) {
-    formErrors.append(
-      element('p', {}, details.length === 0 ? message : 'Please fix:'),
-      ...(unplaced.length > 0
-        ? [element('ul', {}, ...unplaced.map((text) => element('li', {}, text)))]
-        : []),
-    );
-  }
-  form
-    .querySelector('.invalid, .field-error:not(:empty), #form-errors:not(:empty)')
-    ?.scrollIntoView({
-      block: 'center',
-    });
+/** The number fields' problems, found before anything is sent (`abc`, 1.5 for a whole number). */
+function checkNumbers(): Problem[] {
+  return $all<HTMLInputElement>('input[data-path]', form).flatMap((input) => {
+    const path = input.dataset.path ?? '';
+    const fieldBounds = boundsFor(path);
+    if (fieldBounds === undefined || input.disabled || input.closest('[hidden]')) return [];
+    const problem = numberProblem(input.value, input.validity.badInput, fieldBounds);
+    return problem === undefined ? [] : [{ path, message: problem }];
+  });
+}
+
+function showErrors(message: string, details: readonly Problem[]): void {
+  showProblems(
+    form,
+    formErrors,
+    details.map((detail) => ({
+      path: detail.path,
+      message: humanMessage(detail.message, boundsFor(detail.path)),
+    })),
+    message,
+  );
 }
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
-  clearErrors();
+  clearProblems(form, formErrors);
+  const problems = checkNumbers();
+  if (problems.length > 0) {
+    showErrors('', problems);
+    return;
+  }
   submitButton.disabled = true;
   try {
     const answer = await requestJson<{ id: string }>('/api/jobs', {

@@ -42,8 +42,9 @@ export function renderJobRows(jobs: readonly JobView[], now: number): SafeHtml {
     const params = trainingParamsOf(job);
     const best = bestAccuracy(job);
     const selectable = job.type === 'train' && job.history.length > 0;
+    // data-label: on a phone each row is a card, each value under its column's name.
     return html`<tr data-id="${job.id}" data-state="${job.state}">
-      <td>
+      <td class="pick">
         ${
           selectable
             ? html`<input
@@ -55,28 +56,31 @@ export function renderJobRows(jobs: readonly JobView[], now: number): SafeHtml {
             : ''
         }
       </td>
-      <td>
+      <td class="job-cell">
         <a href="/jobs/${job.id}" class="mono" title="${job.id}">${shortId(job.id)}</a>
         <div class="small muted">
           ${job.type === 'train' ? describeModel(params) : visualizationLabel(job.params)}
         </div>
       </td>
-      <td class="hide-narrow">${job.type}</td>
-      <td>${stateBadge(job.state)}</td>
-      <td class="progress-cell">
+      <td class="hide-narrow" data-label="Type">${job.type}</td>
+      <td data-label="State">${stateBadge(job.state)}</td>
+      <td class="progress-cell" data-label="Progress">
         ${progressBar(job)}<small
           >${job.type === 'train' ? describeProgress(job, 'brief') : ''}</small
         >
       </td>
-      <td class="hide-narrow">${job.backend ?? '—'}</td>
+      <td class="hide-narrow" data-label="Backend">${job.backend ?? '—'}</td>
       <td
         class="num"
+        data-label="Best val acc"
         title="${best === undefined ? '' : `checkpoint: epoch ${best.epoch}, by ${best.monitor}`}"
       >
         ${best === undefined ? '—' : formatPercent(best.value)}
       </td>
-      <td class="num">${formatDuration(durationOf(job, now))}</td>
-      <td class="hide-narrow small muted">${formatTime(job.createdAt)}</td>
+      <td class="num" data-label="Duration">${formatDuration(durationOf(job, now))}</td>
+      <td class="hide-narrow small muted" data-label="Created (UTC)">
+        ${formatTime(job.createdAt)}
+      </td>
     </tr>`;
   })}`;
 }

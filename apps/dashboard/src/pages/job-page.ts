@@ -1,5 +1,7 @@
 import type { ArtifactInfo } from '@convoy/storage';
 import {
+  IMAGE_SIZE,
+  INPUT_SHAPE,
   isTerminalState,
   type JobView,
   type ModelCheckpoint,
@@ -223,12 +225,21 @@ export function renderModel(view: JobView, artifacts: JobPageArtifacts): SafeHtm
     <figure>
       <img
         src="/jobs/${view.id}/architecture.png"
-        alt="architecture diagram of ${view.id}"
+        alt="${architectureAlt(summary)}"
         id="architecture"
       />
       <figcaption>Architecture (plot_model, show_shapes)</figcaption>
     </figure>
   </div>`;
+}
+
+/** The diagram in words, shapes as Keras prints them: `conv2d_input (None, 28, 28, 1) → …`. */
+function architectureAlt(summary: ModelSummary): string {
+  const input = `${summary.layers[0]?.name ?? 'input'}_input ${shape([null, ...INPUT_SHAPE])}`;
+  const layers = summary.layers.map(
+    (layer) => `${layer.name} ${layer.className} ${shape(layer.outputShape)}`,
+  );
+  return `Architecture diagram: ${[input, ...layers].join(' → ')}`;
 }
 
 function renderDownloads(view: JobView, artifacts: JobPageArtifacts): SafeHtml {
@@ -276,11 +287,21 @@ export function renderVisualizations(view: JobView, artifacts: JobPageArtifacts)
       }
     </p>`;
   }
-  const figure = (kind: string, caption: string, attributes: SafeHtml = html``) =>
+  // Every image has an alt of its own (`Filters of conv2d, untrained`); job.ts keeps the alts of
+  // the layered and input figures up to date as the controls change (viz-text.ts).
+  const figure = (kind: string, caption: string, attributes: SafeHtml = html``, alt = caption) =>
     html`<figure class="viz" data-kind="${kind}" ${attributes}>
-      <a class="zoom" target="_blank" rel="noopener"><img alt="${caption}" /></a>
+      <a class="zoom" target="_blank" rel="noopener"><img alt="${alt}" /></a>
       <figcaption>${caption}</figcaption>
     </figure>`;
+  const first = layers[0]?.name ?? '';
+  const weightsFigure = (kind: string, subject: string, weights: 'trained' | 'untrained') =>
+    figure(
+      kind,
+      weights === 'trained' ? 'Trained' : 'Untrained',
+      html`data-weights="${weights}" data-layered data-subject="${subject}"`,
+      `${subject} of ${first}, ${weights}`,
+    );
   return html`${checkpointLabel(view, artifacts)}
     <form class="controls" id="viz-controls">
       <label
@@ -294,33 +315,51 @@ export function renderVisualizations(view: JobView, artifacts: JobPageArtifacts)
           )}
         </select>
       </label>
-      <label
+      <label id="viz-sample-field"
         >Test image (0–9999)
         <input name="sample" id="viz-sample" type="number" min="0" max="9999" value="0" />
       </label>
-      <label
-        >or a 28×28 PNG
-        <input name="upload" id="viz-upload" type="file" accept="image/png" />
-      </label>
+      <div class="upload-field">
+        <label
+          >or a ${IMAGE_SIZE}×${IMAGE_SIZE} PNG
+          <input
+            name="upload"
+            id="viz-upload"
+            type="file"
+            accept="image/png"
+            data-size="${IMAGE_SIZE}"
+            aria-describedby="viz-error"
+          />
+        </label>
+        <div class="upload-offer" id="viz-upload-problem" hidden>
+          <span class="field-error" id="viz-error" role="alert"></span>
+          <button type="button" id="viz-resize" hidden>Resize to 28×28 grayscale and use it</button>
+        </div>
+      </div>
       <button type="button" id="viz-clear-upload" hidden>Back to the test image</button>
-      <span class="field-error" id="viz-error"></span>
     </form>
     <h3>Weights of the selected layer: trained vs untrained</h3>
-    <div class="pair">
-      ${figure('weights-histogram', 'Trained', html`data-weights="trained" data-layered`)}
-      ${figure('weights-histogram', 'Untrained', html`data-weights="untrained" data-layered`)}
+    <div class="pair versus">
+      ${weightsFigure('weights-histogram', 'Weight histogram', 'trained')}
+      ${weightsFigure('weights-histogram', 'Weight histogram', 'untrained')}
     </div>
     <h3>Filters of the selected layer: trained vs untrained</h3>
-    <div class="pair">
-      ${figure('filters', 'Trained', html`data-weights="trained" data-layered`)}
-      ${figure('filters', 'Untrained', html`data-weights="untrained" data-layered`)}
+    <div class="pair versus">
+      ${weightsFigure('filters', 'Filters', 'trained')}
+      ${weightsFigure('filters', 'Filters', 'untrained')}
     </div>
     <h3>Input image and the model's predictions</h3>
     <div class="input-row">
-      ${figure('input', 'Input image', html`data-input`)}
+      ${figure('input', 'Input image', html`data-input data-subject="Input image"`, 'Input image: test image 0')}
       <div>
-        <ol class="bars" id="predictions" data-input></ol>
-        <p class="small muted" id="predictions-status"></p>
+        <ol
+          class="bars"
+          id="predictions"
+          data-input
+          aria-label="Predictions"
+          aria-live="polite"
+        ></ol>
+        <p class="small muted" id="predictions-status" role="status"></p>
       </div>
     </div>
     <h3>Feature maps of every conv layer</h3>
@@ -329,13 +368,19 @@ export function renderVisualizations(view: JobView, artifacts: JobPageArtifacts)
         figure(
           'feature-maps',
           `${layer.name} ${shape(layer.outputShape)}`,
-          html`data-layer="${layer.index}" data-input`,
+          html`data-layer="${layer.index}" data-input data-subject="Feature maps of ${layer.name}"`,
+          `Feature maps of ${layer.name} for test image 0`,
         ),
       )}
     </div>
     <h3>Confusion matrix and accuracy per class (10,000 test images)</h3>
     <div class="pair">
-      ${figure('confusion-matrix', 'Rows: true class · columns: predicted')}
+      ${figure(
+        'confusion-matrix',
+        'Rows: true class · columns: predicted',
+        html``,
+        'Confusion matrix of the 10,000 test images: rows true class, columns predicted',
+      )}
       <div class="table-wrap" id="per-class"></div>
     </div>`;
 }
@@ -436,7 +481,7 @@ export function renderJobPage(view: JobView, artifacts: JobPageArtifacts): strin
       </div>
       <section class="card">
         ${progressBar(view, 'job-progress', 'big-progress')}
-        <p class="small muted" id="progress-text" aria-live="polite">
+        <p class="small muted" id="progress-text" role="status" aria-live="polite">
           ${view.type === 'train' ? describeProgress(view) : view.state}
         </p>
         <p class="form-errors" id="job-error">${view.error?.message ?? ''}</p>

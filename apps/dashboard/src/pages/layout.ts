@@ -47,6 +47,7 @@ export function renderPage(options: PageOptions, body: SafeHtml): string {
         }
       </head>
       <body>
+        <a class="skip-link" href="#main">Skip to content</a>
         <header class="top">
           <nav>
             <a class="brand" href="/">Convoy</a>
@@ -61,7 +62,7 @@ export function renderPage(options: PageOptions, body: SafeHtml): string {
             }
           </nav>
         </header>
-        <main>${body}</main>
+        <main id="main" tabindex="-1">${body}</main>
       </body>
     </html> `.value;
 }

@@ -1,31 +1,49 @@
 import { MODEL_PRESET_LAYERS, MODEL_PRESETS } from '@convoy/schemas';
+import { layerFieldBounds, trainingFieldBounds } from '../field-bounds.js';
 import { html, type SafeHtml } from '../html.js';
 import { renderPage } from './layout.js';
 
-/** A labelled input with the slot its API error (by zod path) is shown in. */
+/** The number fields' bounds, read once from the API's schemas. */
+const FIELD_BOUNDS = trainingFieldBounds();
+
+/**
+ * A labelled input with the slot its error (by zod path) is shown in, and a hint with the
+ * field's bounds when the schema has them.
+ */
 function field(label: string, path: string, input: SafeHtml, hint?: string): SafeHtml {
+  const bounds = FIELD_BOUNDS[path]?.hint;
+  const hints = [hint, bounds].filter(Boolean).join(', ');
   return html`<label>
-    <span>${label}${hint ? html` <span class="small">(${hint})</span>` : ''}</span> ${input}
-    <span class="field-error" data-error-for="${path}"></span>
+    <span>${label}${hints ? html` <span class="small field-hint">(${hints})</span>` : ''}</span>
+    ${input}
+    <span class="field-error" data-error-for="${path}" data-label="${label}"></span>
   </label>`;
 }
 
-function numberInput(name: string, path: string, value: string, step = '1'): SafeHtml {
+/**
+ * A number field as text with a numeric keyboard: an `<input type=number>` would report `abc` as
+ * an empty value (and Chromium refuses some keys outright), so the form could not say what is
+ * wrong with what was typed.
+ */
+function numberInput(name: string, path: string, value: string): SafeHtml {
+  const bounds = FIELD_BOUNDS[path];
   return html`<input
     name="${name}"
     id="field-${name}"
     data-path="${path}"
-    type="number"
-    step="${step}"
+    type="text"
     value="${value}"
-    inputmode="decimal"
+    inputmode="${bounds?.integer ? 'numeric' : 'decimal'}"
+    autocomplete="off"
+    spellcheck="false"
   />`;
 }
 
 /**
- * The training form. Validation is the API's: the form sends what was typed (`novalidate`) and
- * shows the 400's `details` next to the fields their zod paths name (submit-page.ts in the
- * browser maps `params.model.layers.2.units` to row 2's units field).
+ * The training form. The browser first checks the number fields against the bounds the API's
+ * schemas give (sent as page data; the browser's own validation is off, `novalidate`), then the
+ * API validates the rest: its 400's `details` are shown next to the fields their zod paths name
+ * (client/submit.ts maps `params.model.layers.2.units` to row 2's units field).
  */
 export function renderSubmitPage(): string {
   return renderPage(
@@ -33,11 +51,15 @@ export function renderSubmitPage(): string {
       title: 'New training job',
       section: 'submit',
       script: 'submit',
-      data: { presets: MODEL_PRESET_LAYERS },
+      data: {
+        presets: MODEL_PRESET_LAYERS,
+        bounds: FIELD_BOUNDS,
+        layerBounds: layerFieldBounds(),
+      },
     },
     html`<div class="page-head"><h1>New training job</h1></div>
       <form id="train-form" class="card stack" novalidate>
-        <div class="form-errors" id="form-errors" role="alert"></div>
+        <div class="form-errors" id="form-errors" role="alert" tabindex="-1"></div>
         <fieldset>
           <legend>Model</legend>
           <div class="controls">
@@ -66,12 +88,18 @@ export function renderSubmitPage(): string {
             <span class="field-error" data-error-for="params.model.layers"></span>
             <div class="table-wrap">
               <table class="layer-table">
+                <colgroup>
+                  <col class="layer-col-index" />
+                  <col class="layer-col-type" />
+                  <col />
+                  <col class="layer-col-actions" />
+                </colgroup>
                 <thead>
                   <tr>
                     <th>#</th>
                     <th>Layer</th>
                     <th>Settings</th>
-                    <th></th>
+                    <th><span class="visually-hidden">Actions</span></th>
                   </tr>
                 </thead>
                 <tbody id="layer-rows"></tbody>
@@ -88,12 +116,12 @@ export function renderSubmitPage(): string {
             ${field(
               'Validation split',
               'params.validationSplit',
-              numberInput('validationSplit', 'params.validationSplit', '0.2', '0.05'),
+              numberInput('validationSplit', 'params.validationSplit', '0.2'),
             )}
             ${field(
               'Learning rate',
               'params.optimizer.learningRate',
-              numberInput('learningRate', 'params.optimizer.learningRate', '0.001', '0.0001'),
+              numberInput('learningRate', 'params.optimizer.learningRate', '0.001'),
               'adam',
             )}
             ${field('Seed', 'params.seed', numberInput('seed', 'params.seed', '42'))}
@@ -104,8 +132,9 @@ export function renderSubmitPage(): string {
                 name="limit"
                 id="field-limit"
                 data-path="params.dataset.limit"
-                type="number"
-                step="100"
+                type="text"
+                inputmode="numeric"
+                autocomplete="off"
                 placeholder="all 60,000"
               />`,
               'training images',
