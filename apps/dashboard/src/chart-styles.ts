@@ -29,7 +29,7 @@ details.static-images summary { cursor: pointer; color: var(--muted); font-size:
 .mistakes { display: grid; gap: .6rem; grid-template-columns: repeat(auto-fill, minmax(110px, 1fr)); margin-top: .5rem; }
 .mistake { margin: 0; display: grid; gap: .15rem; justify-items: center; font-size: .75rem; border: 1px solid var(--line); border-radius: 6px; padding: .35rem; background: #fff; cursor: pointer; text-align: center; }
 .mistake:hover, .mistake:focus { border-color: var(--accent); }
-.mistake img { width: 84px; height: 84px; image-rendering: pixelated; border: 0; }
+.mistake img { width: 100px; height: 100px; image-rendering: pixelated; border: 0; }
 .mistake .truth { color: var(--ok); font-weight: 600; }
 .mistake .guess { color: var(--bad); }
 .diff-table td.differs, .diff-table th.differs { background: #fff6d6; }

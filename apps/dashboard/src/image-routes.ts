@@ -560,8 +560,10 @@ async function drawVisualization(
       }
       const images = await read(tensorOf(manifest, 'images'));
       const pixels = 28 * 28;
+      // A grid tile: the image alone (no axes), 84×84 plus a thin white margin.
       return render.renderInputImage(images.subarray(item * pixels, (item + 1) * pixels), {
         scale: 3,
+        axes: false,
       });
     }
     case 'confusion-matrix': {

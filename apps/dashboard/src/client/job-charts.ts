@@ -241,8 +241,8 @@ function drawMistakes(): void {
         element('img', {
           src: `${base}/visualizations/misclassified.png?item=${index}`,
           alt: `test image ${item.sample}: a ${item.labelName} predicted as ${item.predictedName}`,
-          width: '84',
-          height: '84',
+          width: '100',
+          height: '100',
         }),
         element('span', { class: 'truth' }, `true: ${item.labelName}`),
         element(
