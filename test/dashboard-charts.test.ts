@@ -160,6 +160,10 @@ describe('interactive charts and inspection in a real browser', () => {
 
   it('shows the misclassified test images (true ≠ predicted), and a click inspects one', async () => {
     const page = await openJob(first);
+    // Computed when the reader gets there, not on every view of the page.
+    await page.waitForTimeout(500);
+    expect(await page.textContent('#mistakes-summary')).toBe('');
+    await page.locator('#misclassified-panel').scrollIntoViewIfNeeded();
     await page.waitForSelector('#mistakes .mistake', { timeout: 120_000 });
     const items = await page.$$eval('#mistakes .mistake', (buttons) =>
       buttons.map((button) => ({

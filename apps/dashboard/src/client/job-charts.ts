@@ -287,5 +287,12 @@ if (mistakesSection !== null) {
     chooseSample(Number(item.dataset.sample));
     document.querySelector('#visualizations')?.scrollIntoView({ behavior: 'smooth' });
   });
-  void loadMistakes();
+  // Classifying all 10,000 test images is a worker's job of seconds: only for a reader who scrolls
+  // here (or asks a picker), not for every view of the page.
+  const seen = new IntersectionObserver((entries) => {
+    if (!entries.some((entry) => entry.isIntersecting)) return;
+    seen.disconnect();
+    void loadMistakes();
+  });
+  seen.observe(mistakesSection);
 }
