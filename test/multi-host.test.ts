@@ -344,6 +344,16 @@ describe('multi-host: API, dashboard and three workers in their own folders, sha
         undefined,
         { timeout: 120_000 },
       );
+      // The misclassified grid is computed when the reader scrolls to it; its tiles are buttons.
+      await page.locator('#misclassified-panel').scrollIntoViewIfNeeded();
+      await page.waitForFunction(
+        () => {
+          const tiles = Array.from(document.querySelectorAll<HTMLImageElement>('#mistakes img'));
+          return tiles.length > 0 && tiles.every((img) => img.complete && img.naturalWidth > 0);
+        },
+        undefined,
+        { timeout: 120_000 },
+      );
       const figures = await page.$$eval('figure.viz', (elements) =>
         elements.map((figure) => {
           const img = figure.querySelector('img');
@@ -364,10 +374,11 @@ describe('multi-host: API, dashboard and three workers in their own folders, sha
         expect(image.status, figure.src).toBe(200);
         expect(image.headers.get('content-type'), figure.src).toBe('image/png');
       }
-      // Every kind a worker computes has a picture on the page, but predictions: those are bars.
+      // Every kind a worker computes has a picture on the page, but predictions (bars) and the
+      // misclassified images (a grid of buttons, waited for above).
       const shown = new Set(figures.map((figure) => figure.kind));
       for (const kind of VISUALIZATION_KINDS)
-        if (kind !== 'predictions') expect(shown, kind).toContain(kind);
+        if (kind !== 'predictions' && kind !== 'misclassified') expect(shown, kind).toContain(kind);
     } finally {
       await browser.close();
     }

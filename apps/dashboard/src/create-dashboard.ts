@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import { allowedHostsOnly, HostAllowList, requestLogger } from '@convoy/http';
 import { createArtifactStore } from '@convoy/storage';
 import { createApiProxy } from './api-proxy.js';
+import { CHART_STYLES } from './chart-styles.js';
+import { createChartRouter } from './chart-routes.js';
 import { queuesLinkOf, type DashboardConfig } from './config.js';
 import { DashboardClient } from './dashboard-client.js';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
@@ -111,7 +113,7 @@ export function createDashboard(
   app.get('/static/style.css', (request, response) => {
     response.set({ 'Cache-Control': 'no-cache', ETag: STYLE_ETAG });
     if (request.fresh) response.status(304).end();
-    else response.type('css').send(STYLE_SHEET);
+    else response.type('css').send(STYLE_SHEET + CHART_STYLES);
   });
   app.use(
     '/static',
@@ -122,6 +124,7 @@ export function createDashboard(
       setHeaders: (response) => response.setHeader('Cache-Control', 'no-cache'),
     }),
   );
+  app.use(createChartRouter({ api, store, resolver }));
   app.use('/api', proxy.handler);
   app.use(createImageRouter({ api, store, resolver, uploads: new UploadStore(), images }));
   app.use(createPageRouter({ api, store }));
@@ -135,7 +138,10 @@ export function createDashboard(
   };
 }
 
-const STYLE_ETAG = `"${createHash('sha256').update(STYLE_SHEET).digest('base64url').slice(0, 22)}"`;
+const STYLE_ETAG = `"${createHash('sha256')
+  .update(STYLE_SHEET + CHART_STYLES)
+  .digest('base64url')
+  .slice(0, 22)}"`;
 
 /**
  * Requests that change something (POST, DELETE) must come from the dashboard's own pages: a

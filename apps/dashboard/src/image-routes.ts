@@ -46,6 +46,7 @@ export const IMAGE_KINDS = [
   'feature-maps',
   'input',
   'confusion-matrix',
+  'misclassified',
 ] as const;
 /** The manifests the visualization endpoint returns as JSON (predictions have no picture). */
 export const DATA_KINDS = [
@@ -54,6 +55,7 @@ export const DATA_KINDS = [
   'feature-maps',
   'predictions',
   'confusion-matrix',
+  'misclassified',
 ] as const;
 type ImageKind = (typeof IMAGE_KINDS)[number];
 type DataKind = (typeof DATA_KINDS)[number];
@@ -79,6 +81,12 @@ const visualizationQuerySchema = z.object({
   channel: z
     .string()
     .regex(/^\d{1,3}$/, 'an input channel index')
+    .transform(Number)
+    .optional(),
+  /** Misclassified: which of the stored mistakes' images (`items[item]` of the manifest). */
+  item: z
+    .string()
+    .regex(/^\d{1,4}$/, 'an item index')
     .transform(Number)
     .optional(),
   /** Confusion matrix: rows as fractions of each true class. */
@@ -114,7 +122,9 @@ export function createImageRouter(options: ImageRoutesOptions): Router {
       await handler(request, response, view);
     };
 
-  router.get('/jobs/:id/curves.png', trainJob(learningCurves(options)));
+  for (const format of ['png', 'svg', 'pdf'] as const) {
+    router.get(`/jobs/:id/curves.${format}`, trainJob(learningCurves(options, format)));
+  }
   router.get('/jobs/:id/architecture.png', trainJob(architecture(options)));
   router.get('/jobs/:id/visualizations/:file', trainJob(visualization(options)));
   router.get('/compare/curves.png', compareCurves(options));
@@ -219,8 +229,11 @@ function metricOf(request: Request): 'loss' | 'accuracy' {
   return metric;
 }
 
-/** `GET /jobs/:id/curves.png?metric=loss|accuracy`: the seed's loss vs val_loss plot. */
-function learningCurves(options: ImageRoutesOptions): TrainJobHandler {
+/** `GET /jobs/:id/curves.png|svg|pdf?metric=loss|accuracy`: the seed's loss vs val_loss plot. */
+function learningCurves(
+  options: ImageRoutesOptions,
+  format: renderer.ImageFormat = 'png',
+): TrainJobHandler {
   return async function learningCurvesImage(request, response, view) {
     const metric = metricOf(request);
     const { history, info } = await historyOf(options.store, view);
@@ -229,10 +242,10 @@ function learningCurves(options: ImageRoutesOptions): TrainJobHandler {
     }
     const bestEpoch = trainingResultOf(view)?.bestEpoch ?? null;
     const source = info === null ? history : [info.size, info.modified.getTime()];
-    const etag = etagOf(['curves', view.id, metric, bestEpoch, source]);
+    const etag = etagOf(['curves', view.id, metric, bestEpoch, source, format]);
     const immutable = isTerminalState(view.state);
     await sendImage(request, response, options.images, etag, immutable, async () =>
-      renderer.renderLearningCurves(history, { metric, bestEpoch }),
+      renderer.renderLearningCurves(history, { metric, bestEpoch, format }),
     );
   };
 }
@@ -372,12 +385,38 @@ function visualization(options: ImageRoutesOptions): TrainJobHandler {
       response.json({ manifest });
       return;
     }
+    // Trained and untrained histograms share one x axis: each is drawn over both kernels' range.
+    let counterpart: Extract<ResolvedVisualization, { status: 'ready' }> | undefined;
+    if (kind === 'weights-histogram') {
+      const other = await options.resolver.resolve({
+        ...visualizationRequest,
+        weights: visualizationRequest.weights === 'trained' ? 'untrained' : 'trained',
+      });
+      if (other.status === 'pending') {
+        response
+          .status(202)
+          .set({ 'Cache-Control': 'no-store', 'Retry-After': '1' })
+          .json({ pending: true, jobId: other.jobId });
+        return;
+      }
+      counterpart = other;
+    }
     const renderOptions = renderOptionsOf(kind as ImageKind, query);
-    const etag = etagOf([kind, manifest.cacheKey, manifest.createdAt, renderOptions]);
+    const etag = etagOf([
+      kind,
+      manifest.cacheKey,
+      manifest.createdAt,
+      renderOptions,
+      counterpart ? [counterpart.manifest.cacheKey, counterpart.manifest.createdAt] : null,
+    ]);
+    const read: TensorReader = (tensor) =>
+      options.resolver.readTensor(view.id, resolved.directory, tensor);
     await sendImage(request, response, options.images, etag, immutable, async () =>
-      drawVisualization(renderer, kind as ImageKind, resolved, renderOptions, (tensor) =>
-        options.resolver.readTensor(view.id, resolved.directory, tensor),
-      ),
+      counterpart === undefined
+        ? drawVisualization(renderer, kind as ImageKind, resolved, renderOptions, read)
+        : drawSharedHistogram(resolved, counterpart, read, (tensor) =>
+            options.resolver.readTensor(view.id, counterpart.directory, tensor),
+          ),
     );
   };
 }
@@ -425,6 +464,8 @@ function requestFor(
       return { jobId, kind: 'predictions', weights: query.weights, ...input() };
     case 'confusion-matrix':
       return { jobId, kind: 'confusion-matrix', weights: query.weights };
+    case 'misclassified':
+      return { jobId, kind: 'misclassified', weights: query.weights };
   }
 }
 
@@ -437,6 +478,8 @@ function renderOptionsOf(kind: ImageKind, query: VisualizationQuery): Record<str
       return { layer: query.layer ?? null };
     case 'confusion-matrix':
       return { normalize: query.normalize === '1' || query.normalize === 'true' };
+    case 'misclassified':
+      return { item: query.item ?? 0 };
     default:
       return {};
   }
@@ -527,6 +570,25 @@ async function drawVisualization(
       const input = tensorOf(manifest, 'input');
       return render.renderInputImage(await read(input), { scale: 5 });
     }
+    case 'misclassified': {
+      if (manifest.kind !== 'misclassified') throw wrongManifest(kind);
+      const item = Number(options.item ?? 0);
+      const count = manifest.misclassified.items.length;
+      if (item >= count) {
+        throw new HttpError(
+          404,
+          'NO_SUCH_ITEM',
+          `item ${item} is out of range: ${count} misclassified images are stored`,
+        );
+      }
+      const images = await read(tensorOf(manifest, 'images'));
+      const pixels = 28 * 28;
+      // A grid tile: the image alone (no axes), 84×84 plus a thin white margin.
+      return render.renderInputImage(images.subarray(item * pixels, (item + 1) * pixels), {
+        scale: 3,
+        axes: false,
+      });
+    }
     case 'confusion-matrix': {
       if (manifest.kind !== 'confusion-matrix') throw wrongManifest(kind);
       const { confusion } = manifest;
@@ -536,6 +598,61 @@ async function drawVisualization(
       });
     }
   }
+}
+
+/** Counts of `values` in `bins` equal-width bins over [low, high] (the last bin holds high). */
+export function binOver(values: Float32Array, low: number, high: number, bins: number): number[] {
+  const counts = new Array<number>(bins).fill(0);
+  const width = (high - low) / bins;
+  for (const value of values) {
+    const bin = width > 0 ? Math.min(bins - 1, Math.max(0, Math.floor((value - low) / width))) : 0;
+    counts[bin] = (counts[bin] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/**
+ * A weight histogram drawn over the range of both its kernel and its counterpart's (trained vs
+ * untrained), with the same bins: the two images share one x axis and their bars line up.
+ */
+async function drawSharedHistogram(
+  resolved: Extract<ResolvedVisualization, { status: 'ready' }>,
+  counterpart: Extract<ResolvedVisualization, { status: 'ready' }>,
+  read: TensorReader,
+  readCounterpart: TensorReader,
+): Promise<RenderedImage> {
+  const { manifest } = resolved;
+  if (manifest.kind !== 'weights-histogram' || counterpart.manifest.kind !== 'weights-histogram')
+    throw wrongManifest('weights-histogram');
+  const kernel = tensorOf(manifest, 'kernel');
+  const other = tensorOf(counterpart.manifest, 'kernel');
+  let low = Math.min(kernel.min, other.min);
+  let high = Math.max(kernel.max, other.max);
+  if (low === high) [low, high] = [low - 0.5, high + 0.5];
+  const bins = manifest.histogram.bins;
+  const edges = Array.from({ length: bins + 1 }, (_, index) =>
+    index === bins ? high : low + ((high - low) * index) / bins,
+  );
+  // Read both, so a counterpart whose file is gone fails here rather than drawing half a pair.
+  const [values, otherValues] = await Promise.all([read(kernel), readCounterpart(other)]);
+  const counts = binOver(values, low, high, bins);
+  // The same y axis too: the tick labels' width sets the plot's left edge, hence the x axis's place.
+  const yMax = Math.max(...counts, ...binOver(otherValues, low, high, bins));
+  const spans = [kernel, other].flatMap((tensor) => [
+    tensor.mean - tensor.std,
+    tensor.mean + tensor.std,
+  ]);
+  return renderer.renderHistogram({
+    counts,
+    edges,
+    yMax,
+    mean: kernel.mean,
+    std: kernel.std,
+    title: `${kernel.layer?.name ?? 'kernel'} weights (${manifest.weights})`,
+    xlabel: 'weight',
+    ylabel: 'count',
+    xRange: [Math.min(low, ...spans), Math.max(high, ...spans)],
+  });
 }
 
 function wrongManifest(kind: string): HttpError {

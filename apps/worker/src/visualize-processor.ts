@@ -36,7 +36,12 @@ export interface VisualizeProcessorContext {
   readonly threads: number;
 }
 
-const NEEDS_TEST_SET = new Set(['feature-maps', 'predictions', 'confusion-matrix']);
+const NEEDS_TEST_SET = new Set([
+  'feature-maps',
+  'predictions',
+  'confusion-matrix',
+  'misclassified',
+]);
 let testSetLoading: Promise<ImageSet> | null = null;
 
 /** The test set, loaded once per process (from the IDX cache, tens of milliseconds). */

@@ -3,6 +3,8 @@
  * worker, API, dashboard, CLI — finds them through these names and helpers, never by a literal.
  *
  *     params.json  summary.json  history.json
+ *     scalars.json  per-batch loss and accuracy (every N batches), since format 1 of these records
+ *     distributions.json  per-epoch quantiles of every weight tensor (epoch 0: untrained)
  *     model/        the best model (tfjs layers format: model.json + weights)
  *     initial/      the untrained model, for trained-vs-untrained views
  *     checkpoint/   the last finished epoch (or the batch a stop reached) and the state to resume
@@ -12,6 +14,10 @@ export const ARTIFACT_FILES = {
   params: 'params.json',
   summary: 'summary.json',
   history: 'history.json',
+  /** BatchScalars (@convoy/schemas): absent in jobs trained before it was recorded. */
+  scalars: 'scalars.json',
+  /** WeightDistributions (@convoy/schemas): absent in jobs trained before it was recorded. */
+  distributions: 'distributions.json',
 } as const;
 
 export const ARTIFACT_FOLDERS = {

@@ -62,7 +62,7 @@ function findLayer<Layer extends VisualizationLayer>(
  * The layers a visualization looks at. `filters` and `weights-histogram` look at one layer (default:
  * the first conv layer); filters need a Conv2D layer, a histogram any layer with a kernel (Conv2D or
  * Dense). `feature-maps` looks at the named conv layer or, by default, at every conv layer.
- * `predictions` and `confusion-matrix` look at the whole model and get no layers.
+ * `predictions`, `confusion-matrix` and `misclassified` look at the whole model and get no layers.
  * Throws VisualizationInputError for an unknown name, an index out of range or a wrong layer type.
  */
 export function selectVisualizationLayers<Layer extends VisualizationLayer>(
@@ -70,7 +70,7 @@ export function selectVisualizationLayers<Layer extends VisualizationLayer>(
   selector: LayerSelector | undefined,
   kind: VisualizationKind,
 ): Layer[] {
-  if (kind === 'predictions' || kind === 'confusion-matrix') return [];
+  if (kind === 'predictions' || kind === 'confusion-matrix' || kind === 'misclassified') return [];
   const convLayers = layers.filter(isConvLayer);
   if (selector === undefined) {
     const first = convLayers[0];

@@ -38,6 +38,13 @@ export interface HistogramOptions {
   compare?: HistogramSeries;
   /** The main series' legend label; default 'trained' when comparing. */
   label?: string;
+  /**
+   * The x axis's range before its margins (default: the data's, with the mean ± std): histograms
+   * drawn with the same range share one x axis, so trained and untrained compare by eye.
+   */
+  xRange?: readonly [number, number];
+  /** The highest count the y axis must show (default: the data's); shared like xRange. */
+  yMax?: number;
   /** Default 640 × 480. */
   width?: number;
   height?: number;
@@ -167,8 +174,10 @@ export function renderHistogram(options: HistogramOptions): RenderedImage {
       xs.push(s.mean - sd, s.mean + sd);
     }
   }
-  const [xlo, xhi] = withMargins(Math.min(...xs), Math.max(...xs));
-  const top = Math.max(0, ...all.flatMap((s) => s.counts));
+  const [xlo, xhi] = options.xRange
+    ? withMargins(options.xRange[0], options.xRange[1])
+    : withMargins(Math.min(...xs), Math.max(...xs));
+  const top = Math.max(0, options.yMax ?? 0, ...all.flatMap((s) => s.counts));
   const integerCounts = all.every((s) => s.counts.every((c) => Number.isInteger(c)));
   const colors = [SERIES_COLORS[0], SERIES_COLORS[1]];
   const alpha = compare ? 0.55 : 1;

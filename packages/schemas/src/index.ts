@@ -22,6 +22,7 @@ export {
 } from './memory-estimate.js';
 export * from './training-params.js';
 export * from './training-result.js';
+export * from './training-records.js';
 export * from './jobs.js';
 export * from './api-bodies.js';
 export * from './visualization.js';

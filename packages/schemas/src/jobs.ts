@@ -29,6 +29,7 @@ export const VISUALIZATION_KINDS = [
   'feature-maps',
   'predictions',
   'confusion-matrix',
+  'misclassified',
 ] as const;
 export const visualizationKindSchema = z.enum(VISUALIZATION_KINDS);
 

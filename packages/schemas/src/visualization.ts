@@ -23,8 +23,23 @@ export const visualizationLayerSchema = z.strictObject({
   className: z.string().min(1),
 });
 
-/** What a tensor holds; a manifest has at most one of each role except `activation`. */
-export const TENSOR_ROLES = ['kernel', 'bias', 'input', 'activation', 'probabilities'] as const;
+/**
+ * What a tensor holds; a manifest has at most one of each role except `activation`. `images`,
+ * `labels`, `predicted` and `confidence` belong to `misclassified`: a stack of test images [K, 28,
+ * 28], and per test image its true class, predicted class (class ids as floats) and the predicted
+ * class's probability.
+ */
+export const TENSOR_ROLES = [
+  'kernel',
+  'bias',
+  'input',
+  'activation',
+  'probabilities',
+  'images',
+  'labels',
+  'predicted',
+  'confidence',
+] as const;
 export const tensorRoleSchema = z.enum(TENSOR_ROLES);
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -97,6 +112,37 @@ export const confusionSummarySchema = z.strictObject({
   images: z.int().min(0),
 });
 
+/** A misclassified test image: its index, true and predicted class, and the model's confidence. */
+export const misclassifiedItemSchema = z.strictObject({
+  /** Index in the test set. */
+  sample: z.int().min(0),
+  label: z.int().min(0),
+  labelName: z.string(),
+  predicted: z.int().min(0),
+  predictedName: z.string(),
+  /** Probability the model gave its (wrong) prediction. */
+  confidence: z.number().min(0).max(1),
+  /** Probability the model gave the true class. */
+  trueProbability: z.number().min(0).max(1),
+});
+
+/** The test set's mistakes: counts per class and the most confident ones of each true class. */
+export const misclassifiedSummarySchema = z.strictObject({
+  classNames: z.array(z.string()).min(1),
+  /** Test images looked at, and how many of them the model got wrong. */
+  images: z.int().min(0),
+  errors: z.int().min(0),
+  /** Test images per true class, and mistakes per true class. */
+  perClassImages: z.array(z.int().min(0)),
+  perClassErrors: z.array(z.int().min(0)),
+  /**
+   * Up to `perClass` mistakes of each true class, most confident first; item i's pixels are
+   * `images[i]`. Sorted by true class, then confidence.
+   */
+  perClass: z.int().min(1),
+  items: z.array(misclassifiedItemSchema),
+});
+
 const tensors = z.array(visualizationTensorSchema);
 
 /** What the compute functions produce, per kind: the manifest without its envelope. */
@@ -134,6 +180,17 @@ export const confusionMatrixContentSchema = z.strictObject({
   /** None: the matrix is small enough to live in the manifest. */
   tensors,
   confusion: confusionSummarySchema,
+});
+
+export const misclassifiedContentSchema = z.strictObject({
+  kind: z.literal('misclassified'),
+  /**
+   * `images` [items, 28, 28] (absent when there is no mistake), and `labels`, `predicted` and
+   * `confidence` [test images]: every test image's true class, prediction and its probability,
+   * so a viewer can pick any image of a class, or any mistake.
+   */
+  tensors,
+  misclassified: misclassifiedSummarySchema,
 });
 
 const envelope = {
@@ -195,6 +252,12 @@ function contentIssues(content: z.infer<typeof visualizationContentSchema>): Iss
       break;
     case 'confusion-matrix':
       break;
+    case 'misclassified':
+      need('labels');
+      need('predicted');
+      need('confidence');
+      if (content.misclassified.items.length > 0) need('images');
+      break;
   }
   if (content.kind === 'weights-histogram') {
     const { bins, edges, counts } = content.histogram;
@@ -215,6 +278,23 @@ function contentIssues(content: z.infer<typeof visualizationContentSchema>): Iss
     if (matrix.flat().reduce((total, count) => total + count, 0) !== images)
       issues.push({ path: ['confusion', 'images'], message: 'must equal the sum of the matrix' });
   }
+  if (content.kind === 'misclassified') {
+    const { items, errors, perClassErrors, perClassImages, classNames, images } =
+      content.misclassified;
+    if (perClassErrors.length !== classNames.length || perClassImages.length !== classNames.length)
+      issues.push({
+        path: ['misclassified'],
+        message: `needs ${classNames.length} per-class counts`,
+      });
+    if (perClassErrors.reduce((total, count) => total + count, 0) !== errors)
+      issues.push({ path: ['misclassified', 'errors'], message: 'must equal the per-class sum' });
+    if (perClassImages.reduce((total, count) => total + count, 0) !== images)
+      issues.push({ path: ['misclassified', 'images'], message: 'must equal the per-class sum' });
+    items.forEach((item, index) => {
+      if (item.label === item.predicted)
+        issues.push({ path: ['misclassified', 'items', index], message: 'not a mistake' });
+    });
+  }
   return issues;
 }
 
@@ -232,6 +312,7 @@ export const visualizationContentSchema = z
     featureMapsContentSchema,
     predictionsContentSchema,
     confusionMatrixContentSchema,
+    misclassifiedContentSchema,
   ])
   .superRefine((content, context) => checkContent(content, context));
 
@@ -243,6 +324,7 @@ export const visualizationManifestSchema = z
     featureMapsContentSchema.extend(envelope),
     predictionsContentSchema.extend(envelope),
     confusionMatrixContentSchema.extend(envelope),
+    misclassifiedContentSchema.extend(envelope),
   ])
   .superRefine((manifest, context) => checkContent(manifest, context));
 
@@ -253,6 +335,8 @@ export type VisualizationInput = z.infer<typeof visualizationInputSchema>;
 export type ClassPrediction = z.infer<typeof classPredictionSchema>;
 export type WeightsHistogram = z.infer<typeof weightsHistogramSchema>;
 export type ConfusionSummary = z.infer<typeof confusionSummarySchema>;
+export type MisclassifiedItem = z.infer<typeof misclassifiedItemSchema>;
+export type MisclassifiedSummary = z.infer<typeof misclassifiedSummarySchema>;
 export type VisualizationContent = z.infer<typeof visualizationContentSchema>;
 export type VisualizationManifest = z.infer<typeof visualizationManifestSchema>;
 /** The content of one kind, e.g. `VisualizationContentOf<'filters'>`. */

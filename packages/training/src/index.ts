@@ -23,6 +23,18 @@ export { runTraining, type RunTrainingOptions } from './run-training.js';
 export { evaluateModel } from './evaluate.js';
 export { validateLabelledTensors, type LabelledTensors } from './labelled-tensors.js';
 export { createOptimizer } from './optimizer.js';
+export {
+  BatchScalarRecorder,
+  defaultScalarInterval,
+  DistributionRecorder,
+  quantileOfSorted,
+  readTrainingRecords,
+  SCALAR_POINTS_PER_EPOCH,
+  scalarsUpTo,
+  trainingRecordsUpload,
+  weightQuantiles,
+  type BatchEnd,
+} from './training-records.js';
 export { trainModel, type TrainModelOptions, type TrainModelResult } from './train.js';
 export type {
   OptimizerWeights,

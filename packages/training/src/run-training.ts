@@ -23,6 +23,12 @@ import { disposeResumeState, encodeCheckpoint, loadCheckpoint } from './checkpoi
 import type { LabelledTensors } from './labelled-tensors.js';
 import { trainModel, type TrainModelResult } from './train.js';
 import type { ResumeState } from './training-state.js';
+import {
+  BatchScalarRecorder,
+  DistributionRecorder,
+  readTrainingRecords,
+  trainingRecordsUpload,
+} from './training-records.js';
 
 export interface RunTrainingOptions {
   readonly params: TrainingParams;
@@ -53,6 +59,8 @@ export interface RunTrainingOptions {
    * on `artifacts` here; the worker passes one that lands them from its main thread.
    */
   readonly uploads?: UploadSink | undefined;
+  /** Batches per point of scalars.json (default: defaultScalarInterval, ~100 points an epoch). */
+  readonly scalarInterval?: number | undefined;
 }
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
@@ -124,6 +132,34 @@ function trainingResult(
 }
 
 /**
+ * The per-batch scalars and weight distributions of the run: a resumed run continues what the
+ * earlier attempts recorded up to its checkpoint; a new one starts with the untrained weights.
+ */
+async function startRecords(
+  options: RunTrainingOptions,
+  model: LayersModel,
+  resume: ResumeState | null,
+  trainImages: number,
+) {
+  const batchesPerEpoch = Math.max(1, Math.ceil(trainImages / options.params.batchSize));
+  const earlier = resume
+    ? await readTrainingRecords(options.artifacts, {
+        epoch: resume.history.length,
+        batch: resume.partialEpoch?.batch ?? 0,
+        batchesPerEpoch,
+      })
+    : {};
+  const scalars = new BatchScalarRecorder(
+    batchesPerEpoch,
+    options.scalarInterval ?? earlier.scalars?.every,
+    earlier.scalars,
+  );
+  const distributions = new DistributionRecorder(earlier.distributions);
+  if (!resume) await distributions.add(0, model);
+  return { scalars, distributions };
+}
+
+/**
  * One training job from data to artifacts: the engine behind both `convoy train` and the worker.
  * Writes params, summary and the untrained weights first; then after every epoch the history and a
  * checkpoint to resume from, and the best model on every improvement. Writes go through `uploads`
@@ -141,6 +177,8 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
   const history: EpochRecord[] = [...(resume?.history ?? [])];
   let handedOver = false;
   try {
+    const records = await startRecords(options, model, resume, split.train.count);
+    if (!resume) await uploads.add(trainingRecordsUpload(records.scalars, records.distributions));
     await options.onStart?.({ resumedFromEpoch: history.length, history });
     let checkpointSaved = (await artifacts.stat(modelJsonPath('trained'))) !== null;
     handedOver = true;
@@ -161,13 +199,19 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
       signal: options.signal,
       threads: options.threads,
       onProgress: options.onProgress,
+      onBatchEnd: (end) => records.scalars.add(end),
+      onEpochWeights: (current, epoch) => records.distributions.add(epoch, current),
       onCheckpoint: async (current, epoch, record) => {
         await uploads.add(
           await encodeModel(current, ARTIFACT_FOLDERS.bestModel, checkpointOf(epoch, record)),
         );
         checkpointSaved = true;
       },
-      onSnapshot: async (snapshot) => uploads.add(await encodeCheckpoint(snapshot)),
+      onSnapshot: async (snapshot) => {
+        // Before the checkpoint: a resume cuts the records at its checkpoint, never finds fewer.
+        await uploads.add(trainingRecordsUpload(records.scalars, records.distributions));
+        await uploads.add(await encodeCheckpoint(snapshot));
+      },
       onEpochEnd: async (record) => {
         history.push(record);
         await uploads.add({ writes: [{ path: ARTIFACT_FILES.history, data: json(history) }] });

@@ -15,6 +15,7 @@ import type {
   TrainingSnapshot,
   TrainingTotals,
 } from './training-state.js';
+import type { BatchEnd } from './training-records.js';
 import { startTrainingStep, type StepResult, type TrainingStep } from './training-step.js';
 
 export interface TrainModelOptions {
@@ -28,6 +29,13 @@ export interface TrainModelOptions {
   /** Called at most every `progressIntervalMs`, and at the end of every epoch. */
   readonly onProgress?: ((progress: TrainingProgress) => void) | undefined;
   readonly onEpochEnd?: ((record: EpochRecord) => void | Promise<void>) | undefined;
+  /** Called after every batch with its loss and accuracy (per-batch scalars); must be quick. */
+  readonly onBatchEnd?: ((end: BatchEnd) => void) | undefined;
+  /**
+   * Called at the end of every epoch (after validation, before ModelCheckpoint and EarlyStopping,
+   * which may restore older weights): the model holds the weights the epoch ended with.
+   */
+  readonly onEpochWeights?: ((model: LayersModel, epoch: number) => Promise<void>) | undefined;
   /** Called when the checkpoint's monitored metric improves (or every epoch without saveBestOnly). */
   readonly onCheckpoint?:
     ((model: LayersModel, epoch: number, record: EpochRecord) => Promise<void>) | undefined;
@@ -236,6 +244,14 @@ class TrainingRun {
       if (!Number.isFinite(result.loss))
         throw new NonFiniteLossError(epoch, batch + 1, result.loss);
       this.partial = addStep(this.partial, result, indices.length);
+      this.options.onBatchEnd?.({
+        epoch,
+        batch,
+        batches: this.batches,
+        loss: result.loss,
+        correct: result.correct,
+        images: indices.length,
+      });
       await pacer.afterBatch(batch === this.batches - 1, () => this.progress(epoch));
     }
   }
@@ -294,6 +310,7 @@ class TrainingRun {
     };
     this.history.push(record);
     this.partial = emptyEpoch();
+    await this.options.onEpochWeights?.(model, epoch);
     // Keras order: ModelCheckpoint sees the epoch's weights before EarlyStopping may restore older ones.
     const improved = this.checkpoint.update(epoch, logs);
     if (onCheckpoint && (improved || !params.checkpoint.saveBestOnly)) {

@@ -159,6 +159,32 @@ describe('computeVisualization', () => {
     const confusion = await run({ kind: 'confusion-matrix' });
     kinds.push(confusion.kind);
     if (confusion.kind === 'confusion-matrix') expect(confusion.confusion.images).toBe(40);
+    const mistakes = await run({ kind: 'misclassified' });
+    kinds.push(mistakes.kind);
+    if (mistakes.kind === 'misclassified') {
+      const { misclassified } = mistakes;
+      expect(misclassified).toMatchObject({ images: 40, perClassImages: new Array(10).fill(4) });
+      // An untrained model gets most of them wrong; every item is a mistake of its true class.
+      expect(misclassified.errors).toBeGreaterThan(0);
+      expect(misclassified.items.length).toBe(Math.min(misclassified.errors, 10 * 16));
+      for (const item of misclassified.items) {
+        expect(item.label).toBe(item.sample % 10);
+        expect(item.predicted).not.toBe(item.label);
+      }
+      expect(mistakes.tensors.map((t) => [t.role, t.shape])).toEqual([
+        ['images', [misclassified.items.length, 28, 28]],
+        ['labels', [40]],
+        ['predicted', [40]],
+        ['confidence', [40]],
+      ]);
+      // The same counts as the confusion matrix's off-diagonal.
+      if (confusion.kind === 'confusion-matrix')
+        expect(misclassified.perClassErrors).toEqual(
+          confusion.confusion.matrix.map((row, index) =>
+            row.reduce((total, count, column) => total + (column === index ? 0 : count), 0),
+          ),
+        );
+    }
     expect(kinds).toEqual([...VISUALIZATION_KINDS]);
   });
 

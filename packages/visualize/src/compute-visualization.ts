@@ -19,6 +19,7 @@ import {
 import type { ConfusionMatrixOptions } from './classify/predict-classes.js';
 import type { VisualizationComputation } from './computation.js';
 import { computeFeatureMaps } from './feature-maps.js';
+import { computeMisclassified } from './misclassified.js';
 import { computeConfusionMatrix, computePredictions } from './predictions.js';
 import { computeFilters, computeWeightsHistogram, DEFAULT_HISTOGRAM_BINS } from './weights.js';
 
@@ -26,7 +27,7 @@ import { computeFilters, computeWeightsHistogram, DEFAULT_HISTOGRAM_BINS } from 
 export interface VisualizationSources {
   /** The training job's model that `params.weights` names: `model/` (trained) or `initial/` (untrained). */
   readonly model: tfl.LayersModel;
-  /** The test set; needed for confusion-matrix and for feature maps or predictions of a test image. */
+  /** The test set; needed for confusion-matrix, misclassified and for feature maps or predictions of a test image. */
   readonly testSet?: ImageSet;
 }
 
@@ -73,6 +74,10 @@ async function computeContent(
     case 'confusion-matrix': {
       if (!sources.testSet) throw new Error('the test set is needed for a confusion matrix');
       return computeConfusionMatrix(model, sources.testSet, options);
+    }
+    case 'misclassified': {
+      if (!sources.testSet) throw new Error('the test set is needed for the misclassified images');
+      return computeMisclassified(model, sources.testSet, options);
     }
   }
 }

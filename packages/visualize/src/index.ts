@@ -23,6 +23,11 @@ export {
   type ConfusionMatrixOptions,
 } from './classify/predict-classes.js';
 export {
+  computeMisclassified,
+  MISCLASSIFIED_PER_CLASS,
+  type MisclassifiedOptions,
+} from './misclassified.js';
+export {
   computeConfusionMatrix,
   computePredictions,
   confusionSummary,

@@ -36,7 +36,12 @@ export function resolveLayers(
   selector: LayerSelector | undefined,
   options: ResolveLayerOptions,
 ): ResolvedLayer[] {
-  if (options.kind === 'predictions' || options.kind === 'confusion-matrix') return [];
+  if (
+    options.kind === 'predictions' ||
+    options.kind === 'confusion-matrix' ||
+    options.kind === 'misclassified'
+  )
+    return [];
   return selectVisualizationLayers(listLayers(model), selector, options.kind);
 }
 

@@ -11,6 +11,8 @@ import {
 import { convLayersOf } from './job-page.js';
 import { stateBadge } from './job-list-page.js';
 import { renderPage } from './layout.js';
+import { runLabel } from '../run-labels.js';
+import { renderOverlaidCurves, renderParameterDiff, renderSideBySide } from './compare-sections.js';
 
 export interface CompareRun {
   readonly view: JobView;
@@ -48,7 +50,8 @@ export function renderComparePage(
                   value="${job.id}"
                   ${selected.has(job.id) ? 'checked' : ''}
                 />
-                <span class="mono">${shortId(job.id)}</span>
+                <span>${runLabel(job)}</span>
+                <span class="mono small muted">${shortId(job.id)}</span>
                 <span class="small muted"
                   >${describeModel(trainingParamsOf(job))} · ${job.history.length} epochs ·
                   ${describeBest(best)}</span
@@ -82,11 +85,16 @@ export function renderComparePage(
       title: 'Compare runs',
       section: 'compare',
       script: 'compare',
-      data: { ids: runs.map((run) => run.view.id) },
+      data: {
+        ids: runs.map((run) => run.view.id),
+        labels: runs.map((run) => runLabel(run.view)),
+      },
     },
     html`<div class="page-head"><h1>Compare ${runs.length} runs</h1></div>
+      ${renderParameterDiff(runs.map((run) => run.view))}
+      ${renderOverlaidCurves(runs.map((run) => run.view))}
       <section class="card">
-        <h2>Learning curves</h2>
+        <h2>Learning curves (images)</h2>
         <div class="pair">${curves('loss')} ${curves('accuracy')}</div>
       </section>
       <section class="card">
@@ -112,7 +120,8 @@ export function renderComparePage(
             const best = bestAccuracy(run.view);
             return html`<div class="run" data-job="${run.view.id}">
               <h3 class="run-title">
-                <a href="/jobs/${run.view.id}" class="mono">${shortId(run.view.id)}</a>
+                <a href="/jobs/${run.view.id}">${runLabel(run.view)}</a>
+                <span class="mono small muted">${shortId(run.view.id)}</span>
               </h3>
               <p class="small muted">
                 ${describeModel(trainingParamsOf(run.view))} · ${run.view.history.length} epochs ·
@@ -144,6 +153,6 @@ export function renderComparePage(
           })}
         </div>
       </section>
-      ${picker}`,
+      ${renderSideBySide(runs.map((run) => run.view))} ${picker}`,
   );
 }

@@ -21,6 +21,7 @@ import {
   trainingParamsOf,
   trainingResultOf,
 } from '../job-format.js';
+import { renderCurvesCard, renderImagePicker, renderInspectionCards } from './chart-sections.js';
 import { progressBar, stateBadge } from './job-list-page.js';
 import { renderPage } from './layout.js';
 
@@ -319,6 +320,7 @@ export function renderVisualizations(view: JobView, artifacts: JobPageArtifacts)
         >Test image (0–9999)
         <input name="sample" id="viz-sample" type="number" min="0" max="9999" value="0" />
       </label>
+      ${renderImagePicker()}
       <div class="upload-field">
         <label
           >or a ${IMAGE_SIZE}×${IMAGE_SIZE} PNG
@@ -419,24 +421,6 @@ export function renderFragment(
   }
 }
 
-function curveFigure(view: JobView, metric: 'loss' | 'accuracy'): SafeHtml {
-  const src = `/jobs/${view.id}/curves.png?metric=${metric}&epochs=${view.history.length}`;
-  return html`<figure
-    class="curve"
-    data-metric="${metric}"
-    ${view.history.length === 0 ? 'hidden' : ''}
-  >
-    <img
-      id="curves-${metric}"
-      alt="${metric} per epoch"
-      ${view.history.length === 0 ? '' : html`src="${src}"`}
-    />
-    <figcaption>
-      ${metric === 'loss' ? 'loss and val_loss' : 'accuracy and val_accuracy'}
-    </figcaption>
-  </figure>`;
-}
-
 export function renderJobPage(view: JobView, artifacts: JobPageArtifacts): string {
   const now = Date.now();
   const cancellable = !isTerminalState(view.state);
@@ -458,16 +442,10 @@ export function renderJobPage(view: JobView, artifacts: JobPageArtifacts): strin
     </section>`;
   const trainBody =
     view.type === 'train'
-      ? html`<section class="card">
-            <h2>Learning curves</h2>
-            <p class="empty" id="curves-empty" ${view.history.length > 0 ? 'hidden' : ''}>
-              The curves appear after the first epoch.
-            </p>
-            <div class="pair">${curveFigure(view, 'loss')} ${curveFigure(view, 'accuracy')}</div>
-          </section>
-          ${section('history', 'Epochs', renderHistory(view))}
-          ${section('model', 'Model', renderModel(view, artifacts))}
-          ${section('visualizations', 'Inside the model', renderVisualizations(view, artifacts))}`
+      ? html`${renderCurvesCard(view)} ${section('history', 'Epochs', renderHistory(view))}
+        ${section('model', 'Model', renderModel(view, artifacts))}
+        ${section('visualizations', 'Inside the model', renderVisualizations(view, artifacts))}
+        ${renderInspectionCards(view, artifacts.hasTrainedModel)}`
       : renderVisualizationJob(view);
   return renderPage(
     { title: `${title} ${shortId(view.id)}`, section: 'jobs', script: 'job', data },
