@@ -10,6 +10,7 @@ import { JobCancellation } from './cancellation.js';
 import { JOB_DATA_SCHEMAS, type TrainJobData, type VisualizeJobData } from './job-data.js';
 import { createJobId, jobTypeOf } from './job-ids.js';
 import { JobIndex } from './job-index.js';
+import { JobMetadataStore } from './job-metadata.js';
 import { QUEUE_NAMES } from './queue-names.js';
 import { logRedisErrors, type RedisLogger } from './redis-errors.js';
 
@@ -48,6 +49,7 @@ export class JobQueues {
   readonly visualize: Queue<VisualizeJobData>;
   readonly index: JobIndex;
   readonly cancellation: JobCancellation;
+  readonly metadata: JobMetadataStore;
   readonly prefixes: RedisKeyPrefixes;
   private readonly jobOptions: Record<JobType, JobsOptions>;
 
@@ -63,6 +65,7 @@ export class JobQueues {
       logRedisErrors(queue, `queue:${queue.name}`, options.logger);
     this.index = new JobIndex(options.connection, this.prefixes.convoy);
     this.cancellation = new JobCancellation(options.connection, this.prefixes.convoy);
+    this.metadata = new JobMetadataStore(options.connection, this.prefixes.convoy);
     this.jobOptions = {
       train: { ...DEFAULT_JOB_OPTIONS.train, ...options.jobOptions?.train },
       visualize: { ...DEFAULT_JOB_OPTIONS.visualize, ...options.jobOptions?.visualize },
@@ -90,8 +93,24 @@ export class JobQueues {
             JOB_DATA_SCHEMAS.visualize.parse({ params: body.params, createdBy }),
             options,
           );
+    // Before the index entry: a job listed is a job whose name and run link are known.
+    if (body.name !== undefined || body.tags !== undefined || body.notes !== undefined)
+      await this.metadata.update(id, body);
+    if (body.type === 'visualize')
+      await this.metadata.linkVisualization(body.params.jobId, id, createdAt);
     await this.index.add(id, body.type, createdAt);
     return job;
+  }
+
+  /**
+   * Queues a job again under its own id, with its original creation time: resuming a job that was
+   * cancelled while waiting (its BullMQ job was removed; the index still lists it).
+   */
+  async requeue(id: string, type: JobType, params: unknown, createdAt: number): Promise<AnyJob> {
+    const options = { ...this.jobOptions[type], jobId: id, timestamp: createdAt };
+    return type === 'train'
+      ? this.train.add('train', JOB_DATA_SCHEMAS.train.parse({ params }), options)
+      : this.visualize.add('visualize', JOB_DATA_SCHEMAS.visualize.parse({ params }), options);
   }
 
   /** The BullMQ job behind an id, or undefined (unknown id, or removed). */
