@@ -66,6 +66,10 @@ export function createDashboard(
     apiUrl: config.apiUrl,
     authorization: () => authorization,
     logger,
+    onWrite: (path) => {
+      const id = /^\/jobs\/([^/?]+)/.exec(path)?.[1];
+      if (id !== undefined) api.forgetJob(id);
+    },
   });
   const publicDir = config.publicDir ?? DEFAULT_PUBLIC_DIR;
   if (!existsSync(publicDir)) {

@@ -1,4 +1,5 @@
 import { $, $all, element, pageData, requestJson } from './dom.js';
+import { prefillForm, runFields, withSourceParams, type CloneSource } from './submit-run.js';
 
 /**
  * The training form: a preset or a layer editor, and the API's own validation — the 400's
@@ -66,7 +67,10 @@ const LAYER_FIELDS: Readonly<Record<LayerType, readonly FieldSpec[]>> = {
 };
 const LAYER_TYPES = Object.keys(LAYER_FIELDS) as LayerType[];
 
-const { presets } = pageData<{ presets: Record<string, LayerDraft[]> }>();
+const { presets, from } = pageData<{
+  presets: Record<string, LayerDraft[]>;
+  from?: CloneSource;
+}>();
 const form = $<HTMLFormElement>('#train-form');
 const editor = $('#layer-editor');
 const rows = $<HTMLTableSectionElement>('#layer-rows');
@@ -241,7 +245,7 @@ function body(): unknown {
     earlyStopping: earlyStopping.checked ? { patience: numeric(field('patience').value) } : false,
     dataset: limit === undefined ? {} : { limit },
   };
-  return { type: 'train', params };
+  return { type: 'train', params: withSourceParams(params, from), ...runFields(form) };
 }
 
 function clearErrors(): void {
@@ -312,4 +316,5 @@ form.addEventListener('submit', async (event) => {
   }
 });
 
+if (from !== undefined) prefillForm(form, from, (layers) => setLayers(layers as LayerDraft[]));
 syncMode();
