@@ -20,6 +20,7 @@ export async function searchJobs(
   now = Date.now(),
 ): Promise<JobList> {
   const offset = offsetOf(query.cursor);
+  if (isPlainPage(query)) return plainPage(options, query, offset);
   const ids = (await options.queues.index.page({ type: query.type, limit: SEARCH_SCAN_LIMIT })).ids;
   const views: JobView[] = [];
   for (let start = 0; start < ids.length; start += READ_BATCH) {
@@ -35,6 +36,42 @@ export async function searchJobs(
     items: sorted.slice(offset, end),
     nextCursor: end < sorted.length ? `offset.${end}` : null,
     total: sorted.length,
+  };
+}
+
+/** No filter but the type, in creation order: the index answers the page by itself. */
+function isPlainPage(query: ListJobsQuery): boolean {
+  return (
+    (query.sort ?? 'createdAt') === 'createdAt' &&
+    query.q === undefined &&
+    query.tag === undefined &&
+    query.model === undefined &&
+    query.state === undefined
+  );
+}
+
+/**
+ * A page read by position in the job index, without reading the jobs around it: what the
+ * dashboard's default list asks every two seconds. `total` counts the index's entries (a job
+ * expired from Redis but still indexed is counted, though never listed).
+ */
+async function plainPage(
+  options: { readonly queues: JobQueues; readonly lookup: JobLookup },
+  query: ListJobsQuery,
+  offset: number,
+): Promise<JobList> {
+  const { ids, total } = await options.queues.index.range({
+    type: query.type,
+    offset,
+    limit: query.limit,
+    order: query.order ?? 'desc',
+  });
+  const found = await Promise.all(ids.map((id) => options.lookup.find(id)));
+  const end = offset + ids.length;
+  return {
+    items: found.flatMap((job) => (job === undefined ? [] : [toJobView(job)])),
+    nextCursor: end < total ? `offset.${end}` : null,
+    total,
   };
 }
 
