@@ -138,8 +138,10 @@ export function renderHistory(view: JobView): SafeHtml {
 
 /** Why there is no model summary yet: a job that ended before a worker started it never gets one. */
 function modelPlaceholder(view: JobView): string {
-  if (view.startedAt === null && isTerminalState(view.state))
-    return `No model summary: the job was ${view.state} before a worker started it.`;
+  if (isTerminalState(view.state))
+    return view.startedAt === null
+      ? `No model summary: the job was ${view.state} before a worker started it.`
+      : `No model summary: the job was ${view.state} before its model was built.`;
   return 'The model summary appears when a worker starts the job.';
 }
 
