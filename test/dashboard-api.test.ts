@@ -289,7 +289,7 @@ describe('the API proxy', () => {
         (name) => `/jobs/${finishedJobs[0]}/fragments/${name}`,
       ),
       '/static/style.css',
-      ...['job-list', 'submit', 'job', 'compare', 'dom', 'visual'].map(
+      ...['job-list', 'submit', 'submit-run', 'job', 'run-actions', 'compare', 'dom', 'visual'].map(
         (name) => `/static/${name}.js`,
       ),
       '/api/jobs?type=train',

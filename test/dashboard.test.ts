@@ -249,6 +249,7 @@ describe('the dashboard in a real browser, in front of a real stack (API + 2 wor
       { timeout: TRAINING_TIMEOUT_MS, polling: 100 },
     );
     expect(await page.textContent('#job-state')).toBe('active');
+    page.once('dialog', (dialog) => void dialog.accept()); // Cancel asks first
     await page.click('#cancel-job');
     await page.waitForFunction(
       () => document.querySelector('#job-state')?.textContent === 'cancelled',

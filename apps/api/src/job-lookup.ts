@@ -1,6 +1,7 @@
 import { CANCELLED_REASON, jobTypeOf, type JobQueues } from '@convoy/queue';
 import { HttpError } from './http-error.js';
-import type { FoundJob } from './job-view.js';
+import type { JobType } from '@convoy/schemas';
+import type { FoundJob, RunInfo } from './job-view.js';
 
 /** Resolves job ids to what the API reports: a BullMQ job with its state, or a removed-on-cancel record. */
 export class JobLookup {
@@ -55,11 +56,14 @@ export class JobLookup {
     this.assertAvailable();
     // State first, then the job: read the other way round, a job finishing in between would be
     // reported completed with the fields (result, finish time) of its still-active snapshot.
-    const bullState = await this.queues.queue(type).getJobState(id);
+    const [bullState, run] = await Promise.all([
+      this.queues.queue(type).getJobState(id),
+      this.runOf(id, type),
+    ]);
     const job = bullState === 'unknown' ? undefined : await this.queues.find(id);
     if (job === undefined) {
       const record = await this.queues.cancellation.findRemoved(id);
-      return record === null ? undefined : { kind: 'removed', id, type, record };
+      return record === null ? undefined : { kind: 'removed', id, type, record, run };
     }
     const cancelRequested =
       bullState === 'failed'
@@ -67,7 +71,16 @@ export class JobLookup {
         : bullState === 'active' || bullState === 'delayed'
           ? await this.queues.cancellation.isRequested(id)
           : false;
-    return { kind: 'queued', id, type, job, bullState, cancelRequested };
+    return { kind: 'queued', id, type, job, bullState, cancelRequested, run };
+  }
+
+  /** The job's name, tags and notes, and for a training run its number of visualization jobs. */
+  private async runOf(id: string, type: JobType): Promise<RunInfo> {
+    const [metadata, visualizations] = await Promise.all([
+      this.queues.metadata.get(id),
+      type === 'train' ? this.queues.metadata.countVisualizations(id) : undefined,
+    ]);
+    return { ...metadata, visualizations };
   }
 }
 

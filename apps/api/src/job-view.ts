@@ -6,6 +6,7 @@ import {
   type JobType,
   type JobLinks,
   type JobView,
+  type RunMetadata,
   type TrainingReport,
 } from '@convoy/schemas';
 import { CANCELLED_REASON, type AnyJob, type RemovedJobRecord } from '@convoy/queue';
@@ -22,13 +23,32 @@ export type FoundJob =
       readonly job: AnyJob;
       readonly bullState: BullJobState;
       readonly cancelRequested: boolean;
+      readonly run?: RunInfo | undefined;
     }
   | {
       readonly kind: 'removed';
       readonly id: string;
       readonly type: JobType;
       readonly record: RemovedJobRecord;
+      readonly run?: RunInfo | undefined;
     };
+
+/** A job's run metadata (name, tags, notes) and, for a train job, its visualization count. */
+export interface RunInfo extends RunMetadata {
+  readonly visualizations: number | undefined;
+}
+
+/** The view's run fields: always name, tags and notes; visualizations for train jobs. */
+function runFields(
+  run: RunInfo | undefined,
+): Pick<JobView, 'name' | 'tags' | 'notes' | 'visualizations'> {
+  return {
+    name: run?.name ?? null,
+    tags: [...(run?.tags ?? [])],
+    notes: run?.notes ?? null,
+    ...(run?.visualizations === undefined ? {} : { visualizations: run.visualizations }),
+  };
+}
 
 export function jobLinks(id: string): JobLinks {
   const self = `/v1/jobs/${id}`;
@@ -85,6 +105,7 @@ export function toJobView(found: FoundJob): JobView {
       createdAt: isoTime(record.createdAt),
       startedAt: null,
       finishedAt: isoTime(record.cancelledAt),
+      ...runFields(found.run),
       links: jobLinks(found.id),
     };
   }
@@ -115,6 +136,7 @@ export function toJobView(found: FoundJob): JobView {
     createdAt: isoTime(job.timestamp),
     ...startTimes(job, report),
     finishedAt: job.finishedOn && isTerminalState(state) ? isoTime(job.finishedOn) : null,
+    ...runFields(found.run),
     links: jobLinks(found.id),
   };
 }

@@ -2,6 +2,7 @@ import express, { Router, type RequestHandler } from 'express';
 import {
   createJobBodySchema,
   createJobsBatchBodySchema,
+  isJobSearch,
   isTerminalState,
   type CreateJobBody,
   type CreatedJobs,
@@ -19,7 +20,9 @@ import { HttpError, validationFailed } from './http-error.js';
 import { checkTrainingMemory, checkVisualization } from './job-checks.js';
 import { downloadModelArchive } from './model-archive.js';
 import type { JobLookup } from './job-lookup.js';
+import { searchJobs } from './job-search.js';
 import { jobLinks, stateOf, toJobView } from './job-view.js';
+import { deleteOrCancel, purgeJob, resumeJob, updateJob } from './run-routes.js';
 import { parseRequest } from './validation.js';
 
 /** Most index entries one list request reads while filling a page filtered by state. */
@@ -59,8 +62,13 @@ export function createJobsRouter(options: JobsRoutesOptions): Router {
   router
     .route('/v1/jobs/:id')
     .get(job(getJob))
-    .delete(job(cancelJob(options.queues)))
-    .all(methodNotAllowed(['GET', 'DELETE']));
+    .patch(requireJsonBody(), express.json({ limit: options.bodyLimit }), job(updateJob(options)))
+    .delete(job(deleteOrCancel(purgeJob(options), cancelJob(options.queues))))
+    .all(methodNotAllowed(['GET', 'PATCH', 'DELETE']));
+  router
+    .route('/v1/jobs/:id/resume')
+    .post(job(resumeJob(options)))
+    .all(methodNotAllowed(['POST']));
   router
     .route('/v1/jobs/:id/artifacts')
     .get(job(listArtifacts(options.store)))
@@ -177,7 +185,9 @@ function listJobs(options: JobsRoutesOptions): RequestHandler {
   return async function listJobsHandler(request, response) {
     const query = parseRequest(listJobsQuerySchema, request.query, 'query');
     options.lookup.assertAvailable();
-    response.json(await findJobs(options, query));
+    response.json(
+      await (isJobSearch(query) ? searchJobs(options, query) : findJobs(options, query)),
+    );
   };
 }
 

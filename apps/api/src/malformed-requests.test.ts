@@ -682,11 +682,18 @@ const cases: Case[] = [
     code: 'METHOD_NOT_ALLOWED',
   },
   {
-    name: 'PATCH on a job',
-    method: 'PATCH',
+    name: 'PUT on a job',
+    method: 'PUT',
     path: () => `/v1/jobs/${trainId}`,
     status: 405,
     code: 'METHOD_NOT_ALLOWED',
+  },
+  {
+    name: 'PATCH on a job without a body',
+    method: 'PATCH',
+    path: () => `/v1/jobs/${trainId}`,
+    status: 400,
+    code: 'VALIDATION_FAILED',
   },
   {
     name: 'POST on healthz',

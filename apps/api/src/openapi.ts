@@ -13,8 +13,10 @@ import {
   eventStreamQuerySchema,
   healthSchema,
   jobCancelledSchema,
+  jobDeletedSchema,
   jobListSchema,
   jobViewSchema,
+  updateJobBodySchema,
   listJobsQuerySchema,
   progressEventSchema,
   trainingResultSchema,
@@ -95,6 +97,11 @@ function queryParameters(): JsonSchema[] {
       'Only jobs in this state (the API scans at most about 1,000 jobs per request; when the page is short, continue with nextCursor)',
     limit: 'Page size, 1–100 (default 20)',
     cursor: 'nextCursor of the previous page',
+    q: 'Search: text in the job id, its name or one of its tags (case-insensitive)',
+    tag: 'Only jobs carrying this tag (case-insensitive)',
+    model: 'Only training jobs of this preset, or `custom` for layer lists',
+    sort: 'Order by this column (default createdAt); jobs without a value (no name, no history) come last',
+    order: 'desc (default) or asc',
   };
   return Object.entries(shape).map(([name, schema]) => ({
     name,
@@ -161,7 +168,9 @@ function jobPaths(): JsonSchema {
       get: {
         tags: ['jobs'],
         operationId: 'listJobs',
-        summary: 'Jobs, newest first, with cursor pagination',
+        summary: 'Jobs, newest first, with cursor pagination; search, filter and sort',
+        description:
+          'Without q, tag, model, sort or order: the job index newest first (state filters as it scans). With any of them (a search): the newest 1,000 jobs of the type are read, filtered and sorted; `total` counts the matches, and `nextCursor` (`offset.<n>`) pages through them.',
         security: secured,
         parameters: queryParameters(),
         responses: {
@@ -196,20 +205,78 @@ function jobPaths(): JsonSchema {
           ...errors('MisdirectedRequest', 'Unauthorized', 'NotFound'),
         },
       },
+      patch: {
+        tags: ['jobs'],
+        operationId: 'updateJob',
+        summary: "Edit a job's name, tags and notes",
+        description:
+          'The fields given replace the stored ones (null, or [] for tags, clears one); the others stay. Any state, finished jobs included.',
+        security: secured,
+        requestBody: { required: true, content: json(ref('UpdateJobBody')) },
+        responses: {
+          200: { description: 'The job as edited', content: json(ref('Job')) },
+          ...errors(
+            'MisdirectedRequest',
+            'BadRequest',
+            'Unauthorized',
+            'NotFound',
+            'UnsupportedMediaType',
+            'ServiceUnavailable',
+          ),
+        },
+      },
       delete: {
         tags: ['jobs'],
         operationId: 'cancelJob',
-        summary: 'Cancel a job',
+        summary: 'Cancel a job, or with purge=true delete it',
         description:
-          'A waiting job is removed at once (200, state cancelled); an active job stops at its next batch, keeping its checkpoint (202, cancelRequested; GET shows `cancelled` once the worker stopped). A finished job is a 409 JOB_FINISHED.',
+          'Without purge: a waiting job is removed at once (200, state cancelled); an active job stops at its next batch, keeping its checkpoint (202, cancelRequested; GET shows `cancelled` once the worker stopped). A finished job is a 409 JOB_FINISHED. With `purge=true`: a finished job (completed, failed, cancelled) is deleted with its artifacts and, for a training run, its visualization jobs and theirs (200 JobDeleted); a waiting or active job is a 409 JOB_NOT_FINISHED (cancel it first).',
         security: secured,
+        parameters: [
+          {
+            name: 'purge',
+            in: 'query',
+            required: false,
+            description: 'true: delete the finished job and its artifacts instead of cancelling',
+            schema: { type: 'string', enum: ['true', 'false'] },
+          },
+        ],
         responses: {
-          200: { description: 'Removed before it started', content: json(ref('JobCancelled')) },
+          200: {
+            description:
+              'Removed before it started (JobCancelled), or deleted (JobDeleted, purge=true)',
+            content: json({ anyOf: [ref('JobCancelled'), ref('JobDeleted')] }),
+          },
           202: {
             description: 'The worker was asked to stop',
             content: json(ref('CancelRequested')),
           },
           ...errors('MisdirectedRequest', 'Unauthorized', 'NotFound', 'Conflict'),
+        },
+      },
+    },
+    '/v1/jobs/{id}/resume': {
+      parameters: [jobIdParameter],
+      post: {
+        tags: ['jobs'],
+        operationId: 'resumeJob',
+        summary: 'Resume a cancelled or failed job from its checkpoint',
+        description:
+          'The job goes back to the queue under its own id (its page, events and artifacts stay); the worker that takes it resumes from the checkpoint the stopped attempt left (mid-epoch or the last finished epoch), keeping the history so far. A job cancelled before it started starts from scratch. 409 JOB_NOT_RESUMABLE for waiting, active or completed jobs.',
+        security: secured,
+        responses: {
+          202: {
+            description: 'Queued again; `Location` is the job',
+            headers: { Location: { schema: { type: 'string' } } },
+            content: json(ref('CreatedJob')),
+          },
+          ...errors(
+            'MisdirectedRequest',
+            'Unauthorized',
+            'NotFound',
+            'Conflict',
+            'ServiceUnavailable',
+          ),
         },
       },
     },
@@ -474,6 +541,8 @@ function components(): JsonSchema {
       Job: withResultSchema(jsonSchema(jobViewSchema)),
       JobList: jsonSchema(jobListSchema),
       JobCancelled: jsonSchema(jobCancelledSchema),
+      JobDeleted: jsonSchema(jobDeletedSchema),
+      UpdateJobBody: jsonSchema(updateJobBodySchema, 'input'),
       CancelRequested: jsonSchema(cancelRequestedSchema),
       ArtifactList: jsonSchema(artifactListSchema),
       Health: jsonSchema(healthSchema),

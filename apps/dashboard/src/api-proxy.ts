@@ -30,7 +30,7 @@ const FORWARDED_RESPONSE_HEADERS = [
   'x-accel-buffering',
 ] as const;
 
-const ALLOWED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'DELETE']);
+const ALLOWED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PATCH', 'DELETE']);
 
 export interface ApiProxy {
   readonly handler: RequestHandler;
@@ -44,6 +44,12 @@ export interface ApiProxyOptions {
   /** Adds the API token; called per request so the token never sits in a closure the browser sees. */
   readonly authorization: () => Record<string, string>;
   readonly logger: Logger;
+  /**
+   * Called with the `/v1`-relative path (`/jobs/<id>/resume`) of each write (POST, PATCH, DELETE)
+   * the API answered: the dashboard forgets what it cached of that job (a renamed, resumed or
+   * deleted run is no longer the finished job it remembered).
+   */
+  readonly onWrite?: ((path: string) => void) | undefined;
 }
 
 /**
@@ -87,7 +93,10 @@ export function createApiProxy(options: ApiProxyOptions): ApiProxy {
     };
     // The browser closed the page (or its EventSource): stop the upstream stream too.
     response.on('close', abandon);
-    upstream.on('response', (answer) => relay(answer, response, () => (finished = true)));
+    upstream.on('response', (answer) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD') options.onWrite?.(path);
+      relay(answer, response, () => (finished = true));
+    });
     upstream.on('error', (error) => {
       if (response.headersSent) {
         response.destroy();

@@ -69,6 +69,10 @@ export function createDashboard(
     apiUrl: config.apiUrl,
     authorization: () => authorization,
     logger,
+    onWrite: (path) => {
+      const id = /^\/jobs\/([^/?]+)/.exec(path)?.[1];
+      if (id !== undefined) api.forgetJob(id);
+    },
   });
   setQueuesLink(queuesLinkOf(config));
   const publicDir = config.publicDir ?? DEFAULT_PUBLIC_DIR;

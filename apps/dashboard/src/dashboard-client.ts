@@ -10,6 +10,11 @@ import { LruCache } from './lru-cache.js';
 export class DashboardClient extends ConvoyClient {
   private readonly finishedJobs = new LruCache<JobView>({ maxEntries: 2_000 });
 
+  /** After a write to the job (rename, resume, delete) through the dashboard's proxy. */
+  forgetJob(id: string): void {
+    this.finishedJobs.delete(id);
+  }
+
   async findJob(id: string): Promise<JobView | undefined> {
     const known = this.finishedJobs.get(id);
     if (known !== undefined) return known;

@@ -6,13 +6,29 @@ import {
   modelCheckpointOf,
   modelJsonPath,
 } from '@convoy/core';
-import { jobIdSchema, modelSummarySchema, type JobView, type ModelSummary } from '@convoy/schemas';
+import {
+  JOB_SORT_FIELDS,
+  JOB_STATES,
+  jobIdSchema,
+  modelSummarySchema,
+  type JobModelFilter,
+  type JobSortField,
+  type JobState,
+  type JobView,
+  type ModelSummary,
+} from '@convoy/schemas';
 import type { ArtifactStore } from '@convoy/storage';
 import type { DashboardClient } from './dashboard-client.js';
 import { HttpError, jobNotFound } from './http-error.js';
 import { idsOf } from './image-routes.js';
 import { renderComparePage, type CompareRun } from './pages/compare-page.js';
-import { renderJobListPage, renderJobRows, type JobListFilter } from './pages/job-list-page.js';
+import {
+  DEFAULT_PER_PAGE,
+  renderJobListPage,
+  renderJobRows,
+  type JobListFilter,
+  type JobListQuery,
+} from './pages/job-list-page.js';
 import {
   JOB_FRAGMENTS,
   renderFragment,
@@ -50,17 +66,31 @@ export function createPageRouter(options: PageRoutesOptions): Router {
     response.type('html').set('Cache-Control', 'no-store').send(body);
 
   router.get('/', async (request, response) => {
-    const filter = filterOf(request);
-    const list = await options.api.listJobs({ type: typeOfFilter(filter), limit: LIST_LIMIT });
-    sendHtml(response, renderJobListPage(list.items, filter));
+    const query = listQueryOf(request);
+    sendHtml(response, renderJobListPage(await listPage(options, query), query));
   });
   router.get('/fragments/jobs', async (request, response) => {
-    const filter = filterOf(request);
-    const list = await options.api.listJobs({ type: typeOfFilter(filter), limit: LIST_LIMIT });
+    const list = await listPage(options, listQueryOf(request));
     sendHtml(response, renderJobRows(list.items, Date.now()).value);
   });
-  router.get('/jobs/new', (_request, response) => {
-    sendHtml(response, renderSubmitPage());
+  router.get('/jobs/new', async (request, response) => {
+    // ?from=<id>: the form prefilled with that run's parameters (clone).
+    const from = typeof request.query.from === 'string' ? request.query.from : undefined;
+    if (from === undefined) {
+      sendHtml(response, renderSubmitPage());
+      return;
+    }
+    const view = jobIdSchema.safeParse(from).success ? await options.api.findJob(from) : undefined;
+    if (view === undefined || view.type !== 'train') throw jobNotFound(from);
+    sendHtml(
+      response,
+      renderSubmitPage({
+        id: view.id,
+        params: view.params,
+        name: view.name ?? null,
+        tags: view.tags ?? [],
+      }),
+    );
   });
   router.get(
     '/jobs/:id',
@@ -107,6 +137,52 @@ export function createPageRouter(options: PageRoutesOptions): Router {
     sendHtml(response, renderComparePage(candidates, runs));
   });
   return router;
+}
+
+/** The list page's query from its URL; anything unusable falls back to the default. */
+function listQueryOf(request: Request): JobListQuery {
+  const text = (name: string, max: number): string | undefined => {
+    const value = request.query[name];
+    return typeof value === 'string' && value.trim() !== ''
+      ? value.trim().slice(0, max)
+      : undefined;
+  };
+  const state = text('state', 20);
+  const model = text('model', 40);
+  const sort = text('sort', 20);
+  const page = Number(text('page', 6) ?? '1');
+  const perPage = Number(text('per', 3) ?? String(DEFAULT_PER_PAGE));
+  return {
+    filter: filterOf(request),
+    q: text('q', 100),
+    state:
+      state !== undefined && (JOB_STATES as readonly string[]).includes(state) ? state : undefined,
+    tag: text('tag', 32),
+    model,
+    sort:
+      sort !== undefined && (JOB_SORT_FIELDS as readonly string[]).includes(sort)
+        ? (sort as JobSortField)
+        : 'createdAt',
+    order: text('order', 4) === 'asc' ? 'asc' : 'desc',
+    page: Number.isInteger(page) && page >= 1 ? page : 1,
+    perPage:
+      Number.isInteger(perPage) && perPage >= 1 && perPage <= 100 ? perPage : DEFAULT_PER_PAGE,
+  };
+}
+
+/** One page of the list: always an API search (sort given), so pages are offsets and total is known. */
+function listPage(options: PageRoutesOptions, query: JobListQuery) {
+  return options.api.listJobs({
+    type: typeOfFilter(query.filter),
+    state: query.state as JobState | undefined,
+    q: query.q,
+    tag: query.tag,
+    model: query.model as JobModelFilter | undefined,
+    sort: query.sort,
+    order: query.order,
+    limit: query.perPage,
+    cursor: query.page > 1 ? `offset.${(query.page - 1) * query.perPage}` : undefined,
+  });
 }
 
 function filterOf(request: Request): JobListFilter {

@@ -104,6 +104,19 @@ figure.pending img, figure.failed img { display: none; }
 .checklist { display: grid; gap: .3rem; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); }
 .checklist .mono { white-space: nowrap; }
 .run-title { text-transform: none; letter-spacing: 0; font-size: 1rem; margin-top: 0; }
+/* Run management: list filters, sortable headings, pagination, tags, the run panel */
+.job-filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: end; margin: 0 0 1rem; }
+.job-filters label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }
+table.jobs th a { color: inherit; text-decoration: none; white-space: nowrap; }
+table.jobs th[aria-sort="ascending"] a, table.jobs th[aria-sort="descending"] a { color: var(--accent); }
+.pagination { display: flex; gap: 1rem; align-items: center; justify-content: center; padding: .75rem 0 0; }
+.run-name { font-weight: 600; }
+.run-tags { display: flex; flex-wrap: wrap; gap: .25rem; list-style: none; padding: 0; margin: .25rem 0; }
+.run-tags li a { display: inline-block; padding: 0 .45rem; border-radius: 999px; background: #eef1f5; font-size: .75rem; color: var(--muted); text-decoration: none; }
+.viz-count { display: block; }
+.run-notes { white-space: pre-wrap; }
+.run-panel textarea { width: 100%; font: inherit; }
+.notice { background: #eef4ff; border: 1px solid var(--line); border-radius: 6px; padding: .5rem .75rem; }
 @media (max-width: 640px) {
   main { padding: .75rem; }
   th, td { padding: .35rem .4rem; }

@@ -132,6 +132,51 @@ describe('routes', () => {
     );
   });
 
+  it('run management: updateJob PATCHes, resumeJob POSTs, deleteJob purges; search params go in the query', async () => {
+    const renamed = jobView({ id: JOB_ID, name: 'baseline', tags: ['a'], notes: null });
+    server.handle((_request, response) => sendJson(response, 200, renamed));
+    expect(await client.updateJob(JOB_ID, { name: 'baseline', tags: ['a'] })).toMatchObject({
+      name: 'baseline',
+      tags: ['a'],
+    });
+    const created = { id: JOB_ID, type: 'train', state: 'waiting', links: jobView().links };
+    server.handle((_request, response) => sendJson(response, 202, created));
+    expect(await client.resumeJob(JOB_ID)).toEqual(created);
+    server.handle((_request, response) =>
+      sendJson(response, 200, { id: JOB_ID, deleted: true, visualizations: 2 }),
+    );
+    expect(await client.deleteJob(JOB_ID)).toEqual({
+      id: JOB_ID,
+      deleted: true,
+      visualizations: 2,
+    });
+    server.handle((_request, response) =>
+      sendJson(response, 200, { items: [], nextCursor: null, total: 0 }),
+    );
+    expect(await client.listJobs({ q: 'base', tag: 'a', sort: 'name', order: 'asc' })).toEqual({
+      items: [],
+      nextCursor: null,
+      total: 0,
+    });
+    server.handle((_request, response) =>
+      sendError(response, 409, 'JOB_NOT_RESUMABLE', 'job is completed'),
+    );
+    await expect(client.resumeJob(JOB_ID)).rejects.toMatchObject({
+      status: 409,
+      code: 'JOB_NOT_RESUMABLE',
+    });
+    expect(server.requests.map((request) => `${request.method} ${request.url}`)).toEqual(
+      [
+        `PATCH /v1/jobs/${JOB_ID}`,
+        `POST /v1/jobs/${JOB_ID}/resume`,
+        `DELETE /v1/jobs/${JOB_ID}?purge=true`,
+        '/v1/jobs?q=base&tag=a&sort=name&order=asc',
+        `POST /v1/jobs/${JOB_ID}/resume`,
+      ].map((line) => (line.startsWith('/') ? `GET ${line}` : line)),
+    );
+    expect(JSON.parse(server.requests[0]?.body ?? '')).toEqual({ name: 'baseline', tags: ['a'] });
+  });
+
   it('listArtifacts parses the file list', async () => {
     const list = {
       items: [

@@ -5,6 +5,7 @@ import {
   createdJobsSchema,
   healthSchema,
   jobCancelledSchema,
+  jobDeletedSchema,
   jobListSchema,
   jobViewSchema,
   type ArtifactList,
@@ -16,9 +17,13 @@ import {
   type Health,
   type JobList,
   type JobCancelled,
+  type JobDeleted,
+  type JobModelFilter,
+  type JobSortField,
   type JobState,
   type JobType,
   type JobView,
+  type UpdateJobRequest,
 } from '@convoy/schemas';
 import { apiErrorOf, readBody, readJson, Transport } from './http.js';
 import { followJobEvents, type JobEvent, type JobEventsOptions } from './job-events.js';
@@ -45,6 +50,12 @@ export interface ListJobsQuery {
   readonly limit?: number | undefined;
   /** `nextCursor` of the previous page. */
   readonly cursor?: string | undefined;
+  /** Text in the id, name or tags; any of q, tag, model, sort, order makes the list a search. */
+  readonly q?: string | undefined;
+  readonly tag?: string | undefined;
+  readonly model?: JobModelFilter | undefined;
+  readonly sort?: JobSortField | undefined;
+  readonly order?: 'asc' | 'desc' | undefined;
 }
 
 export interface DownloadOptions {
@@ -133,6 +144,27 @@ export class ConvoyClient {
     const response = await this.transport.send(path, { method: 'DELETE' });
     const schema = response.status === 202 ? cancelRequestedSchema : jobCancelledSchema;
     return readJson<JobCancelled | CancelRequested>(response, `DELETE ${path}`, schema);
+  }
+
+  /** `PATCH /v1/jobs/:id`: sets (or with null clears) the job's name, tags and notes. */
+  updateJob(id: string, body: UpdateJobRequest): Promise<JobView> {
+    return this.transport.json(jobPath(id), { method: 'PATCH', body }, jobViewSchema);
+  }
+
+  /**
+   * `POST /v1/jobs/:id/resume`: a cancelled or failed job goes back to the queue under its id and
+   * resumes from its checkpoint; ApiError 409 JOB_NOT_RESUMABLE otherwise. Never retried.
+   */
+  resumeJob(id: string): Promise<CreatedJob> {
+    return this.transport.json(`${jobPath(id)}/resume`, { method: 'POST' }, createdJobSchema);
+  }
+
+  /**
+   * `DELETE /v1/jobs/:id?purge=true`: deletes a finished job, its artifacts and (for a training
+   * run) its visualization jobs; ApiError 409 JOB_NOT_FINISHED for a waiting or active job.
+   */
+  deleteJob(id: string): Promise<JobDeleted> {
+    return this.transport.json(`${jobPath(id)}?purge=true`, { method: 'DELETE' }, jobDeletedSchema);
   }
 
   /** `GET /v1/jobs/:id/artifacts`: every file of the job, sorted by path. */

@@ -22,7 +22,9 @@ export type {
   EpochEvent,
   Health,
   JobCancelled,
+  JobDeleted,
   JobList,
   JobView,
   ProgressEvent,
+  UpdateJobRequest,
 } from '@convoy/schemas';

@@ -38,6 +38,15 @@ export class JobCancellation {
     await this.connection.publish(this.channel, id);
   }
 
+  /** Takes back a cancel request and a removed-on-cancel record: the job is resumed or deleted. */
+  async withdraw(id: string): Promise<void> {
+    await this.connection
+      .multi()
+      .del(`${this.prefix}:cancel:${id}`)
+      .del(`${this.prefix}:removed:${id}`)
+      .exec();
+  }
+
   async isRequested(id: string): Promise<boolean> {
     return (await this.connection.exists(`${this.prefix}:cancel:${id}`)) === 1;
   }

@@ -8,6 +8,7 @@ export {
   type VisualizeJobData,
 } from './job-data.js';
 export { createJobId, jobTypeOf } from './job-ids.js';
+export { EMPTY_RUN_METADATA, JobMetadataStore, type RunMetadataUpdate } from './job-metadata.js';
 export { InvalidCursorError, JobIndex, type JobIndexPage } from './job-index.js';
 export {
   DEFAULT_JOB_OPTIONS,

@@ -62,6 +62,24 @@ export class JobIndex {
     await this.connection.multi().zrem(this.key(undefined), id).zrem(this.key(type), id).exec();
   }
 
+  /** Ids by position (0 = newest, or oldest with `order` asc), and how many the index holds. */
+  async range(options: {
+    type?: JobType | undefined;
+    offset: number;
+    limit: number;
+    order: 'asc' | 'desc';
+  }): Promise<{ ids: string[]; total: number }> {
+    const key = this.key(options.type);
+    const stop = options.offset + options.limit - 1;
+    const [ids, total] = await Promise.all([
+      options.order === 'asc'
+        ? this.connection.zrange(key, options.offset, stop)
+        : this.connection.zrevrange(key, options.offset, stop),
+      this.connection.zcard(key),
+    ]);
+    return { ids, total };
+  }
+
   /** Up to `limit` ids older than the cursor's id (newest first without a cursor). */
   async page(options: {
     type?: JobType | undefined;

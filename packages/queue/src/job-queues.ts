@@ -10,6 +10,7 @@ import { JobCancellation } from './cancellation.js';
 import { JOB_DATA_SCHEMAS, type TrainJobData, type VisualizeJobData } from './job-data.js';
 import { createJobId, jobTypeOf } from './job-ids.js';
 import { JobIndex } from './job-index.js';
+import { JobMetadataStore } from './job-metadata.js';
 import { QUEUE_NAMES } from './queue-names.js';
 import { logRedisErrors, type RedisLogger } from './redis-errors.js';
 
@@ -54,6 +55,7 @@ export class JobQueues {
   readonly visualize: Queue<VisualizeJobData>;
   readonly index: JobIndex;
   readonly cancellation: JobCancellation;
+  readonly metadata: JobMetadataStore;
   readonly prefixes: RedisKeyPrefixes;
   /** For batches: its addBulk is one MULTI across both queues (Queue.addBulk only pipelines). */
   private readonly flows: FlowProducer;
@@ -73,6 +75,7 @@ export class JobQueues {
     logRedisErrors(this.flows, 'flow-producer', options.logger);
     this.index = new JobIndex(options.connection, this.prefixes.convoy);
     this.cancellation = new JobCancellation(options.connection, this.prefixes.convoy);
+    this.metadata = new JobMetadataStore(options.connection, this.prefixes.convoy);
     this.jobOptions = {
       train: { ...DEFAULT_JOB_OPTIONS.train, ...options.jobOptions?.train },
       visualize: { ...DEFAULT_JOB_OPTIONS.visualize, ...options.jobOptions?.visualize },
@@ -104,7 +107,11 @@ export class JobQueues {
             JOB_DATA_SCHEMAS.visualize.parse({ params: body.params, createdBy }),
             options,
           );
-    const [job] = await Promise.all([adding, this.index.add(id, body.type, createdAt)]);
+    const [job] = await Promise.all([
+      adding,
+      // After the run's metadata: a job listed is a job whose name and run link are known.
+      this.recordRun(id, body, createdAt).then(() => this.index.add(id, body.type, createdAt)),
+    ]);
     return job;
   }
 
@@ -126,6 +133,9 @@ export class JobQueues {
       });
       return { id, type: body.type };
     });
+    await Promise.all(
+      jobs.map(({ id }, position) => this.recordRun(id, bodies[position], createdAt)),
+    );
     await this.index.addMany(jobs, createdAt);
     try {
       await this.flows.addBulk(flows);
@@ -134,6 +144,30 @@ export class JobQueues {
       throw error;
     }
     return jobs;
+  }
+
+  /**
+   * Queues a job again under its own id, with its original creation time: resuming a job that was
+   * cancelled while waiting (its BullMQ job was removed; the index still lists it).
+   */
+  async requeue(id: string, type: JobType, params: unknown, createdAt: number): Promise<AnyJob> {
+    const options = { ...this.jobOptions[type], jobId: id, timestamp: createdAt };
+    return type === 'train'
+      ? this.train.add('train', JOB_DATA_SCHEMAS.train.parse({ params }), options)
+      : this.visualize.add('visualize', JOB_DATA_SCHEMAS.visualize.parse({ params }), options);
+  }
+
+  /** A run's name, tags and notes, and a visualization's link to its run (when there are any). */
+  private async recordRun(
+    id: string,
+    body: CreateJobBody | undefined,
+    createdAt: number,
+  ): Promise<void> {
+    if (body === undefined) return;
+    if (body.name !== undefined || body.tags !== undefined || body.notes !== undefined)
+      await this.metadata.update(id, body);
+    if (body.type === 'visualize')
+      await this.metadata.linkVisualization(body.params.jobId, id, createdAt);
   }
 
   /** The BullMQ job behind an id, or undefined (unknown id, or removed). */

@@ -62,6 +62,12 @@ export const jobViewSchema = z.object({
   /** When the latest attempt started, for a job that was resumed or retried; absent otherwise. */
   resumedAt: z.iso.datetime().optional(),
   finishedAt: z.iso.datetime().nullable(),
+  /** The run's name, set on submit or with PATCH; null when it has none. */
+  name: z.string().nullable().optional(),
+  tags: z.array(z.string()).optional(),
+  notes: z.string().nullable().optional(),
+  /** A train job's visualization jobs (created since run management was added). */
+  visualizations: z.int().min(0).optional(),
   links: jobLinksSchema,
 });
 
@@ -79,6 +85,16 @@ export const jobListSchema = z.object({
   items: z.array(jobViewSchema),
   /** Pass as `cursor` for the next (older) page; null when there is none. */
   nextCursor: z.string().nullable(),
+  /** For a search or sort (q, tag, model, sort, order): the jobs matching it, across pages. */
+  total: z.int().min(0).optional(),
+});
+
+/** `DELETE /v1/jobs/:id?purge=true`: the job, its artifacts and its visualization jobs are gone. */
+export const jobDeletedSchema = z.object({
+  id: z.string(),
+  deleted: z.literal(true),
+  /** Visualization jobs of the run deleted with it. */
+  visualizations: z.int().min(0),
 });
 
 /** DELETE of a waiting job: removed from the queue at once. */
@@ -147,6 +163,7 @@ export type ProgressEvent = z.infer<typeof progressEventSchema>;
 export type EpochEvent = z.infer<typeof epochEventSchema>;
 export type ApiErrorBody = z.infer<typeof errorBodySchema>;
 export type ApiErrorDetail = z.infer<typeof errorDetailSchema>;
+export type JobDeleted = z.infer<typeof jobDeletedSchema>;
 export type JobCancelled = z.infer<typeof jobCancelledSchema>;
 export type CancelRequested = z.infer<typeof cancelRequestedSchema>;
 export type ArtifactList = z.infer<typeof artifactListSchema>;

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { epochRecordSchema, trainingProgressSchema, backendNameSchema } from './training-result.js';
 import { trainingParamsSchema } from './training-params.js';
+import {
+  jobModelFilterSchema,
+  jobSortFieldSchema,
+  runMetadataInputShape,
+  runTagSchema,
+} from './runs.js';
 
 export const JOB_TYPES = ['train', 'visualize'] as const;
 export const jobTypeSchema = z.enum(JOB_TYPES);
@@ -89,10 +95,12 @@ export const visualizationParamsSchema = z
 export const createTrainJobBodySchema = z.strictObject({
   type: z.literal('train'),
   params: trainingParamsSchema.prefault({}),
+  ...runMetadataInputShape,
 });
 export const createVisualizeJobBodySchema = z.strictObject({
   type: z.literal('visualize'),
   params: visualizationParamsSchema,
+  ...runMetadataInputShape,
 });
 /** Says what a body that names no job type should look like. */
 function jobBodyProblem(input: unknown): string {
@@ -154,12 +162,33 @@ export const listJobsQuerySchema = z.strictObject({
   state: jobStateSchema.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
+  /** Text in the job's id, name or tags (case-insensitive). */
+  q: z.string().trim().max(100).optional(),
+  /** Jobs carrying this tag (exactly, case-insensitive). */
+  tag: runTagSchema.optional(),
+  /** Training jobs of this preset, or `custom` for layer lists. */
+  model: jobModelFilterSchema.optional(),
+  /** Order by this column (default createdAt). */
+  sort: jobSortFieldSchema.optional(),
+  /** Default desc (newest, highest, longest first). */
+  order: z.enum(['asc', 'desc']).optional(),
 });
 
 /** `GET /v1/jobs/:id/model.tar`: which model of the training job. */
 export const modelArchiveQuerySchema = z.strictObject({
   weights: z.enum(['trained', 'untrained']).default('trained'),
 });
+
+/** A search (q, tag, model, sort or order given): the list is read, filtered and sorted as a whole. */
+export function isJobSearch(query: ListJobsQuery): boolean {
+  return (
+    query.q !== undefined ||
+    query.tag !== undefined ||
+    query.model !== undefined ||
+    query.sort !== undefined ||
+    query.order !== undefined
+  );
+}
 
 export type JobType = z.infer<typeof jobTypeSchema>;
 export type JobId = z.infer<typeof jobIdSchema>;

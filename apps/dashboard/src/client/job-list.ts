@@ -31,7 +31,9 @@ compareButton.addEventListener('click', () => {
 
 async function refresh(): Promise<void> {
   try {
-    const response = await fetch(`/fragments/jobs?type=${encodeURIComponent(filter)}`);
+    // The same tab, search, filters, sort and page as the page itself.
+    const search = location.search === '' ? `?type=${encodeURIComponent(filter)}` : location.search;
+    const response = await fetch(`/fragments/jobs${search}`);
     if (!response.ok) throw new Error(`${response.status}`);
     rows.innerHTML = await response.text();
     syncSelection();

@@ -188,6 +188,11 @@ function follow(): void {
 }
 
 cancelButton.addEventListener('click', async () => {
+  // Run management: one click must not end a long run.
+  const confirmed = confirm(
+    'Cancel this job? It stops at its next batch; its checkpoint is kept, so it can be resumed.',
+  );
+  if (!confirmed) return;
   cancelButton.disabled = true;
   cancelButton.textContent = 'Cancelling…';
   const answer = await requestJson<{ state: string }>(`/api/jobs/${data.id}`, {

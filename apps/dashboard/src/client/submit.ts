@@ -1,6 +1,7 @@
 import { $, $all, element, pageData, requestJson } from './dom.js';
 import { humanMessage, numberProblem, type NumberBounds } from './form-check.js';
 import { clearProblems, showProblems, type Problem } from './form-errors.js';
+import { prefillForm, runFields, withSourceParams, type CloneSource } from './submit-run.js';
 
 /**
  * The training form: a preset or a layer editor, and the API's own validation — the 400's
@@ -67,12 +68,14 @@ const LAYER_FIELDS: Readonly<Record<LayerType, readonly FieldSpec[]>> = {
 };
 const LAYER_TYPES = Object.keys(LAYER_FIELDS) as LayerType[];
 
-const { presets, bounds, layerBounds } = pageData<{
+const { presets, bounds, layerBounds, from } = pageData<{
   presets: Record<string, LayerDraft[]>;
   /** Bounds of the number fields by path (`params.batchSize`), from the API's schemas. */
   bounds: Record<string, NumberBounds>;
   /** Bounds of each layer type's number fields (`conv2d` → `filters`). */
   layerBounds: Record<string, Record<string, NumberBounds>>;
+  /** The run a clone starts from. */
+  from?: CloneSource;
 }>();
 const form = $<HTMLFormElement>('#train-form');
 const editor = $('#layer-editor');
@@ -308,7 +311,7 @@ function body(): unknown {
     earlyStopping: earlyStopping.checked ? { patience: numeric(field('patience').value) } : false,
     dataset: limit === undefined ? {} : { limit },
   };
-  return { type: 'train', params };
+  return { type: 'train', params: withSourceParams(params, from), ...runFields(form) };
 }
 
 /** The bounds of the number field at `path`, a layer's by its row's type. */
@@ -374,4 +377,5 @@ form.addEventListener('submit', async (event) => {
   }
 });
 
+if (from !== undefined) prefillForm(form, from, (layers) => setLayers(layers as LayerDraft[]));
 syncMode();

@@ -1,4 +1,10 @@
-import type { JobView } from '@convoy/schemas';
+import {
+  JOB_STATES,
+  MODEL_PRESETS,
+  type JobList,
+  type JobSortField,
+  type JobView,
+} from '@convoy/schemas';
 import { html, type SafeHtml } from '../html.js';
 import {
   bestAccuracy,
@@ -15,6 +21,39 @@ import {
 import { renderPage } from './layout.js';
 
 export type JobListFilter = 'train' | 'visualize' | 'all';
+
+/** What the list page shows: a tab, a search, filters, a sort column and a page (all in its URL). */
+export interface JobListQuery {
+  readonly filter: JobListFilter;
+  readonly q?: string | undefined;
+  readonly state?: string | undefined;
+  readonly tag?: string | undefined;
+  readonly model?: string | undefined;
+  readonly sort: JobSortField;
+  readonly order: 'asc' | 'desc';
+  readonly page: number;
+  readonly perPage: number;
+}
+
+export const DEFAULT_PER_PAGE = 20;
+
+/** The list page's URL for `query` with `changes` (page back to 1 unless given). */
+export function listUrl(query: JobListQuery, changes: Partial<JobListQuery> = {}): string {
+  const next = { ...query, page: 1, ...changes };
+  const search = new URLSearchParams();
+  search.set('type', next.filter);
+  for (const name of ['q', 'state', 'tag', 'model'] as const) {
+    const value = next[name];
+    if (value !== undefined && value !== '') search.set(name, value);
+  }
+  if (next.sort !== 'createdAt' || next.order !== 'desc') {
+    search.set('sort', next.sort);
+    search.set('order', next.order);
+  }
+  if (next.perPage !== DEFAULT_PER_PAGE) search.set('per', String(next.perPage));
+  if (next.page > 1) search.set('page', String(next.page));
+  return `/?${search}`;
+}
 
 export function stateBadge(state: string, id?: string): SafeHtml {
   return html`<span class="badge state-${state}" ${id ? html`id="${id}"` : ''}>${state}</span>`;
@@ -35,7 +74,9 @@ export function progressBar(view: JobView, id?: string, extraClass = ''): SafeHt
 export function renderJobRows(jobs: readonly JobView[], now: number): SafeHtml {
   if (jobs.length === 0) {
     return html`<tr>
-      <td colspan="9" class="empty">No jobs yet. <a href="/jobs/new">Start a training job</a>.</td>
+      <td colspan="10" class="empty">
+        No jobs match. <a href="/jobs/new">Start a training job</a>.
+      </td>
     </tr>`;
   }
   return html`${jobs.map((job) => {
@@ -56,11 +97,18 @@ export function renderJobRows(jobs: readonly JobView[], now: number): SafeHtml {
             : ''
         }
       </td>
-      <td class="job-cell">
-        <a href="/jobs/${job.id}" class="mono" title="${job.id}">${shortId(job.id)}</a>
-        <div class="small muted">
-          ${job.type === 'train' ? describeModel(params) : visualizationLabel(job.params)}
-        </div>
+      <td class="job-cell run-cell">
+        ${
+          job.name
+            ? html`<a href="/jobs/${job.id}" class="run-name" title="${job.id}">${job.name}</a>
+                <div class="small mono muted">${shortId(job.id)}</div>`
+            : html`<a href="/jobs/${job.id}" class="mono" title="${job.id}">${shortId(job.id)}</a>`
+        }
+        ${job.type === 'train' ? '' : html`<div class="small muted">${visualizationLabel(job.params)}</div>`}
+        ${runTags(job.tags ?? [])} ${visualizationCount(job)}
+      </td>
+      <td class="hide-narrow small" data-label="Model">
+        ${job.type === 'train' ? describeModel(params) : '—'}
       </td>
       <td class="hide-narrow" data-label="Type">${job.type}</td>
       <td data-label="State">${stateBadge(job.state)}</td>
@@ -85,45 +133,164 @@ export function renderJobRows(jobs: readonly JobView[], now: number): SafeHtml {
   })}`;
 }
 
+/** A run's tags as small labels, each a link to the runs with that tag. */
+export function runTags(tags: readonly string[]): SafeHtml {
+  if (tags.length === 0) return html``;
+  return html`<ul class="run-tags" aria-label="tags">
+    ${tags.map(
+      (tag) => html`<li><a href="/?type=train&amp;tag=${encodeURIComponent(tag)}">${tag}</a></li>`,
+    )}
+  </ul>`;
+}
+
+function visualizationCount(job: JobView): SafeHtml {
+  if (job.type !== 'train' || !job.visualizations) return html``;
+  const count = job.visualizations;
+  return html`<a class="small viz-count" href="/?type=visualize&amp;q=${job.id}"
+    >${count} visualization${count === 1 ? '' : 's'}</a
+  >`;
+}
+
 function visualizationLabel(params: unknown): string {
   if (typeof params !== 'object' || params === null) return '';
   const { kind, jobId } = params as { kind?: unknown; jobId?: unknown };
   return `${String(kind ?? '')} of ${typeof jobId === 'string' ? shortId(jobId) : '?'}`;
 }
 
-export function renderJobListPage(jobs: readonly JobView[], filter: JobListFilter): string {
+/** Column headings: each sorts by its column, a second click reverses the order. */
+const COLUMNS: readonly {
+  readonly label: string;
+  readonly sort: JobSortField;
+  readonly className?: string;
+}[] = [
+  { label: 'Run', sort: 'name' },
+  { label: 'Model', sort: 'model', className: 'hide-narrow' },
+  { label: 'Type', sort: 'type', className: 'hide-narrow' },
+  { label: 'State', sort: 'state' },
+  { label: 'Progress', sort: 'progress' },
+  { label: 'Backend', sort: 'backend', className: 'hide-narrow' },
+  { label: 'Best val acc', sort: 'bestAccuracy', className: 'num' },
+  { label: 'Duration', sort: 'duration', className: 'num' },
+  { label: 'Created (UTC)', sort: 'createdAt', className: 'hide-narrow' },
+];
+
+function columnHeading(query: JobListQuery, column: (typeof COLUMNS)[number]): SafeHtml {
+  const current = query.sort === column.sort;
+  const order = current && query.order === 'desc' ? 'asc' : 'desc';
+  const ariaSort = current ? (query.order === 'asc' ? 'ascending' : 'descending') : 'none';
+  return html`<th class="${column.className ?? ''}" aria-sort="${ariaSort}">
+    <a href="${listUrl(query, { sort: column.sort, order })}" data-sort="${column.sort}"
+      >${column.label}${current ? (query.order === 'asc' ? ' ▲' : ' ▼') : ''}</a
+    >
+  </th>`;
+}
+
+function filterForm(query: JobListQuery): SafeHtml {
+  const option = (value: string, label: string, selected: string | undefined) =>
+    html`<option value="${value}" ${selected === value ? 'selected' : ''}>${label}</option>`;
+  return html`<form class="job-filters" id="job-filters" method="get" action="/" role="search">
+    <input type="hidden" name="type" value="${query.filter}" />
+    <label
+      >Search
+      <input
+        type="search"
+        name="q"
+        id="filter-q"
+        value="${query.q ?? ''}"
+        placeholder="name, id or tag"
+        maxlength="100"
+    /></label>
+    <label
+      >State
+      <select name="state" id="filter-state">
+        ${option('', 'any', query.state ?? '')}
+        ${JOB_STATES.map((state) => option(state, state, query.state))}
+      </select></label
+    >
+    <label
+      >Tag <input name="tag" id="filter-tag" value="${query.tag ?? ''}" maxlength="32"
+    /></label>
+    <label
+      >Model
+      <select name="model" id="filter-model">
+        ${option('', 'any', query.model ?? '')}
+        ${MODEL_PRESETS.map((preset) => option(preset, preset, query.model))}
+        ${option('custom', 'custom layers', query.model)}
+      </select></label
+    >
+    ${
+      query.sort !== 'createdAt' || query.order !== 'desc'
+        ? html`<input type="hidden" name="sort" value="${query.sort}" />
+            <input type="hidden" name="order" value="${query.order}" />`
+        : ''
+    }
+    ${
+      query.perPage === DEFAULT_PER_PAGE
+        ? ''
+        : html`<input type="hidden" name="per" value="${String(query.perPage)}" />`
+    }
+    <button type="submit" id="apply-filters">Apply</button>
+    <a
+      href="${listUrl({ filter: query.filter, sort: 'createdAt', order: 'desc', page: 1, perPage: query.perPage })}"
+      >Clear</a
+    >
+  </form>`;
+}
+
+function pagination(query: JobListQuery, total: number): SafeHtml {
+  const pages = Math.max(1, Math.ceil(total / query.perPage));
+  const noun = query.filter === 'visualize' ? 'job' : query.filter === 'train' ? 'run' : 'job';
+  return html`<nav class="pagination" aria-label="pages">
+    ${
+      query.page > 1
+        ? html`<a id="page-prev" rel="prev" href="${listUrl(query, { page: query.page - 1 })}"
+            >← Previous</a
+          >`
+        : ''
+    }
+    <span id="page-status"
+      >Page ${String(Math.min(query.page, pages))} of ${String(pages)} · ${String(total)}
+      ${noun}${total === 1 ? '' : 's'}</span
+    >
+    ${
+      query.page < pages
+        ? html`<a id="page-next" rel="next" href="${listUrl(query, { page: query.page + 1 })}"
+            >Next →</a
+          >`
+        : ''
+    }
+  </nav>`;
+}
+
+export function renderJobListPage(list: JobList, query: JobListQuery): string {
   const tab = (value: JobListFilter, label: string) =>
-    html`<a href="/?type=${value}" class="${filter === value ? 'current' : ''}">${label}</a>`;
+    html`<a href="/?type=${value}" class="${query.filter === value ? 'current' : ''}">${label}</a>`;
   return renderPage(
-    { title: 'Jobs', section: 'jobs', script: 'job-list', data: { filter } },
+    { title: 'Jobs', section: 'jobs', script: 'job-list', data: { filter: query.filter } },
     html`<div class="page-head">
         <h1>Jobs</h1>
         <div class="tabs">
-          ${tab('train', 'Training')} ${tab('visualize', 'Visualizations')} ${tab('all', 'All')}
+          ${tab('train', 'Training runs')} ${tab('visualize', 'Visualizations')}
+          ${tab('all', 'All')}
         </div>
         <span class="spacer"></span>
         <button type="button" id="compare-selected" disabled>Compare selected</button>
         <a class="button primary" href="/jobs/new">New training job</a>
       </div>
+      ${filterForm(query)}
       <section class="card table-wrap">
         <table class="jobs">
           <thead>
             <tr>
               <th></th>
-              <th>Job</th>
-              <th class="hide-narrow">Type</th>
-              <th>State</th>
-              <th>Progress</th>
-              <th class="hide-narrow">Backend</th>
-              <th class="num">Best val acc</th>
-              <th class="num">Duration</th>
-              <th class="hide-narrow">Created (UTC)</th>
+              ${COLUMNS.map((column) => columnHeading(query, column))}
             </tr>
           </thead>
           <tbody id="job-rows">
-            ${renderJobRows(jobs, Date.now())}
+            ${renderJobRows(list.items, Date.now())}
           </tbody>
         </table>
+        ${pagination(query, list.total ?? list.items.length)}
         <p class="small muted" id="list-status">Updates every 2 seconds.</p>
       </section>`,
   );

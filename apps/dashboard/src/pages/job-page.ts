@@ -24,6 +24,7 @@ import {
 import { renderCurvesCard, renderImagePicker, renderInspectionCards } from './chart-sections.js';
 import { progressBar, stateBadge } from './job-list-page.js';
 import { renderPage } from './layout.js';
+import { renderRunActions, renderRunPanel } from './run-panel.js';
 
 /** What the job page shows besides the job itself (read from the job's artifacts). */
 export interface JobPageArtifacts {
@@ -179,11 +180,20 @@ export function renderHistory(view: JobView): SafeHtml {
   </div>`;
 }
 
+/** Why there is no model summary yet: a job that ended before a worker started it never gets one. */
+function modelPlaceholder(view: JobView): string {
+  if (isTerminalState(view.state))
+    return view.startedAt === null
+      ? `No model summary: the job was ${view.state} before a worker started it.`
+      : `No model summary: the job was ${view.state} before its model was built.`;
+  return 'The model summary appears when a worker starts the job.';
+}
+
 /** The Keras-style summary, the architecture diagram and the model's download links. */
 export function renderModel(view: JobView, artifacts: JobPageArtifacts): SafeHtml {
   const { summary } = artifacts;
   if (summary === undefined) {
-    return html`<p class="empty">The model summary appears when a worker starts the job.</p>`;
+    return html`<p class="empty">${modelPlaceholder(view)}</p>`;
   }
   return html`<div class="grid">
     <div>
@@ -456,6 +466,7 @@ export function renderJobPage(view: JobView, artifacts: JobPageArtifacts): strin
         <button type="button" class="danger" id="cancel-job" ${cancellable ? '' : 'hidden'}>
           Cancel
         </button>
+        ${renderRunActions(view)}
       </div>
       <section class="card">
         ${progressBar(view, 'job-progress', 'big-progress')}
@@ -464,7 +475,7 @@ export function renderJobPage(view: JobView, artifacts: JobPageArtifacts): strin
         </p>
         <p class="form-errors" id="job-error">${view.error?.message ?? ''}</p>
       </section>
-      ${section('facts', 'Details', renderFacts(view, now))} ${trainBody}`,
+      ${renderRunPanel(view)} ${section('facts', 'Details', renderFacts(view, now))} ${trainBody}`,
   );
 }
 

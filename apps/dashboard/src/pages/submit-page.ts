@@ -39,13 +39,21 @@ function numberInput(name: string, path: string, value: string): SafeHtml {
   />`;
 }
 
+/** The run a clone starts from (`/jobs/new?from=<id>`): its parameters fill the form. */
+export interface CloneSource {
+  readonly id: string;
+  readonly params: unknown;
+  readonly name: string | null;
+  readonly tags: readonly string[];
+}
+
 /**
  * The training form. The browser first checks the number fields against the bounds the API's
  * schemas give (sent as page data; the browser's own validation is off, `novalidate`), then the
  * API validates the rest: its 400's `details` are shown next to the fields their zod paths name
  * (client/submit.ts maps `params.model.layers.2.units` to row 2's units field).
  */
-export function renderSubmitPage(): string {
+export function renderSubmitPage(from?: CloneSource): string {
   return renderPage(
     {
       title: 'New training job',
@@ -55,11 +63,42 @@ export function renderSubmitPage(): string {
         presets: MODEL_PRESET_LAYERS,
         bounds: FIELD_BOUNDS,
         layerBounds: layerFieldBounds(),
+        from,
       },
     },
     html`<div class="page-head"><h1>New training job</h1></div>
+      ${
+        from === undefined
+          ? ''
+          : html`<p class="notice" id="clone-notice">
+              Parameters of run <a href="/jobs/${from.id}" class="mono">${from.name ?? from.id}</a>;
+              change what you like and start it as a new run.
+            </p>`
+      }
       <form id="train-form" class="card stack" novalidate>
         <div class="form-errors" id="form-errors" role="alert" tabindex="-1"></div>
+        <fieldset>
+          <legend>Run</legend>
+          <div class="fields">
+            ${field(
+              'Name',
+              'name',
+              html`<input name="runName" id="field-runName" data-path="name" maxlength="100" />`,
+              'optional',
+            )}
+            ${field(
+              'Tags',
+              'tags',
+              html`<input
+                name="runTags"
+                id="field-runTags"
+                data-path="tags"
+                placeholder="baseline, sweep-1"
+              />`,
+              'comma-separated',
+            )}
+          </div>
+        </fieldset>
         <fieldset>
           <legend>Model</legend>
           <div class="controls">
