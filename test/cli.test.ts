@@ -136,10 +136,12 @@ describe('convoy CLI (built)', () => {
     expect(report.history[0]?.val_accuracy).toBeGreaterThanOrEqual(0.8);
     expect((await readdir(outDir)).sort()).toEqual([
       'checkpoint',
+      'distributions.json',
       'history.json',
       'initial',
       'model',
       'params.json',
+      'scalars.json',
       'summary.json',
     ]);
     expect(JSON.parse(await readFile(join(outDir, 'history.json'), 'utf8'))).toHaveLength(1);

@@ -87,31 +87,28 @@ export class JobQueues {
   }
 
   /**
-   * Parses the payload again (the API already did) so nothing malformed ever reaches Redis. The
-   * index entry and the job are written side by side: an entry whose job never landed is skipped by
-   * every reader, so the order does not matter and one round trip is saved.
+   * Parses the payload again (the API already did) so nothing malformed ever reaches Redis. The job
+   * first: BullMQ waits for the connection to be ready, which Convoy's own commands (no offline
+   * queue) need too.
    */
   async enqueue(body: CreateJobBody, createdBy?: string): Promise<AnyJob> {
     const id = createJobId(body.type);
     const createdAt = Date.now();
     const options = { ...this.jobOptions[body.type], jobId: id, timestamp: createdAt };
-    const adding =
-      body.type === 'train'
-        ? this.train.add(
-            'train',
-            JOB_DATA_SCHEMAS.train.parse({ params: body.params, createdBy }),
-            options,
-          )
-        : this.visualize.add(
-            'visualize',
-            JOB_DATA_SCHEMAS.visualize.parse({ params: body.params, createdBy }),
-            options,
-          );
-    const [job] = await Promise.all([
-      adding,
-      // After the run's metadata: a job listed is a job whose name and run link are known.
-      this.recordRun(id, body, createdAt).then(() => this.index.add(id, body.type, createdAt)),
-    ]);
+    const job = await (body.type === 'train'
+      ? this.train.add(
+          'train',
+          JOB_DATA_SCHEMAS.train.parse({ params: body.params, createdBy }),
+          options,
+        )
+      : this.visualize.add(
+          'visualize',
+          JOB_DATA_SCHEMAS.visualize.parse({ params: body.params, createdBy }),
+          options,
+        ));
+    // After the run's metadata: a job listed is a job whose name and run link are known.
+    await this.recordRun(id, body, createdAt);
+    await this.index.add(id, body.type, createdAt);
     return job;
   }
 
@@ -120,6 +117,8 @@ export class JobQueues {
    * children), after their index entries; if the MULTI fails the entries are taken back.
    */
   async enqueueMany(bodies: readonly CreateJobBody[], createdBy?: string): Promise<EnqueuedJob[]> {
+    // The index and metadata commands go first, on a connection without an offline queue.
+    await this.train.waitUntilReady();
     const createdAt = Date.now();
     const flows: FlowJob[] = [];
     const jobs: EnqueuedJob[] = bodies.map((body) => {
