@@ -95,6 +95,8 @@ describe('interactive charts and inspection in a real browser', () => {
 
     // Hover: the legend shows the values under the cursor.
     const over = page.locator('#chart-loss .u-over');
+    // The mouse moves in the viewport: the chart must be on screen (the page above it grows).
+    await over.scrollIntoViewIfNeeded();
     const box = await over.boundingBox();
     if (box === null) throw new Error('the chart has no plot area');
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
