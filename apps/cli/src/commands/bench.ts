@@ -440,15 +440,25 @@ function describeDashboard(result: DashboardBenchmarkResult): string {
     `dashboard: job page of a completed ${result.epochs}-epoch job on ${result.limit} images, ${result.images} images, worker precompute ${result.precompute} (medians of ${result.jobs} jobs)`,
     `  first view (never opened, empty cache): ${seconds(result.medianFirstViewMs)} (${list(result.firstViewMs)}; goal ≤ 2 s)`,
     `  second view:                            ${seconds(result.medianSecondViewMs)} (${list(result.secondViewMs)}; goal ≤ 0.5 s)`,
-    ...(result.slowestRequests ?? []).map(
-      (request) => `  ${String(request.ms).padStart(6)} ms  ${request.url}`,
-    ),
+    ...requestLines('first view', result.slowestRequests),
+    ...requestLines('second view', result.slowestSecondViewRequests),
     ...(result.precomputeSeconds.length === 0
       ? []
       : [
           `  precomputed by the worker before completing: ${result.precomputeSeconds.map((value) => `${value.toFixed(2)} s`).join(', ')}`,
         ]),
   ].join('\n');
+}
+
+function requestLines(
+  view: string,
+  requests: readonly { readonly url: string; readonly ms: number }[] | undefined,
+): string[] {
+  if (requests === undefined) return [];
+  return [
+    `  slowest requests of the ${view}:`,
+    ...requests.map((request) => `  ${String(request.ms).padStart(6)} ms  ${request.url}`),
+  ];
 }
 
 /** `bench render`: PNG grid timings beside matplotlib. */
