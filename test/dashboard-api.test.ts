@@ -482,7 +482,23 @@ describe('pages', () => {
     const list = await (await dashboard('/')).text();
     expect(list).toContain(`/jobs/${id}`);
     expect(list).toContain('<progress');
-    expect(list).toContain('/static/job-list.js');
+    // The scripts and style sheet load from the build's own path, cached as immutable; the
+    // modules they import resolve under it; the plain /static paths are revalidated.
+    const base = /href="(\/static\/v\/[\w-]+)\/style\.css"/.exec(list)?.[1] ?? '';
+    expect(base).not.toBe('');
+    expect(list).toContain(`${base}/job-list.js`);
+    for (const file of ['job-list.js', 'dom.js', 'uplot.js', 'style.css']) {
+      const versioned = await dashboard(`${base}/${file}`);
+      expect(versioned.status, file).toBe(200);
+      expect(versioned.headers.get('cache-control'), file).toBe(
+        'public, max-age=31536000, immutable',
+      );
+      const plain = await dashboard(`/static/${file}`);
+      expect(plain.status, file).toBe(200);
+      expect(plain.headers.get('cache-control'), file).toBe('no-cache');
+      expect(await versioned.text()).toBe(await plain.text());
+    }
+    expect((await dashboard(`${base}/no-such.js`)).status).toBe(404);
     const rows = await (await dashboard('/fragments/jobs?type=train')).text();
     expect(rows).toContain(`data-id="${id}"`);
     expect(rows).toContain('completed');

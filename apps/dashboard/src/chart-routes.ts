@@ -44,11 +44,6 @@ export function createChartRouter(options: ChartRoutesOptions): Router {
       if (view === undefined) throw jobNotFound(id);
       await handler(request, response, view);
     };
-  router.get('/static/uplot.js', (_request, response) => {
-    response.sendFile(UPLOT_SCRIPT, {
-      headers: { 'Cache-Control': 'no-cache', 'Content-Type': 'text/javascript; charset=utf-8' },
-    });
-  });
   router.get('/jobs/:id/metrics.json', trainJob(metrics(options)));
   router.get('/jobs/:id/distributions.json', trainJob(distributions(options)));
   router.get('/jobs/:id/pick.json', trainJob(pick(options)));

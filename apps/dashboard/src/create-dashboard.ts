@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
@@ -8,7 +8,7 @@ import { allowedHostsOnly, HostAllowList, requestLogger } from '@convoy/http';
 import { createArtifactStore } from '@convoy/storage';
 import { createApiProxy } from './api-proxy.js';
 import { CHART_STYLES } from './chart-styles.js';
-import { createChartRouter } from './chart-routes.js';
+import { createChartRouter, UPLOT_SCRIPT } from './chart-routes.js';
 import { queuesLinkOf, type DashboardConfig } from './config.js';
 import { DashboardClient } from './dashboard-client.js';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
@@ -22,6 +22,7 @@ import type { RenderedImage } from '@convoy/render';
 import { STYLE_SHEET } from './styles.js';
 import { UploadStore } from './uploads.js';
 import { VisualizationResolver } from './visualization-resolver.js';
+import { setStaticBase, staticVersionOf } from './static-assets.js';
 
 export interface CreateDashboardOptions {
   /** Default: a pino logger at config.logLevel. */
@@ -114,20 +115,37 @@ export function createDashboard(
       .set('Cache-Control', 'no-store')
       .json({ status: apiUp ? 'ok' : 'unavailable', api: apiUp ? 'up' : 'down' });
   });
-  app.get('/static/style.css', (request, response) => {
-    response.set({ 'Cache-Control': 'no-cache', ETag: STYLE_ETAG });
-    if (request.fresh) response.status(304).end();
-    else response.type('css').send(STYLE_SHEET + CHART_STYLES);
-  });
-  app.use(
-    '/static',
-    express.static(publicDir, {
-      index: false,
-      fallthrough: true,
-      etag: true,
-      setHeaders: (response) => response.setHeader('Cache-Control', 'no-cache'),
-    }),
-  );
+  // The build's own path, immutable (static-assets.ts); the plain /static paths stay, revalidated.
+  const versioned = `/static/v/${staticVersionOf(publicDir, [STYLE_SHEET, CHART_STYLES, readFileSync(UPLOT_SCRIPT)])}`;
+  setStaticBase(versioned);
+  const immutable = 'public, max-age=31536000, immutable';
+  for (const [base, cacheControl] of [
+    [versioned, immutable],
+    ['/static', 'no-cache'],
+  ] as const) {
+    app.get(`${base}/style.css`, (request, response) => {
+      response.set({ 'Cache-Control': cacheControl, ETag: STYLE_ETAG });
+      if (request.fresh) response.status(304).end();
+      else response.type('css').send(STYLE_SHEET + CHART_STYLES);
+    });
+    app.get(`${base}/uplot.js`, (_request, response) => {
+      response.sendFile(UPLOT_SCRIPT, {
+        headers: {
+          'Cache-Control': cacheControl,
+          'Content-Type': 'text/javascript; charset=utf-8',
+        },
+      });
+    });
+    app.use(
+      base,
+      express.static(publicDir, {
+        index: false,
+        fallthrough: true,
+        etag: true,
+        setHeaders: (response) => response.setHeader('Cache-Control', cacheControl),
+      }),
+    );
+  }
   app.use(createChartRouter({ api, store, resolver }));
   app.use('/api', proxy.handler);
   app.use(createImageRouter({ api, store, resolver, uploads: new UploadStore(), images }));

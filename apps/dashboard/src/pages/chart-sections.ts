@@ -1,5 +1,6 @@
 import { CLASS_NAMES, isTerminalState, type JobView } from '@convoy/schemas';
 import { html, type SafeHtml } from '../html.js';
+import { staticUrl } from '../static-assets.js';
 
 /**
  * The job page's interactive sections (filled in by /static/job-charts.js): learning curves drawn
@@ -72,7 +73,7 @@ export function renderCurvesCard(view: JobView): SafeHtml {
       <summary>Images (PNG, SVG, PDF)</summary>
       <div class="pair">${curveFigure(view, 'loss')} ${curveFigure(view, 'accuracy')}</div>
     </details>
-    <script type="module" src="/static/job-charts.js"></script>
+    <script type="module" src="${staticUrl('job-charts.js')}"></script>
   </section>`;
 }
 

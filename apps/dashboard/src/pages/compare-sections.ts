@@ -2,6 +2,7 @@ import type { JobView } from '@convoy/schemas';
 import { html, type SafeHtml } from '../html.js';
 import { parameterDifferences, runLabel } from '../run-labels.js';
 import { chartControls } from './chart-sections.js';
+import { staticUrl } from '../static-assets.js';
 
 /** The runs' colours on the overlaid charts (the client's PALETTE, in the same order). */
 const SWATCHES = [
@@ -101,6 +102,6 @@ export function renderSideBySide(runs: readonly JobView[]): SafeHtml {
           </div>`,
       )}
     </div>
-    <script type="module" src="/static/compare-charts.js"></script>
+    <script type="module" src="${staticUrl('compare-charts.js')}"></script>
   </section>`;
 }

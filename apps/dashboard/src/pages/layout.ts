@@ -1,4 +1,5 @@
 import { html, jsonForScript, type SafeHtml } from '../html.js';
+import { staticUrl } from '../static-assets.js';
 
 export type Section = 'jobs' | 'submit' | 'compare';
 
@@ -31,7 +32,7 @@ export function renderPage(options: PageOptions, body: SafeHtml): string {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${options.title} · Convoy</title>
-        <link rel="stylesheet" href="/static/style.css" />
+        <link rel="stylesheet" href="${staticUrl('style.css')}" />
         <link rel="icon" href="data:," />
         ${
           options.data === undefined
@@ -43,7 +44,7 @@ export function renderPage(options: PageOptions, body: SafeHtml): string {
         ${
           options.script === undefined
             ? ''
-            : html`<script type="module" src="/static/${options.script}.js"></script>`
+            : html`<script type="module" src="${staticUrl(`${options.script}.js`)}"></script>`
         }
       </head>
       <body>

@@ -2,6 +2,7 @@ import { isTerminalState, type JobView } from '@convoy/schemas';
 import { html, type SafeHtml } from '../html.js';
 import { shortId } from '../job-format.js';
 import { runTags } from './job-list-page.js';
+import { staticUrl } from '../static-assets.js';
 
 /**
  * Run management on a job's page: the action buttons beside Cancel (clone, resume, delete) and
@@ -80,6 +81,6 @@ ${view.notes ?? ''}</textarea>
         <button type="button" id="discard-run-edit">Discard</button>
       </div>
     </form>
-    <script type="module" src="/static/run-actions.js"></script>
+    <script type="module" src="${staticUrl('run-actions.js')}"></script>
   </section>`;
 }
