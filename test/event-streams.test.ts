@@ -272,8 +272,9 @@ describe('event streams across an API restart (API and dashboard processes, real
     monitor.disconnect();
     monitorClient.disconnect();
     // Streams that arrive while the job is being read share the next read. Before, each stream
-    // read the job twice: 200 reads here.
+    // read the job twice: 200 reads here. How many share one read depends on how the 100 requests
+    // spread over the API's event loop: 10 or fewer on a busy machine, 14–28 seen on a quiet one.
     expect(reads).toBeGreaterThan(0);
-    expect(reads).toBeLessThanOrEqual(10);
+    expect(reads).toBeLessThanOrEqual(50);
   }, 60_000);
 });
