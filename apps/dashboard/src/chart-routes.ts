@@ -1,29 +1,27 @@
 import { createRequire } from 'node:module';
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { ARTIFACT_FILES } from '@convoy/core';
 import {
   batchScalarsSchema,
   epochRecordSchema,
   isTerminalState,
-  jobIdSchema,
   weightDistributionsSchema,
   type JobView,
 } from '@convoy/schemas';
 import type { ArtifactInfo, ArtifactStore } from '@convoy/storage';
 import type { DashboardClient } from './dashboard-client.js';
-import { badRequest, HttpError, jobNotFound } from './http-error.js';
+import { badRequest, HttpError } from './http-error.js';
 import { etagOf, IMMUTABLE, REVALIDATE } from './image-routes.js';
 import { trainingResultOf } from './job-format.js';
 import type { VisualizationResolver } from './visualization-resolver.js';
+import { trainJobRoute, type TrainJobHandler } from './train-job-route.js';
 
 export interface ChartRoutesOptions {
   readonly api: DashboardClient;
   readonly store: ArtifactStore;
   readonly resolver: VisualizationResolver;
 }
-
-type TrainJobHandler = (request: Request, response: Response, view: JobView) => Promise<void>;
 
 const require = createRequire(import.meta.url);
 /** uPlot, served as it is installed (pinned in package.json): the pages' CSP allows 'self' only. */
@@ -32,18 +30,11 @@ export const UPLOT_SCRIPT = require.resolve('uplot/dist/uPlot.esm.js');
 /**
  * The data behind the interactive charts, as JSON: a training job's per-epoch history with its
  * per-batch scalars, its per-epoch weight distributions, and a test image picked by class from the
- * misclassified visualization's labels. Plus uPlot itself, for the pages' scripts.
+ * misclassified visualization's labels. (uPlot itself is served by createDashboard, beside /static.)
  */
 export function createChartRouter(options: ChartRoutesOptions): Router {
   const router = Router();
-  const trainJob = (handler: TrainJobHandler): RequestHandler =>
-    async function withTrainJob(request, response) {
-      const id = String(request.params.id ?? '');
-      if (!jobIdSchema.safeParse(id).success || !id.startsWith('train_')) throw jobNotFound(id);
-      const view = await options.api.findJob(id);
-      if (view === undefined) throw jobNotFound(id);
-      await handler(request, response, view);
-    };
+  const trainJob = trainJobRoute(options.api);
   router.get('/jobs/:id/metrics.json', trainJob(metrics(options)));
   router.get('/jobs/:id/distributions.json', trainJob(distributions(options)));
   router.get('/jobs/:id/pick.json', trainJob(pick(options)));

@@ -31,6 +31,7 @@ import type {
   VisualizationRequest,
   VisualizationResolver,
 } from './visualization-resolver.js';
+import { trainJobRoute, type TrainJobHandler } from './train-job-route.js';
 
 /** Bumped when the dashboard draws the same data differently: every ETag changes with it. */
 export const RENDER_VERSION = 1;
@@ -105,22 +106,13 @@ export interface ImageRoutesOptions {
   readonly images: LruCache<RenderedImage>;
 }
 
-type TrainJobHandler = (request: Request, response: Response, view: JobView) => Promise<void>;
-
 /**
  * PNG endpoints: learning curves and architecture from a training job's artifacts, visualizations
  * from stored visualize results (asking the API for them when needed), compare curves, uploads.
  */
 export function createImageRouter(options: ImageRoutesOptions): Router {
   const router = Router();
-  const trainJob = (handler: TrainJobHandler): RequestHandler =>
-    async function withTrainJob(request, response) {
-      const id = String(request.params.id ?? '');
-      if (!jobIdSchema.safeParse(id).success || !id.startsWith('train_')) throw jobNotFound(id);
-      const view = await options.api.findJob(id);
-      if (view === undefined) throw jobNotFound(id);
-      await handler(request, response, view);
-    };
+  const trainJob = trainJobRoute(options.api);
 
   for (const format of ['png', 'svg', 'pdf'] as const) {
     router.get(`/jobs/:id/curves.${format}`, trainJob(learningCurves(options, format)));
