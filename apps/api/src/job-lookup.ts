@@ -1,6 +1,7 @@
-import { CANCELLED_REASON, jobTypeOf, type JobQueues } from '@convoy/queue';
+import { CANCELLED_REASON, jobTypeOf, type JobQueues, type SweepJobData } from '@convoy/queue';
 import { HttpError } from './http-error.js';
-import type { JobType } from '@convoy/schemas';
+import type { JobType, SweepSummary } from '@convoy/schemas';
+import { loadSweepSummary } from './sweeps.js';
 import type { FoundJob, RunInfo } from './job-view.js';
 
 /** Resolves job ids to what the API reports: a BullMQ job with its state, or a removed-on-cancel record. */
@@ -68,10 +69,13 @@ export class JobLookup {
     const cancelRequested =
       bullState === 'failed'
         ? job.failedReason === CANCELLED_REASON
-        : bullState === 'active' || bullState === 'delayed'
+        : bullState === 'active' || bullState === 'delayed' || bullState === 'waiting-children'
           ? await this.queues.cancellation.isRequested(id)
           : false;
-    return { kind: 'queued', id, type, job, bullState, cancelRequested, run };
+    // A sweep is as far as its trials: read every one (in parallel) for its leaderboard.
+    const sweep: SweepSummary | undefined =
+      type === 'sweep' ? await loadSweepSummary(this.queues, job.data as SweepJobData) : undefined;
+    return { kind: 'queued', id, type, job, bullState, cancelRequested, run, sweep };
   }
 
   /** The job's name, tags and notes, and for a training run its number of visualization jobs. */

@@ -1,7 +1,7 @@
 import { InvalidCursorError } from '@convoy/queue';
 import type { JobList, JobSortField, JobView, ListJobsQuery } from '@convoy/schemas';
 import type { JobLookup } from './job-lookup.js';
-import { toJobView } from './job-view.js';
+import { toJobView, toListView } from './job-view.js';
 import type { JobQueues } from '@convoy/queue';
 
 /** Most jobs (the newest) a search reads: it filters and sorts them in memory. */
@@ -27,7 +27,7 @@ export async function searchJobs(
     const found = await Promise.all(
       ids.slice(start, start + READ_BATCH).map((id) => options.lookup.find(id)),
     );
-    for (const job of found) if (job !== undefined) views.push(toJobView(job));
+    for (const job of found) if (job !== undefined) views.push(toListView(toJobView(job)));
   }
   const matches = views.filter((view) => matchesQuery(view, query));
   const sorted = sortJobs(matches, query.sort ?? 'createdAt', query.order ?? 'desc', now);
@@ -69,7 +69,7 @@ async function plainPage(
   const found = await Promise.all(ids.map((id) => options.lookup.find(id)));
   const end = offset + ids.length;
   return {
-    items: found.flatMap((job) => (job === undefined ? [] : [toJobView(job)])),
+    items: found.flatMap((job) => (job === undefined ? [] : [toListView(toJobView(job))])),
     nextCursor: end < total ? `offset.${end}` : null,
     total,
   };

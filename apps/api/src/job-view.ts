@@ -7,9 +7,15 @@ import {
   type JobLinks,
   type JobView,
   type RunMetadata,
+  type SweepSummary,
   type TrainingReport,
 } from '@convoy/schemas';
-import { CANCELLED_REASON, type AnyJob, type RemovedJobRecord } from '@convoy/queue';
+import {
+  CANCELLED_REASON,
+  type AnyJob,
+  type RemovedJobRecord,
+  type TrainJobData,
+} from '@convoy/queue';
 
 /** What `job.getState()` answers. */
 export type BullJobState = Awaited<ReturnType<AnyJob['getState']>>;
@@ -24,6 +30,8 @@ export type FoundJob =
       readonly bullState: BullJobState;
       readonly cancelRequested: boolean;
       readonly run?: RunInfo | undefined;
+      /** A sweep's trials, read when the sweep was. */
+      readonly sweep?: SweepSummary | undefined;
     }
   | {
       readonly kind: 'removed';
@@ -74,9 +82,29 @@ export function convoyStateOf(bullState: BullJobState, failedReason: string | un
 }
 
 export function stateOf(found: FoundJob): JobState {
-  return found.kind === 'removed'
-    ? 'cancelled'
-    : convoyStateOf(found.bullState, found.job.failedReason);
+  if (found.kind === 'removed') return 'cancelled';
+  const state = convoyStateOf(found.bullState, found.job.failedReason);
+  // A sweep waits (BullMQ's waiting-children) while its trials run: it is active once one started.
+  if (state === 'waiting' && found.sweep !== undefined) {
+    const { total, waiting } = found.sweep.trials;
+    if (waiting < total) return 'active';
+  }
+  return state;
+}
+
+/** A training job's sweep, when it is a trial of one. */
+function trialOfFields(found: Extract<FoundJob, { kind: 'queued' }>): Pick<JobView, 'trialOf'> {
+  if (found.type !== 'train') return {};
+  const sweep = (found.job.data as TrainJobData).sweep;
+  return sweep === undefined ? {} : { trialOf: { id: sweep.id, trial: sweep.trial } };
+}
+
+/** A job as a list shows it: a sweep without its leaderboard (GET /v1/jobs/:id has it). */
+export function toListView(view: JobView): JobView {
+  if (view.sweep?.leaderboard === undefined) return view;
+  const sweep = { ...view.sweep };
+  delete sweep.leaderboard;
+  return { ...view, sweep };
 }
 
 /** The training report a train job stores as its BullMQ progress, or null (none yet, or a visualize job). */
@@ -110,7 +138,7 @@ export function toJobView(found: FoundJob): JobView {
     };
   }
   const { job } = found;
-  const state = convoyStateOf(found.bullState, job.failedReason);
+  const state = stateOf(found);
   const report = found.type === 'train' ? reportOf(job) : null;
   const trainingResult =
     found.type === 'train' && state === 'completed'
@@ -137,6 +165,8 @@ export function toJobView(found: FoundJob): JobView {
     ...startTimes(job, report),
     finishedAt: job.finishedOn && isTerminalState(state) ? isoTime(job.finishedOn) : null,
     ...runFields(found.run),
+    ...(found.sweep === undefined ? {} : { sweep: found.sweep }),
+    ...trialOfFields(found),
     links: jobLinks(found.id),
   };
 }

@@ -4,7 +4,7 @@ import {
   createJobsBatchBodySchema,
   isJobSearch,
   isTerminalState,
-  type CreateJobBody,
+  type CreateBatchJobBody,
   type CreatedJobs,
   listJobsQuerySchema,
   type CreatedJob,
@@ -21,7 +21,8 @@ import { checkTrainingMemory, checkVisualization } from './job-checks.js';
 import { downloadModelArchive } from './model-archive.js';
 import type { JobLookup } from './job-lookup.js';
 import { searchJobs } from './job-search.js';
-import { jobLinks, stateOf, toJobView } from './job-view.js';
+import { jobLinks, stateOf, toJobView, toListView, type FoundJob } from './job-view.js';
+import { cancelSweep, createSweep } from './sweeps.js';
 import { deleteOrCancel, purgeJob, resumeJob, updateJob } from './run-routes.js';
 import { parseRequest } from './validation.js';
 
@@ -63,7 +64,7 @@ export function createJobsRouter(options: JobsRoutesOptions): Router {
     .route('/v1/jobs/:id')
     .get(job(getJob))
     .patch(requireJsonBody(), express.json({ limit: options.bodyLimit }), job(updateJob(options)))
-    .delete(job(deleteOrCancel(purgeJob(options), cancelJob(options.queues))))
+    .delete(job(deleteOrCancel(purgeJob(options), cancelJob(options))))
     .all(methodNotAllowed(['GET', 'PATCH', 'DELETE']));
   router
     .route('/v1/jobs/:id/resume')
@@ -106,10 +107,14 @@ export function requireJsonBody(): RequestHandler {
 function createJob(options: JobsRoutesOptions): RequestHandler {
   return async function createJobHandler(request, response) {
     const body = parseRequest(createJobBodySchema, requireBody(request.body, SINGLE_SHAPE), 'body');
-    await checkJob(body, options);
-    options.lookup.assertAvailable();
-    const created = await options.queues.enqueue(body);
-    const id = created.id ?? '';
+    let id: string;
+    if (body.type === 'sweep') {
+      id = (await createSweep(body, options)).id;
+    } else {
+      await checkJob(body, options);
+      options.lookup.assertAvailable();
+      id = (await options.queues.enqueue(body)).id ?? '';
+    }
     const links = jobLinks(id);
     response
       .status(202)
@@ -152,14 +157,14 @@ function requireBody(body: unknown, shape: string): unknown {
 }
 
 /** What the schemas cannot check: the memory budget, a visualization's training job and layer. */
-async function checkJob(body: CreateJobBody, options: JobsRoutesOptions): Promise<void> {
+async function checkJob(body: CreateBatchJobBody, options: JobsRoutesOptions): Promise<void> {
   if (body.type === 'train') checkTrainingMemory(body.params, options.maxJobMemoryMb);
   else await checkVisualization(body.params, options);
 }
 
 /** checkJob for each job of a batch; the first failure (by position) names its job. */
 async function checkJobs(
-  jobs: readonly CreateJobBody[],
+  jobs: readonly CreateBatchJobBody[],
   options: JobsRoutesOptions,
 ): Promise<void> {
   const outcomes = await Promise.allSettled(jobs.map((body) => checkJob(body, options)));
@@ -213,7 +218,7 @@ export async function findJobs(
     const views = await Promise.all(
       page.ids.map(async (id) => {
         const found = await options.lookup.find(id);
-        return found === undefined ? undefined : toJobView(found);
+        return found === undefined ? undefined : toListView(toJobView(found));
       }),
     );
     let consumed = 0;
@@ -270,33 +275,48 @@ const getJob: JobHandler = (_request, response, found) => {
  * `DELETE /v1/jobs/:id`: a waiting job is removed (200 cancelled), an active one is asked to stop
  * (202), a finished one is a 409 JOB_FINISHED.
  */
-function cancelJob(queues: JobQueues): JobHandler {
+function cancelJob(options: JobsRoutesOptions): JobHandler {
+  const { queues } = options;
   return async function cancelJobHandler(_request, response, found) {
-    const state = stateOf(found);
-    if (isTerminalState(state) || found.kind === 'removed') {
-      throw new HttpError(409, 'JOB_FINISHED', `job ${found.id} is already ${state}`);
+    if (found.type === 'sweep' && found.kind === 'queued') {
+      await cancelSweep(found, options, (trial) => cancelOne(queues, trial));
+      response.status(202).json({ id: found.id, state: 'active', cancelRequested: true });
+      return;
     }
-    if (state === 'waiting') {
-      const { job } = found;
-      // Recorded first: the `removed` event that SSE streams react to must find the record.
-      await queues.cancellation.recordRemoved({
-        id: found.id,
-        type: found.type,
-        params: job.data.params,
-        createdAt: job.timestamp,
-        cancelledAt: Date.now(),
-      });
-      try {
-        await job.remove();
-        response.status(200).json({ id: found.id, state: 'cancelled' });
-        return;
-      } catch (error) {
-        // A worker took it meanwhile (its lock forbids removal): cancel it as an active job.
-        const current = await queues.find(found.id);
-        if (current === undefined || (await current.getState()) !== 'active') throw error;
-      }
-    }
-    await queues.cancellation.request(found.id);
-    response.status(202).json({ id: found.id, state: 'active', cancelRequested: true });
+    const outcome = await cancelOne(queues, found);
+    if (outcome === 'removed') response.status(200).json({ id: found.id, state: 'cancelled' });
+    else response.status(202).json({ id: found.id, state: 'active', cancelRequested: true });
   };
+}
+
+/**
+ * Cancels one job: a waiting one is removed ('removed'), an active one is asked to stop at its
+ * next batch ('requested'); a finished one is a 409 JOB_FINISHED.
+ */
+async function cancelOne(queues: JobQueues, found: FoundJob): Promise<'removed' | 'requested'> {
+  const state = stateOf(found);
+  if (isTerminalState(state) || found.kind === 'removed') {
+    throw new HttpError(409, 'JOB_FINISHED', `job ${found.id} is already ${state}`);
+  }
+  if (state === 'waiting') {
+    const { job } = found;
+    // Recorded first: the `removed` event that SSE streams react to must find the record.
+    await queues.cancellation.recordRemoved({
+      id: found.id,
+      type: found.type,
+      params: job.data.params,
+      createdAt: job.timestamp,
+      cancelledAt: Date.now(),
+    });
+    try {
+      await job.remove();
+      return 'removed';
+    } catch (error) {
+      // A worker took it meanwhile (its lock forbids removal): cancel it as an active job.
+      const current = await queues.find(found.id);
+      if (current === undefined || (await current.getState()) !== 'active') throw error;
+    }
+  }
+  await queues.cancellation.request(found.id);
+  return 'requested';
 }

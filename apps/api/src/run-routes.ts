@@ -1,4 +1,4 @@
-import { jobTypeOf, type JobQueues } from '@convoy/queue';
+import { jobTypeOf, type JobQueues, type SweepJobData } from '@convoy/queue';
 import {
   isTerminalState,
   updateJobBodySchema,
@@ -46,6 +46,13 @@ export function updateJob(options: RunRoutesOptions): JobHandler {
 export function resumeJob(options: RunRoutesOptions): JobHandler {
   return async function resumeJobHandler(_request, response, found) {
     const state = stateOf(found);
+    if (found.type === 'sweep') {
+      throw new HttpError(
+        409,
+        'JOB_NOT_RESUMABLE',
+        `job ${found.id} is a sweep: resume its cancelled or failed trials one by one`,
+      );
+    }
     if (state !== 'cancelled' && state !== 'failed') {
       throw new HttpError(
         409,
@@ -93,11 +100,22 @@ export function purgeJob(options: RunRoutesOptions): JobHandler {
     const visualizations =
       found.type === 'train' ? await options.queues.metadata.visualizationsOf(found.id) : [];
     for (const id of visualizations) await removeJob(options, id);
+    // A sweep goes with its trials (each with its own visualization jobs).
+    const trials =
+      found.type === 'sweep' && found.kind === 'queued'
+        ? (found.job.data as SweepJobData).trials.map((trial) => trial.id)
+        : [];
+    for (const id of trials) {
+      for (const visualization of await options.queues.metadata.visualizationsOf(id))
+        await removeJob(options, visualization);
+      await removeJob(options, id);
+    }
     await removeJob(options, found.id, found);
     response.json({
       id: found.id,
       deleted: true,
       visualizations: visualizations.length,
+      ...(found.type === 'sweep' ? { trials: trials.length } : {}),
     } satisfies JobDeleted);
   };
 }

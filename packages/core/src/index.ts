@@ -51,3 +51,20 @@ export {
 } from './visualization-freshness.js';
 export { modelCheckpointOf } from './model-checkpoint.js';
 export { defaultVisualizations } from './default-visualizations.js';
+export {
+  describeAssignment,
+  describeTrialProblem,
+  parseParamPath,
+  planSweep,
+  trialParams,
+  type PlannedTrial,
+  type SweepPlan,
+  type TrialProblem,
+} from './sweep-plan.js';
+export {
+  decideTrialStop,
+  isRung,
+  type MetricCurve,
+  type StopDecision,
+} from './sweep-early-termination.js';
+export { computeSaved, summarizeSweep } from './sweep-leaderboard.js';

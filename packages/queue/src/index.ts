@@ -1,9 +1,11 @@
 export { CANCELLED_REASON, JobCancellation, type RemovedJobRecord } from './cancellation.js';
 export {
   JOB_DATA_SCHEMAS,
+  sweepJobDataSchema,
   trainJobDataSchema,
   visualizeJobDataSchema,
   type JobDataByType,
+  type SweepJobData,
   type TrainJobData,
   type VisualizeJobData,
 } from './job-data.js';
@@ -16,8 +18,12 @@ export {
   removeQueuePrefix,
   type AnyJob,
   type EnqueuedJob,
+  type EnqueuedSweep,
   type JobQueuesOptions,
+  type SweepTrialInput,
 } from './job-queues.js';
+export { SweepStore } from './sweep-store.js';
+export { loadTrialRecords } from './sweep-trials.js';
 export { createJobWorker, type JobProcessor, type JobWorkerOptions } from './job-worker.js';
 export { CONVOY_KEY_PREFIX, QUEUE_NAMES } from './queue-names.js';
 export {

@@ -9,5 +9,5 @@ export function createJobId(type: JobType, now = Date.now()): JobId {
 /** The type a job id names, or null for strings that are not Convoy job ids. */
 export function jobTypeOf(id: string): JobType | null {
   if (!jobIdSchema.safeParse(id).success) return null;
-  return id.startsWith('train_') ? 'train' : 'visualize';
+  return id.slice(0, id.indexOf('_')) as JobType;
 }

@@ -5,9 +5,20 @@ import {
   type RedisConnection,
   type RedisKeyPrefixes,
 } from './redis-connection.js';
-import type { CreateJobBody, JobType } from '@convoy/schemas';
+import type {
+  CreateBatchJobBody,
+  CreateSweepJobBody,
+  JobType,
+  SweepAssignment,
+  TrainingParams,
+} from '@convoy/schemas';
 import { JobCancellation } from './cancellation.js';
-import { JOB_DATA_SCHEMAS, type TrainJobData, type VisualizeJobData } from './job-data.js';
+import {
+  JOB_DATA_SCHEMAS,
+  type SweepJobData,
+  type TrainJobData,
+  type VisualizeJobData,
+} from './job-data.js';
 import { createJobId, jobTypeOf } from './job-ids.js';
 import { JobIndex } from './job-index.js';
 import { JobMetadataStore } from './job-metadata.js';
@@ -30,9 +41,31 @@ export const DEFAULT_JOB_OPTIONS: Readonly<Record<JobType, JobsOptions>> = {
     removeOnComplete: { age: 30 * DAY_SECONDS },
     removeOnFail: { age: 30 * DAY_SECONDS },
   },
+  sweep: {
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 1_000 },
+    removeOnComplete: { age: 30 * DAY_SECONDS },
+    removeOnFail: { age: 30 * DAY_SECONDS },
+  },
 };
 
-export type AnyJob = Job<TrainJobData> | Job<VisualizeJobData>;
+export type AnyJob = Job<TrainJobData> | Job<VisualizeJobData> | Job<SweepJobData>;
+
+/** A trial as the API planned it: its position, values and training params. */
+export interface SweepTrialInput {
+  readonly trial: number;
+  readonly assignment: SweepAssignment;
+  readonly params: TrainingParams;
+}
+
+/** What enqueueSweep created. */
+export interface EnqueuedSweep {
+  readonly id: string;
+  readonly trialIds: string[];
+}
+
+/** Longest run name (RUN_NAME_MAX_LENGTH); a trial's name is cut to it. */
+const NAME_LIMIT = 100;
 
 /** A job queued by `enqueueMany`. */
 export interface EnqueuedJob {
@@ -49,10 +82,11 @@ export interface JobQueuesOptions {
   readonly logger?: RedisLogger | undefined;
 }
 
-/** The producer side: both queues, the job index and cancellation, on one connection. */
+/** The producer side: the three queues, the job index and cancellation, on one connection. */
 export class JobQueues {
   readonly train: Queue<TrainJobData>;
   readonly visualize: Queue<VisualizeJobData>;
+  readonly sweep: Queue<SweepJobData>;
   readonly index: JobIndex;
   readonly cancellation: JobCancellation;
   readonly metadata: JobMetadataStore;
@@ -69,8 +103,9 @@ export class JobQueues {
     };
     this.train = new Queue<TrainJobData>(QUEUE_NAMES.train, common);
     this.visualize = new Queue<VisualizeJobData>(QUEUE_NAMES.visualize, common);
+    this.sweep = new Queue<SweepJobData>(QUEUE_NAMES.sweep, common);
     this.flows = new FlowProducer(common);
-    for (const queue of [this.train, this.visualize])
+    for (const queue of [this.train, this.visualize, this.sweep])
       logRedisErrors(queue, `queue:${queue.name}`, options.logger);
     logRedisErrors(this.flows, 'flow-producer', options.logger);
     this.index = new JobIndex(options.connection, this.prefixes.convoy);
@@ -79,11 +114,12 @@ export class JobQueues {
     this.jobOptions = {
       train: { ...DEFAULT_JOB_OPTIONS.train, ...options.jobOptions?.train },
       visualize: { ...DEFAULT_JOB_OPTIONS.visualize, ...options.jobOptions?.visualize },
+      sweep: { ...DEFAULT_JOB_OPTIONS.sweep, ...options.jobOptions?.sweep },
     };
   }
 
-  queue(type: JobType): Queue<TrainJobData> | Queue<VisualizeJobData> {
-    return type === 'train' ? this.train : this.visualize;
+  queue(type: JobType): Queue<TrainJobData> | Queue<VisualizeJobData> | Queue<SweepJobData> {
+    return type === 'train' ? this.train : type === 'visualize' ? this.visualize : this.sweep;
   }
 
   /**
@@ -91,7 +127,7 @@ export class JobQueues {
    * first: BullMQ waits for the connection to be ready, which Convoy's own commands (no offline
    * queue) need too.
    */
-  async enqueue(body: CreateJobBody, createdBy?: string): Promise<AnyJob> {
+  async enqueue(body: CreateBatchJobBody, createdBy?: string): Promise<AnyJob> {
     const id = createJobId(body.type);
     const createdAt = Date.now();
     const options = { ...this.jobOptions[body.type], jobId: id, timestamp: createdAt };
@@ -116,7 +152,10 @@ export class JobQueues {
    * Queues every job or none: the jobs go in one MULTI (FlowProducer.addBulk, jobs without
    * children), after their index entries; if the MULTI fails the entries are taken back.
    */
-  async enqueueMany(bodies: readonly CreateJobBody[], createdBy?: string): Promise<EnqueuedJob[]> {
+  async enqueueMany(
+    bodies: readonly CreateBatchJobBody[],
+    createdBy?: string,
+  ): Promise<EnqueuedJob[]> {
     // The index and metadata commands go first, on a connection without an offline queue.
     await this.train.waitUntilReady();
     const createdAt = Date.now();
@@ -146,10 +185,83 @@ export class JobQueues {
   }
 
   /**
+   * A sweep and its trials as one BullMQ flow, in one MULTI: the sweep's job waits (BullMQ's
+   * waiting-children) until every trial has finished, then a worker ranks them. Trials are ordinary
+   * training jobs, named and tagged after the sweep, listed beside it; a trial that fails or is
+   * cancelled does not hold the sweep up (ignoreDependencyOnFailure).
+   */
+  async enqueueSweep(
+    body: CreateSweepJobBody,
+    trials: readonly SweepTrialInput[],
+    createdBy?: string,
+  ): Promise<EnqueuedSweep> {
+    await this.train.waitUntilReady();
+    const createdAt = Date.now();
+    const id = createJobId('sweep');
+    const trialIds = trials.map(() => createJobId('train', createdAt));
+    const { metric, maxConcurrent, earlyTermination } = body.params;
+    const sweepName = body.name ?? id;
+    const trialTags = [...new Set([...(body.tags ?? []), `sweep:${id}`])];
+    const children: FlowJob[] = trials.map(({ trial, assignment, params }, position) => ({
+      name: 'train',
+      queueName: QUEUE_NAMES.train,
+      data: JOB_DATA_SCHEMAS.train.parse({
+        params,
+        createdBy,
+        sweep: { id, trial, metric, maxConcurrent, earlyTermination },
+      }),
+      opts: {
+        ...this.jobOptions.train,
+        jobId: trialIds[position],
+        timestamp: createdAt,
+        ignoreDependencyOnFailure: true,
+      },
+    }));
+    const data = JOB_DATA_SCHEMAS.sweep.parse({
+      params: body.params,
+      trials: trials.map(({ assignment }, position) => ({ id: trialIds[position], assignment })),
+      createdBy,
+    });
+    await Promise.all([
+      this.recordRun(id, body, createdAt),
+      ...trials.map(({ trial, assignment }, position) =>
+        this.metadata.update(trialIds[position] ?? '', {
+          name: trialName(sweepName, trial, assignment),
+          tags: trialTags,
+        }),
+      ),
+    ]);
+    // The sweep last: newest, so listed above its trials.
+    const indexed = [
+      ...trialIds.map((trialId) => ({ id: trialId, type: 'train' as const })),
+      { id, type: 'sweep' as const },
+    ];
+    await this.index.addMany(indexed, createdAt);
+    try {
+      await this.flows.add({
+        name: 'sweep',
+        queueName: QUEUE_NAMES.sweep,
+        data,
+        opts: { ...this.jobOptions.sweep, jobId: id, timestamp: createdAt },
+        children,
+      });
+    } catch (error) {
+      await this.index.removeMany(indexed).catch(() => undefined);
+      throw error;
+    }
+    return { id, trialIds };
+  }
+
+  /**
    * Queues a job again under its own id, with its original creation time: resuming a job that was
    * cancelled while waiting (its BullMQ job was removed; the index still lists it).
    */
-  async requeue(id: string, type: JobType, params: unknown, createdAt: number): Promise<AnyJob> {
+  async requeue(
+    id: string,
+    type: Exclude<JobType, 'sweep'>,
+    params: unknown,
+    createdAt: number,
+  ): Promise<AnyJob> {
     const options = { ...this.jobOptions[type], jobId: id, timestamp: createdAt };
     return type === 'train'
       ? this.train.add('train', JOB_DATA_SCHEMAS.train.parse({ params }), options)
@@ -159,7 +271,7 @@ export class JobQueues {
   /** A run's name, tags and notes, and a visualization's link to its run (when there are any). */
   private async recordRun(
     id: string,
-    body: CreateJobBody | undefined,
+    body: CreateBatchJobBody | CreateSweepJobBody | undefined,
     createdAt: number,
   ): Promise<void> {
     if (body === undefined) return;
@@ -177,8 +289,22 @@ export class JobQueues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.train.close(), this.visualize.close(), this.flows.close()]);
+    await Promise.all([
+      this.train.close(),
+      this.visualize.close(),
+      this.sweep.close(),
+      this.flows.close(),
+    ]);
   }
+}
+
+/** `my sweep #3 model.preset=cnn, optimizer.learningRate=0.001`, cut to a run name's length. */
+function trialName(sweepName: string, trial: number, assignment: SweepAssignment): string {
+  const values = Object.entries(assignment)
+    .map(([path, value]) => `${path.split('.').at(-1) ?? path}=${String(value)}`)
+    .join(' ');
+  const name = `${sweepName} #${trial} ${values}`;
+  return name.length <= NAME_LIMIT ? name : `${name.slice(0, NAME_LIMIT - 1)}…`;
 }
 
 /**

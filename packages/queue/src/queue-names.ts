@@ -4,6 +4,7 @@ import type { JobType } from '@convoy/schemas';
 export const QUEUE_NAMES: Readonly<Record<JobType, string>> = {
   train: 'convoy-train',
   visualize: 'convoy-visualize',
+  sweep: 'convoy-sweep',
 };
 
 /** Key prefix for Convoy's own Redis keys (job index, cancellations), beside BullMQ's `bull:`. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { jobStateSchema, jobTypeSchema, trainingStageSchema } from './jobs.js';
 import { backendNameSchema, epochRecordSchema, trainingProgressSchema } from './training-result.js';
+import { sweepSummarySchema } from './sweeps.js';
 
 /**
  * Response bodies of the REST API, beside the request bodies and queries (jobs.ts): what the API
@@ -68,6 +69,13 @@ export const jobViewSchema = z.object({
   notes: z.string().nullable().optional(),
   /** A train job's visualization jobs (created since run management was added). */
   visualizations: z.int().min(0).optional(),
+  /**
+   * A sweep's trials, live: counts, percent, best trial and compute saved; the leaderboard (every
+   * trial) in `GET /v1/jobs/:id` and SSE, left out of job lists.
+   */
+  sweep: sweepSummarySchema.partial({ leaderboard: true }).optional(),
+  /** A training job that is a trial of a sweep: which sweep, and its 0-based position there. */
+  trialOf: z.object({ id: z.string(), trial: z.int().min(0) }).optional(),
   links: jobLinksSchema,
 });
 
@@ -95,6 +103,8 @@ export const jobDeletedSchema = z.object({
   deleted: z.literal(true),
   /** Visualization jobs of the run deleted with it. */
   visualizations: z.int().min(0),
+  /** A sweep's trials, deleted with it. */
+  trials: z.int().min(0).optional(),
 });
 
 /** DELETE of a waiting job: removed from the queue at once. */
@@ -136,6 +146,8 @@ export const progressEventSchema = z.object({
   /** The compute backend and device, once the worker has reported them (from the job's start). */
   backend: backendNameSchema.optional(),
   device: z.string().optional(),
+  /** A sweep's live state: its counts, leaderboard and compute saved (as in the job view). */
+  sweep: sweepSummarySchema.optional(),
 });
 
 /** `data` of the SSE `epoch` event: one finished epoch, as a history entry. */

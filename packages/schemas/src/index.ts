@@ -24,6 +24,7 @@ export * from './training-params.js';
 export * from './training-result.js';
 export * from './training-records.js';
 export * from './jobs.js';
+export * from './sweeps.js';
 export * from './runs.js';
 export * from './api-bodies.js';
 export * from './visualization.js';

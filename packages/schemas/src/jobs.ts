@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { epochRecordSchema, trainingProgressSchema, backendNameSchema } from './training-result.js';
 import { trainingParamsSchema } from './training-params.js';
+import { sweepParamsSchema } from './sweeps.js';
 import {
   jobModelFilterSchema,
   jobSortFieldSchema,
@@ -8,7 +9,7 @@ import {
   runTagSchema,
 } from './runs.js';
 
-export const JOB_TYPES = ['train', 'visualize'] as const;
+export const JOB_TYPES = ['train', 'visualize', 'sweep'] as const;
 export const jobTypeSchema = z.enum(JOB_TYPES);
 
 /**
@@ -17,7 +18,7 @@ export const jobTypeSchema = z.enum(JOB_TYPES);
  */
 export const jobIdSchema = z
   .string()
-  .regex(/^(train|visualize)_[0-9a-z]{8,40}$/, 'not a Convoy job id');
+  .regex(/^(train|visualize|sweep)_[0-9a-z]{8,40}$/, 'not a Convoy job id');
 
 export const JOB_STATES = ['waiting', 'active', 'completed', 'failed', 'cancelled'] as const;
 export const jobStateSchema = z.enum(JOB_STATES);
@@ -102,23 +103,42 @@ export const createVisualizeJobBodySchema = z.strictObject({
   params: visualizationParamsSchema,
   ...runMetadataInputShape,
 });
+/** A sweep: many training jobs (its trials) over a search space, as one job. */
+export const createSweepJobBodySchema = z.strictObject({
+  type: z.literal('sweep'),
+  params: sweepParamsSchema,
+  ...runMetadataInputShape,
+});
+
 /** Says what a body that names no job type should look like. */
 function jobBodyProblem(input: unknown): string {
-  const shape = '{ "type": "train" | "visualize", "params": { … } }';
+  const shape = '{ "type": "train" | "visualize" | "sweep", "params": { … } }';
   if (typeof input !== 'object' || input === null || Array.isArray(input))
     return `the body must be a JSON object: ${shape}`;
   const { type } = input as { type?: unknown };
   if (type === undefined)
     return Object.keys(input).length === 0
       ? `the body is an empty object: send ${shape}`
-      : `type is missing: it must be "train" or "visualize"`;
-  return `type must be "train" or "visualize", not ${JSON.stringify(type)}`;
+      : `type is missing: it must be "train", "visualize" or "sweep"`;
+  return `type must be "train", "visualize" or "sweep", not ${JSON.stringify(type)}`;
 }
 
 export const createJobBodySchema = z.discriminatedUnion(
   'type',
-  [createTrainJobBodySchema, createVisualizeJobBodySchema],
+  [createTrainJobBodySchema, createVisualizeJobBodySchema, createSweepJobBodySchema],
   { error: (issue) => jobBodyProblem(issue.input) },
+);
+
+/** What a batch may hold: single jobs (a sweep is already many jobs: send it on its own). */
+export const createBatchJobBodySchema = z.discriminatedUnion(
+  'type',
+  [createTrainJobBodySchema, createVisualizeJobBodySchema],
+  {
+    error: (issue) =>
+      (issue.input as { type?: unknown } | undefined)?.type === 'sweep'
+        ? 'a batch holds train and visualize jobs; submit a sweep with POST /v1/jobs'
+        : jobBodyProblem(issue.input),
+  },
 );
 
 /** Most jobs one `POST /v1/jobs:batch` request may carry. */
@@ -127,7 +147,7 @@ export const MAX_BATCH_JOBS = 1000;
 /** Body of `POST /v1/jobs:batch`: jobs queued together, all or none. */
 export const createJobsBatchBodySchema = z.strictObject({
   jobs: z
-    .array(createJobBodySchema)
+    .array(createBatchJobBodySchema)
     .min(1, 'send at least one job')
     .max(MAX_BATCH_JOBS, `at most ${MAX_BATCH_JOBS} jobs per batch`),
 });
@@ -199,6 +219,8 @@ export type CreateJobBody = z.infer<typeof createJobBodySchema>;
 /** What a caller sends to POST /v1/jobs: CreateJobBody before defaults are filled in. */
 export type CreateJobRequest = z.input<typeof createJobBodySchema>;
 export type CreateJobsBatchBody = z.infer<typeof createJobsBatchBodySchema>;
+export type CreateBatchJobBody = z.infer<typeof createBatchJobBodySchema>;
+export type CreateSweepJobBody = z.infer<typeof createSweepJobBodySchema>;
 export type CreateJobsBatchRequest = z.input<typeof createJobsBatchBodySchema>;
 export type TrainingReport = z.infer<typeof trainingReportSchema>;
 export type TrainingStage = z.infer<typeof trainingStageSchema>;

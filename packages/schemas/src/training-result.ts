@@ -59,6 +59,8 @@ export const trainingResultSchema = z.object({
   seconds: z.number(),
   /** The last finished epoch a resumed job started from (absent when it ran in one go). */
   resumedFromEpoch: z.int().min(0).optional(),
+  /** A sweep trial its sweep's early-termination rule stopped after `epoch`, and why. */
+  pruned: z.object({ epoch: z.int().min(1), reason: z.string() }).optional(),
 });
 
 export type BackendName = z.infer<typeof backendNameSchema>;

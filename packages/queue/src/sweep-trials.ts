@@ -1,0 +1,68 @@
+import {
+  trainingReportSchema,
+  trainingResultSchema,
+  type EpochRecord,
+  type SweepTrialRef,
+  type SweepTrialState,
+  type TrialRecord,
+} from '@convoy/schemas';
+import { CANCELLED_REASON } from './cancellation.js';
+import type { JobQueues } from './job-queues.js';
+
+/**
+ * Where each of a sweep's trials stands, read from its training job (every trial at once): what
+ * the leaderboard is built from, live at the API and final in the sweep's own job.
+ */
+export async function loadTrialRecords(
+  queues: JobQueues,
+  trials: readonly SweepTrialRef[],
+): Promise<TrialRecord[]> {
+  return Promise.all(trials.map((ref, trial) => loadTrialRecord(queues, ref, trial)));
+}
+
+async function loadTrialRecord(
+  queues: JobQueues,
+  ref: SweepTrialRef,
+  trial: number,
+): Promise<TrialRecord> {
+  // State first: read the other way round, a trial finishing in between would look unfinished.
+  const bullState = await queues.train.getJobState(ref.id);
+  const job = bullState === 'unknown' ? undefined : await queues.train.getJob(ref.id);
+  const base = { trial, id: ref.id, assignment: ref.assignment };
+  if (job === undefined) {
+    // Removed: cancelled while it waited (or expired).
+    const removed = await queues.cancellation.findRemoved(ref.id);
+    const epochs = (removed?.params as { epochs?: number } | undefined)?.epochs ?? 1;
+    return { ...base, state: 'cancelled', history: [], epochs, seconds: 0 };
+  }
+  const result =
+    bullState === 'completed' ? trainingResultSchema.safeParse(job.returnvalue).data : undefined;
+  const report = trainingReportSchema.safeParse(job.progress).data;
+  const history: readonly EpochRecord[] = result?.history ?? report?.history ?? [];
+  const state = trialStateOf(bullState, job.failedReason, result?.pruned !== undefined);
+  return {
+    ...base,
+    state,
+    history,
+    epochs: job.data.params.epochs,
+    seconds: result?.seconds ?? history.reduce((sum, record) => sum + record.seconds, 0),
+    ...(state === 'failed' ? { error: job.failedReason || 'failed' } : {}),
+  };
+}
+
+function trialStateOf(
+  bullState: string,
+  failedReason: string | undefined,
+  pruned: boolean,
+): SweepTrialState {
+  switch (bullState) {
+    case 'completed':
+      return pruned ? 'pruned' : 'completed';
+    case 'failed':
+      return failedReason === CANCELLED_REASON ? 'cancelled' : 'failed';
+    case 'active':
+      return 'active';
+    default:
+      return 'waiting';
+  }
+}
