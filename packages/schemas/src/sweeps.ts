@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { epochRecordSchema, type EpochRecord } from './training-result.js';
-import { trainingMetricSchema, trainingParamsSchema, type TrainingMetric } from './training-params.js';
+import {
+  trainingMetricSchema,
+  trainingParamsSchema,
+  type TrainingMetric,
+} from './training-params.js';
 
 /**
  * Sweeps: many training runs of one search space as one job (`"type": "sweep"`). The sweep's params
@@ -332,4 +336,3 @@ export interface TrialRecord {
   readonly seconds: number;
   readonly error?: string | undefined;
 }
-
