@@ -132,7 +132,11 @@ type TrialOutcome =
  */
 export function trialParams(base: TrainingParams, assignment: SweepAssignment): TrialOutcome {
   const params = structuredClone(base) as Record<string, unknown>;
-  for (const [path, value] of Object.entries(assignment)) {
+  // The preset first: a layer path then expands the preset this trial chose.
+  const entries = Object.entries(assignment).sort(
+    ([a], [b]) => Number(b === 'model.preset') - Number(a === 'model.preset'),
+  );
+  for (const [path, value] of entries) {
     const steps = parseParamPath(path);
     if (steps[0] === 'model' && steps[1] === 'layers') expandPreset(params, assignment);
     const problem = setAt(params, steps, value);
@@ -148,9 +152,10 @@ export function trialParams(base: TrainingParams, assignment: SweepAssignment): 
   const issuePath = (issue?.path ?? []).map((step) =>
     typeof step === 'number' ? step : String(step),
   );
-  const dimension = Object.keys(assignment).find((path) =>
-    samePath(parseParamPath(path), issuePath),
-  );
+  // The dimension the issue is about: at its path, or at a part of it (the layer a value changed).
+  const dimension =
+    Object.keys(assignment).find((path) => samePath(parseParamPath(path), issuePath)) ??
+    Object.keys(assignment).find((path) => startsWith(parseParamPath(path), issuePath));
   const dotted = issuePath.join('.');
   return {
     ok: false,
@@ -215,5 +220,14 @@ function describeSteps(steps: readonly PathStep[], upTo: number): string {
 }
 
 function samePath(a: readonly PathStep[], b: readonly PathStep[]): boolean {
-  return a.length === b.length && a.every((step, position) => String(step) === String(b[position]));
+  return a.length === b.length && startsWith(a, b);
+}
+
+/** Whether `path` begins with the steps of `prefix` (a non-empty one). */
+function startsWith(path: readonly PathStep[], prefix: readonly PathStep[]): boolean {
+  return (
+    prefix.length > 0 &&
+    prefix.length <= path.length &&
+    prefix.every((step, position) => String(step) === String(path[position]))
+  );
 }

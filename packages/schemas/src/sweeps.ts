@@ -141,7 +141,12 @@ export const sweepParamsSchema = z
     method: z.enum(SWEEP_METHODS).default('grid'),
     /** The search space: param path → values or range. */
     parameters: z
-      .record(sweepParamPathSchema, sweepDimensionSchema)
+      .record(sweepParamPathSchema, sweepDimensionSchema, {
+        error: (issue) =>
+          issue.code === 'invalid_key'
+            ? `"${String(issue.path?.at(-1) ?? '')}" is not a param path: dotted names and [index] steps, as optimizer.learningRate or model.layers[1].filters`
+            : undefined,
+      })
       .refine((space) => Object.keys(space).length >= 1, 'give at least one dimension to sweep')
       .refine(
         (space) => Object.keys(space).length <= MAX_SWEEP_DIMENSIONS,
