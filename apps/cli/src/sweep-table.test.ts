@@ -129,7 +129,7 @@ describe('formatSweepTable', () => {
   });
 });
 
-function capture(isTTY: boolean, columns?: number) {
+function capture(isTTY: boolean, columns?: number, rows?: number) {
   const chunks: string[] = [];
   const stream = Object.assign(
     new Writable({
@@ -138,7 +138,7 @@ function capture(isTTY: boolean, columns?: number) {
         done();
       },
     }),
-    { isTTY, columns },
+    { isTTY, columns, rows },
   );
   return { stream, text: () => chunks.join('') };
 }
@@ -151,6 +151,16 @@ describe('createSweepTableRenderer', () => {
     renderer.render(['a', 'b']); // unchanged: nothing written
     renderer.render(['a', 'c', 'a line longer than the terminal is wide']);
     expect(text()).toBe('\u001B[0Ja\nb\n' + '\u001B[2A\u001B[0Ja\nc\na line longer than \n');
+  });
+
+  it('on a terminal keeps the table within its height, so the redraw goes up over all of it', () => {
+    const { stream, text } = capture(true, 80, 5);
+    const renderer = createSweepTableRenderer(stream);
+    renderer.render(['head', 'r1', 'r2', 'r3', 'r4', 'r5']);
+    renderer.render(['head', 'r1', 'r2']);
+    expect(text()).toBe(
+      '\u001B[0Jhead\nr1\nr2\n… 3 more lines\n' + '\u001B[4A\u001B[0Jhead\nr1\nr2\n',
+    );
   });
 
   it('elsewhere prints the whole table once per change', () => {

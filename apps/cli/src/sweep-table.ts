@@ -106,25 +106,31 @@ export interface SweepTableRenderer {
 const CURSOR_UP = (lines: number) => `\u001B[${lines}A`;
 const CLEAR_DOWN = '\u001B[0J';
 
+/** The table cut to the terminal: lines to its width, rows to its height (the best trials kept). */
+function fitToTerminal(lines: readonly string[], columns?: number, rows?: number): string[] {
+  let fitted = [...lines];
+  if (rows !== undefined && rows > 3 && fitted.length > rows - 1) {
+    const hidden = fitted.length - (rows - 2);
+    fitted = [...fitted.slice(0, rows - 2), `… ${hidden} more line${hidden === 1 ? '' : 's'}`];
+  }
+  return fitted.map((line) =>
+    columns && line.length >= columns ? line.slice(0, Math.max(1, columns - 1)) : line,
+  );
+}
+
 /**
  * On a terminal the table is redrawn in place (cursor up over the previous one, cleared to the
- * end of the screen), each line cut to the terminal's width so the count of lines to go up is
+ * end of the screen), cut to the terminal's width and height so the count of lines to go up is
  * right. Elsewhere (pipes, CI logs) the whole table is printed again each time it changes.
  */
 export function createSweepTableRenderer(
-  stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number },
+  stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number },
 ): SweepTableRenderer {
   let previous: string | undefined;
   let drawnLines = 0;
   return {
     render(lines) {
-      const fitted = stream.isTTY
-        ? lines.map((line) =>
-            stream.columns && line.length >= stream.columns
-              ? line.slice(0, Math.max(1, stream.columns - 1))
-              : line,
-          )
-        : lines;
+      const fitted = stream.isTTY ? fitToTerminal(lines, stream.columns, stream.rows) : lines;
       const text = fitted.join('\n');
       if (text === previous) return;
       if (stream.isTTY) {

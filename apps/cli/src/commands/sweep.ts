@@ -26,8 +26,13 @@ export const TERMINAL_EXIT_CODES: Readonly<Record<TerminalJobState, number>> = {
 
 export const isSweepId = (id: string) => id.startsWith('sweep_');
 
-/** How often a watched sweep is read (`GET /v1/jobs/:id` carries its whole leaderboard). */
-const POLL_INTERVAL_MS = 1000;
+/**
+ * How often a watched sweep is read: every second, less often for a large sweep (`GET
+ * /v1/jobs/:id` reads every trial for its leaderboard), at most every 10 s.
+ */
+export function pollIntervalOf(view: JobView, base = 1000): number {
+  return Math.max(base, Math.min(10_000, (view.sweep?.trials.total ?? 0) * 10));
+}
 
 /**
  * Follows a sweep until it ends, with its leaderboard as a live table (on `output.stdout`, or on
@@ -46,7 +51,7 @@ export async function watchSweep(
     view = await client.getJob(id);
     renderer.render(formatSweepTable(view));
     if (isTerminalState(view.state)) break;
-    await sleep(options.intervalMs ?? POLL_INTERVAL_MS);
+    await sleep(pollIntervalOf(view, options.intervalMs));
   }
   if (options.json) writeLine(output.stdout, JSON.stringify(view));
   else writeLine(output.stderr, `Sweep ${id}: ${view.state}`);
