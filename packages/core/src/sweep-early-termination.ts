@@ -96,7 +96,10 @@ function successiveHalving(
 }
 
 /** Rungs at minEpochs · η^k. */
-export function isRung(epoch: number, rule: { minEpochs: number; reductionFactor: number }): boolean {
+export function isRung(
+  epoch: number,
+  rule: { minEpochs: number; reductionFactor: number },
+): boolean {
   for (let rung = rule.minEpochs; rung <= epoch; rung *= rule.reductionFactor)
     if (rung === epoch) return true;
   return false;
