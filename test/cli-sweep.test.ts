@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisConnection, removeQueuePrefix } from '@convoy/queue';
-import { jobListSchema, jobViewSchema, type JobView } from '@convoy/schemas';
+import { jobListSchema, jobViewSchema, sweepResultSchema, type JobView } from '@convoy/schemas';
 import { freePort } from './support/ports.js';
 import { DATA_DIR, REDIS_URL, ROOT, startApp, type RunningProcess } from './support/processes.js';
 
@@ -23,6 +23,8 @@ describe('convoy sweep against the built API', () => {
   const processes: RunningProcess[] = [];
   let artifactsDir: string;
   let apiUrl: string;
+  /** The grid sweep the first test cancels while it waits. */
+  let cancelledSweep: string;
 
   const convoy = async (...args: string[]) => {
     try {
@@ -81,6 +83,7 @@ describe('convoy sweep against the built API', () => {
     const { id, state } = JSON.parse(created.stdout) as { id: string; state: string };
     expect(id).toMatch(/^sweep_/);
     expect(state).toBe('waiting');
+    cancelledSweep = id;
 
     const status = await convoy('status', id, '--json');
     const view = jobViewSchema.parse(JSON.parse(status.stdout));
@@ -180,5 +183,48 @@ describe('convoy sweep against the built API', () => {
     expect(tooBig.stderr).toMatch(
       /trial 1 of 2 \(model\.layers\[0\]\.filters=4096\).*\[VALIDATION_FAILED\]/,
     );
+  });
+
+  it('runs a grid sweep on one wasm worker: --watch --json ends with its leaderboard; a cancelled sweep ends cancelled', async () => {
+    const worker = startApp('worker', {
+      REDIS_URL,
+      CONVOY_QUEUE_PREFIX: prefix,
+      ARTIFACTS_DIR: artifactsDir,
+      DATA_DIR,
+      CONVOY_BACKEND: 'wasm',
+    });
+    processes.push(worker);
+    await worker.waitFor(/convoy worker started/, 60_000);
+
+    const watched = await convoy(
+      'sweep',
+      ...['--grid', 'model.preset=cnn,cnn-avgpool', '--epochs', '1', '--limit', '300'],
+      ...['--watch', '--json', '--poll-interval', '250'],
+    );
+    expect(watched.code, watched.stderr).toBe(0);
+    const final = jobViewSchema.parse(JSON.parse(watched.stdout));
+    expect(final).toMatchObject({ type: 'sweep', state: 'completed' });
+    const result = sweepResultSchema.parse(final.result);
+    expect(result.leaderboard).toHaveLength(2);
+    expect(result.leaderboard.map((entry) => [entry.rank, entry.state, entry.epochsRun])).toEqual([
+      [1, 'completed', 1],
+      [2, 'completed', 1],
+    ]);
+    expect(result.leaderboard.map((entry) => entry.assignment['model.preset']).sort()).toEqual([
+      'cnn',
+      'cnn-avgpool',
+    ]);
+    const [first, second] = result.leaderboard.map((entry) => entry.value ?? Number.NaN);
+    expect(first).toBeLessThanOrEqual(second ?? Number.NaN);
+    expect(result.best?.id).toBe(result.leaderboard[0]?.id);
+    // The table went to stderr (not a terminal: printed again at each change), the last one final.
+    expect(watched.stderr).toMatch(/rank {2}trial {2}model\.preset {2}state {4}epoch {2}val_loss/);
+    expect(watched.stderr).toMatch(/ {2}completed {2}2 trials: 2 completed {2}100% {2}val_loss/);
+
+    // The grid sweep cancelled while it waited ends cancelled once a worker takes the sweep queue.
+    const cancelled = await convoy('watch', cancelledSweep);
+    expect(cancelled.code).toBe(3);
+    expect(cancelled.stderr).toContain(`Sweep ${cancelledSweep}: cancelled`);
+    expect(cancelled.stdout).toMatch(/ {2}cancelled {2}4 trials: 4 cancelled/);
   });
 });
