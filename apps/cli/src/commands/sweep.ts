@@ -58,13 +58,15 @@ export async function watchSweep(
   return TERMINAL_EXIT_CODES[view.state as TerminalJobState] ?? 1;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
-type SweepCommandFlags = SweepFlags &
+type SweepCommandFlags = Omit<SweepFlags, 'grid' | 'random'> &
   Omit<TrainingFlags, 'seed'> & {
+    grid?: string[];
+    random?: string[];
     trainingSeed?: number;
     name?: string;
-    tag: string[];
+    tag?: string[];
     notes?: string;
     watch?: boolean;
     json?: boolean;
@@ -86,13 +88,11 @@ export function registerSweepCommand(
       '--grid <path=values>',
       'a dimension of a grid search, every value tried (repeatable): model.preset=cnn,cnn-avgpool',
       collect,
-      [],
     )
     .option(
       '--random <path=spec>',
       'a dimension of a random search (repeatable): v1,v2,… to choose from, or uniform:MIN:MAX, log_uniform:MIN:MAX, int_uniform:MIN:MAX',
       collect,
-      [],
     )
     .option('--trials <n>', 'random search: trials to sample (default 10)', parseWholeNumber)
     .option(
@@ -139,7 +139,7 @@ export function registerSweepCommand(
       parseWholeNumber,
     )
     .option('--name <name>', "the sweep's name (its trials are named after it)")
-    .option('--tag <tag>', 'a tag of the sweep and its trials (repeatable)', collect, [])
+    .option('--tag <tag>', 'a tag of the sweep and its trials (repeatable)', collect)
     .option('--notes <text>', 'notes on the sweep');
   addTrainingOptions(command, { seedFlag: '--training-seed' })
     .option('--watch', 'follow the sweep with a live table of its trials until it ends')
@@ -159,7 +159,10 @@ export function registerSweepCommand(
           { ...flags, seed: flags.trainingSeed },
           { seed: '--training-seed' },
         );
-        params = sweepParamsFromFlags(flags, base);
+        params = sweepParamsFromFlags(
+          { ...flags, grid: flags.grid ?? [], random: flags.random ?? [] },
+          base,
+        );
       } catch (error) {
         return command.error(`error: ${error instanceof Error ? error.message : String(error)}`, {
           exitCode: 2,
@@ -170,7 +173,7 @@ export function registerSweepCommand(
         type: 'sweep',
         params,
         ...(flags.name === undefined ? {} : { name: flags.name }),
-        ...(flags.tag.length === 0 ? {} : { tags: flags.tag }),
+        ...(flags.tag === undefined ? {} : { tags: flags.tag }),
         ...(flags.notes === undefined ? {} : { notes: flags.notes }),
       });
       if (!flags.watch) {
