@@ -162,7 +162,7 @@ const SWEEP_PARAM_DESCRIPTIONS: Readonly<Record<string, string>> = {
   base: 'Training params every trial starts from (the notebook defaults where left out)',
   method:
     '`grid`: every combination of the listed values, in row-major order (the last dimension varies fastest); `random`: `trials` draws of the seeded sampler',
-  parameters: `The search space, at most ${MAX_SWEEP_DIMENSIONS} dimensions: a param path (\`optimizer.learningRate\`, \`batchSize\`, \`model.preset\`, \`model.layers[5].rate\`; a path into \`model.layers\` of a preset model expands the preset to its layer list) → a list of values (\`[v1, v2]\` or \`{ "values": [...] }\`), or for random search a range \`{ "distribution": "uniform" | "log_uniform" | "int_uniform", "min", "max" }\`. At most ${MAX_SWEEP_TRIALS} trials per sweep.`,
+  parameters: `The search space, at most ${MAX_SWEEP_DIMENSIONS} dimensions: a param path (\`optimizer.learningRate\`, \`batchSize\`, \`model.preset\`, \`model.layers[6].rate\`; a path into \`model.layers\` of a preset model expands the preset to its layer list) → a list of values (\`[v1, v2]\` or \`{ "values": [...] }\`), or for random search a range \`{ "distribution": "uniform" | "log_uniform" | "int_uniform", "min", "max" }\`. At most ${MAX_SWEEP_TRIALS} trials per sweep.`,
   trials: 'Random search only: how many trials to draw (default 10)',
   seed: "Seed of the random search's sampler: the same seed draws the same trials",
   metric:

@@ -34,8 +34,8 @@ describe('sweep values and specs', () => {
       'model.preset',
       { values: ['cnn', 'cnn-avgpool'] },
     ]);
-    expect(parseGridSpec('model.layers[5].rate=0.2,0.4,0.6')).toEqual([
-      'model.layers[5].rate',
+    expect(parseGridSpec('model.layers[6].rate=0.2,0.4,0.6')).toEqual([
+      'model.layers[6].rate',
       { values: [0.2, 0.4, 0.6] },
     ]);
     expect(parseGridSpec('earlyStopping.restoreBestWeights=true,false')).toEqual([
@@ -53,8 +53,8 @@ describe('sweep values and specs', () => {
       'optimizer.learningRate',
       { distribution: 'log_uniform', min: 0.0001, max: 0.01 },
     ]);
-    expect(parseRandomSpec('model.layers[5].rate=uniform:0.1:0.5')).toEqual([
-      'model.layers[5].rate',
+    expect(parseRandomSpec('model.layers[6].rate=uniform:0.1:0.5')).toEqual([
+      'model.layers[6].rate',
       { distribution: 'uniform', min: 0.1, max: 0.5 },
     ]);
     expect(parseRandomSpec('batchSize=int_uniform:16:128')).toEqual([
