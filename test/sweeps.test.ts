@@ -6,12 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisConnection, removeQueuePrefix } from '@convoy/queue';
 import {
   jobViewSchema,
+  progressEventSchema,
   sweepResultSchema,
   trainingResultSchema,
   type JobView,
   type SweepResult,
 } from '@convoy/schemas';
 import { apiCalls } from './support/api-calls.js';
+import { collectEvents } from './support/sse.js';
 import { freePort } from './support/ports.js';
 import {
   DATA_DIR,
@@ -38,6 +40,7 @@ describe('sweeps', () => {
   const processes: RunningProcess[] = [];
   const workers: RunningProcess[] = [];
   let api: ReturnType<typeof apiCalls>;
+  let baseUrl: string;
 
   const view = async (id: string): Promise<JobView> =>
     jobViewSchema.parse((await api.call<unknown>('GET', `/v1/jobs/${id}`)).body);
@@ -81,7 +84,7 @@ describe('sweeps', () => {
       WORKER_STALLED_INTERVAL_MS: '2000',
     };
     processes.push(startApp('api', { ...env, API_PORT: String(apiPort), API_HOST: '127.0.0.1' }));
-    const baseUrl = `http://127.0.0.1:${apiPort}`;
+    baseUrl = `http://127.0.0.1:${apiPort}`;
     api = apiCalls(baseUrl, { authorization: `Bearer ${TOKEN}` });
     await waitUntil(
       async () => ((await fetch(`${baseUrl}/healthz`).catch(() => null))?.ok ? true : undefined),
@@ -156,8 +159,21 @@ describe('sweeps', () => {
         },
       },
     });
+    // The sweep's events: its summary as trials report, then `completed` with the leaderboard.
+    const events = await collectEvents(
+      `${baseUrl}/v1/jobs/${id}/events`,
+      { authorization: `Bearer ${TOKEN}` },
+      (received) => received.some((event) => event.event === 'completed'),
+      300_000,
+    );
+    const summaries = events
+      .filter((event) => event.event === 'progress')
+      .map((event) => progressEventSchema.parse(JSON.parse(event.data)).sweep);
+    expect(summaries.length).toBeGreaterThanOrEqual(2);
+    expect(summaries.some((summary) => (summary?.trials.active ?? 0) > 0)).toBe(true);
     const done = await finished(id);
     expect(done.state, done.error?.message).toBe('completed');
+    expect(jobViewSchema.parse(JSON.parse(events.at(-1)?.data ?? '{}')).id).toBe(id);
     const result: SweepResult = sweepResultSchema.parse(done.result);
     expect(result.leaderboard).toHaveLength(4);
     expect(result.trials).toMatchObject({ total: 4, completed: 4 });
