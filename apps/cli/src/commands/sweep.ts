@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Option, type Command } from 'commander';
-import type { ConvoyClient, JobView } from '@convoy/client';
+import { ApiUnreachableError, type ConvoyClient, type JobView } from '@convoy/client';
 import {
   isTerminalState,
   sweepGoalSchema,
@@ -27,8 +27,8 @@ export const TERMINAL_EXIT_CODES: Readonly<Record<TerminalJobState, number>> = {
 export const isSweepId = (id: string) => id.startsWith('sweep_');
 
 /**
- * How often a watched sweep is read: every second, less often for a large sweep (`GET
- * /v1/jobs/:id` reads every trial for its leaderboard), at most every 10 s.
+ * How often a watched sweep is read when its event stream is gone: every second, less often for a
+ * large sweep (`GET /v1/jobs/:id` reads every trial for its leaderboard), at most every 10 s.
  */
 export function pollIntervalOf(view: JobView, base = 1000): number {
   return Math.max(base, Math.min(10_000, (view.sweep?.trials.total ?? 0) * 10));
@@ -36,8 +36,11 @@ export function pollIntervalOf(view: JobView, base = 1000): number {
 
 /**
  * Follows a sweep until it ends, with its leaderboard as a live table (on `output.stdout`, or on
- * stderr with `json`, whose stdout gets the final job view alone). Resolves with the exit code of
- * its final state: 0 completed, 1 failed, 3 cancelled.
+ * stderr with `json`, whose stdout gets the final job view alone): the sweep as `GET` shows it,
+ * then the summaries its event stream sends (at most one a second, while trials report) and the
+ * final job it ends with. Should the stream be lost for good before the sweep ends, the sweep is
+ * read every second or so instead. Resolves with the exit code of its final state: 0 completed,
+ * 1 failed, 3 cancelled.
  */
 export async function watchSweep(
   client: ConvoyClient,
@@ -46,12 +49,28 @@ export async function watchSweep(
   options: { readonly json: boolean; readonly intervalMs?: number | undefined },
 ): Promise<number> {
   const renderer = createSweepTableRenderer(options.json ? output.stderr : output.stdout);
-  let view: JobView;
-  for (;;) {
-    view = await client.getJob(id);
-    renderer.render(formatSweepTable(view));
-    if (isTerminalState(view.state)) break;
-    await sleep(pollIntervalOf(view, options.intervalMs));
+  let view: JobView = await client.getJob(id);
+  renderer.render(formatSweepTable(view));
+  if (!isTerminalState(view.state)) {
+    try {
+      for await (const event of client.events(id)) {
+        if (event.type === 'progress') {
+          const { state, sweep } = event.data;
+          view = { ...view, state, ...(sweep === undefined ? {} : { sweep }) };
+        } else if (event.type !== 'epoch') {
+          view = event.data;
+        }
+        renderer.render(formatSweepTable(view));
+      }
+    } catch (error) {
+      // The stream could not be reopened; the API may still answer reads.
+      if (!(error instanceof ApiUnreachableError)) throw error;
+    }
+    while (!isTerminalState(view.state)) {
+      await sleep(pollIntervalOf(view, options.intervalMs));
+      view = await client.getJob(id);
+      renderer.render(formatSweepTable(view));
+    }
   }
   if (options.json) writeLine(output.stdout, JSON.stringify(view));
   else writeLine(output.stderr, `Sweep ${id}: ${view.state}`);
@@ -148,7 +167,10 @@ export function registerSweepCommand(
       'print JSON (with --watch: the final job, its result holding the leaderboard)',
     )
     .addOption(
-      new Option('--poll-interval <ms>', 'how often --watch reads the sweep')
+      new Option(
+        '--poll-interval <ms>',
+        'how often --watch reads the sweep when its event stream is lost',
+      )
         .argParser(parseWholeNumber)
         .hideHelp(),
     )
