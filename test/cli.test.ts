@@ -265,6 +265,29 @@ describe('convoy bench queue (built)', () => {
   });
 });
 
+describe('convoy bench sweep (built)', () => {
+  it('runs a sweep to the end and with median stopping, and compares their epochs and wall time', async () => {
+    const result = await convoy(
+      'bench',
+      'sweep',
+      ...['--epochs', '2', '--limit', '300', '--workers', '1'],
+      ...['--learning-rates', '0.001,0.0005,1', '--json'],
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as {
+      withRule: { epochsRun: number; prunedTrials: number; wallSeconds: number };
+      withoutRule: { epochsRun: number; prunedTrials: number; wallSeconds: number };
+      epochsRatio: number;
+      wallRatio: number;
+    };
+    // One worker runs the trials in order: the diverging rate comes last, after two that learned.
+    expect(report.withoutRule).toMatchObject({ epochsRun: 6, prunedTrials: 0 });
+    expect(report.withRule).toMatchObject({ epochsRun: 5, prunedTrials: 1 });
+    expect(report.epochsRatio).toBeCloseTo(5 / 6);
+    expect(report.wallRatio).toBeGreaterThan(0);
+  });
+});
+
 describe('convoy bench storage (built)', () => {
   it('times the same training job on s3rver and on local files, alternating', async () => {
     const result = await convoy(

@@ -1,4 +1,4 @@
-import type { Worker } from 'bullmq';
+import { Queue, type Worker } from 'bullmq';
 import { pino, type Logger } from 'pino';
 import { initializeBackend, type ActiveBackend } from '@convoy/backend';
 import {
@@ -7,8 +7,9 @@ import {
   redisKeyPrefixes,
   type RedisConnection,
   JobCancellation,
-  JobQueues,
+  QUEUE_NAMES,
   SweepStore,
+  type TrainJobData,
 } from '@convoy/queue';
 import { artifactStoreSettings, createArtifactStore, UploadQueue } from '@convoy/storage';
 import type { WorkerConfig } from './config.js';
@@ -86,13 +87,19 @@ export async function createWorker(
     return connection;
   };
   const prefixes = redisKeyPrefixes(config.queuePrefix, redis.clusterNodes !== undefined);
-  const cancellation = new JobCancellation(connect('cancellation'), prefixes.convoy);
+  // Short commands beside the queues: cancel marks, sweep slots and curves, trials' states.
+  const commands = connect('commands');
+  const cancellation = new JobCancellation(commands, prefixes.convoy);
   const control = new JobControl();
   // Sweeps: the trials' shared slots and curves, and the queues to read trials' states from.
-  const sweepConnection = connect('sweeps');
-  const sweeps = new SweepStore(sweepConnection, prefixes.convoy);
-  const queues = new JobQueues({ connection: sweepConnection, prefix: config.queuePrefix, logger });
-  const sweepContext = { sweeps, queues, logger };
+  const sweeps = new SweepStore(commands, prefixes.convoy);
+  const trainQueue = new Queue<TrainJobData>(QUEUE_NAMES.train, {
+    connection: commands,
+    ...(prefixes.queue ? { prefix: prefixes.queue } : {}),
+  });
+  // Its connection's errors are logged (rate-limited) by the connection itself.
+  trainQueue.on('error', () => undefined);
+  const sweepContext = { sweeps, queues: { train: trainQueue, cancellation }, logger };
   const unwatch = await cancellation.watch(connect('cancel-subscriber'), (id) => {
     if (control.stop(id, 'cancel')) logger.info({ jobId: id }, 'cancel requested');
   });
@@ -179,7 +186,7 @@ export async function createWorker(
       (async () => {
         if (!(await workersClosed)) return false;
         await unwatch();
-        await queues.close();
+        await trainQueue.close();
         await Promise.all(connections.map((connection) => connection.quit()));
         return true;
       })(),

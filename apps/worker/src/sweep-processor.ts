@@ -5,14 +5,14 @@ import {
   CANCELLED_REASON,
   loadTrialRecords,
   type JobCancellation,
-  type JobQueues,
   type SweepJobData,
   type SweepStore,
+  type TrialSource,
 } from '@convoy/queue';
 import type { SweepResult } from '@convoy/schemas';
 
 export interface SweepProcessorContext {
-  readonly queues: JobQueues;
+  readonly queues: TrialSource;
   readonly sweeps: SweepStore;
   readonly cancellation: JobCancellation;
   readonly logger: Logger;

@@ -1,7 +1,7 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { decideTrialStop } from '@convoy/core';
-import type { JobQueues, SweepStore, TrainJobData } from '@convoy/queue';
+import type { SweepStore, TrainJobData, TrialSource } from '@convoy/queue';
 import type { EpochRecord, TrialOfSweep } from '@convoy/schemas';
 
 /** How long a trial waits for a free slot of its sweep before it asks again (plus up to half more). */
@@ -9,8 +9,8 @@ export const SLOT_WAIT_MS = 1_000;
 
 export interface SweepTrialContext {
   readonly sweeps: SweepStore;
-  /** To tell a slot holder that has finished (or vanished) from one still running. */
-  readonly queues: JobQueues;
+  /** To tell a slot holder that has finished (or vanished) from one still running, and to rank trials. */
+  readonly queues: TrialSource;
   readonly logger: Logger;
 }
 

@@ -24,7 +24,7 @@ export {
   type SweepTrialInput,
 } from './job-queues.js';
 export { SweepStore } from './sweep-store.js';
-export { loadTrialRecords } from './sweep-trials.js';
+export { loadTrialRecords, type TrialSource } from './sweep-trials.js';
 export { createJobWorker, type JobProcessor, type JobWorkerOptions } from './job-worker.js';
 export { CONVOY_KEY_PREFIX, QUEUE_NAMES } from './queue-names.js';
 export {

@@ -7,21 +7,29 @@ import {
   type TrialRecord,
 } from '@convoy/schemas';
 import { CANCELLED_REASON } from './cancellation.js';
-import type { JobQueues } from './job-queues.js';
+import type { Queue } from 'bullmq';
+import type { JobCancellation } from './cancellation.js';
+import type { TrainJobData } from './job-data.js';
+
+/** Where trials are read from: the training queue, and the records of trials removed on cancel. */
+export interface TrialSource {
+  readonly train: Pick<Queue<TrainJobData>, 'getJobState' | 'getJob'>;
+  readonly cancellation: Pick<JobCancellation, 'findRemoved'>;
+}
 
 /**
  * Where each of a sweep's trials stands, read from its training job (every trial at once): what
  * the leaderboard is built from, live at the API and final in the sweep's own job.
  */
 export async function loadTrialRecords(
-  queues: JobQueues,
+  queues: TrialSource,
   trials: readonly SweepTrialRef[],
 ): Promise<TrialRecord[]> {
   return Promise.all(trials.map((ref, trial) => loadTrialRecord(queues, ref, trial)));
 }
 
 async function loadTrialRecord(
-  queues: JobQueues,
+  queues: TrialSource,
   ref: SweepTrialRef,
   trial: number,
 ): Promise<TrialRecord> {

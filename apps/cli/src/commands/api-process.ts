@@ -67,3 +67,23 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** A built app as a child process; its stdout lines are kept (the worker's log is read). */
+export function startAppProcess(entry: string, cwd: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, [entry], {
+    cwd,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  child.stdout?.setEncoding('utf8').on('data', (text: string) => lines.push(...text.split('\n')));
+  child.stderr?.setEncoding('utf8').on('data', (text: string) => lines.push(...text.split('\n')));
+  const exited = once(child, 'exit');
+  return {
+    lines,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ConvoyClient } from '@convoy/client';
 import { createRedisConnection, removeQueuePrefix } from '@convoy/queue';
-import { freePort, startApi } from './api-process.js';
+import { freePort, startApi, startAppProcess } from './api-process.js';
 import { median } from './median.js';
 
 export interface DashboardBenchmarkOptions {
@@ -46,26 +44,6 @@ export interface DashboardBenchmarkResult {
   readonly slowestRequests?: readonly { readonly url: string; readonly ms: number }[];
   /** With `requests`: the same for the second view (what is still fetched with a warm cache). */
   readonly slowestSecondViewRequests?: readonly { readonly url: string; readonly ms: number }[];
-}
-
-/** A built app as a child process; its stdout lines are kept (the worker's log is read). */
-function startApp(entry: string, cwd: string, env: Record<string, string>) {
-  const child: ChildProcess = spawn(process.execPath, [entry], {
-    cwd,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  child.stdout?.setEncoding('utf8').on('data', (text: string) => lines.push(...text.split('\n')));
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => lines.push(...text.split('\n')));
-  const exited = once(child, 'exit');
-  return {
-    lines,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 async function waitHealthy(url: string, withinMs: number): Promise<void> {
@@ -125,18 +103,22 @@ export async function benchmarkDashboard(
     DATA_DIR: options.dataDir,
   };
   const api = await startApi(join(options.root, 'apps/api/dist/main.js'), env);
-  const worker = startApp(join(options.root, 'apps/worker/dist/main.js'), options.root, {
+  const worker = startAppProcess(join(options.root, 'apps/worker/dist/main.js'), options.root, {
     ...env,
     WORKER_PRECOMPUTE: options.precompute,
   });
   const dashboardPort = await freePort();
-  const dashboard = startApp(join(options.root, 'apps/dashboard/dist/main.js'), options.root, {
-    API_URL: api.url,
-    API_TOKEN: '',
-    ARTIFACTS_DIR: env.ARTIFACTS_DIR,
-    DASHBOARD_PORT: String(dashboardPort),
-    DASHBOARD_HOST: '127.0.0.1',
-  });
+  const dashboard = startAppProcess(
+    join(options.root, 'apps/dashboard/dist/main.js'),
+    options.root,
+    {
+      API_URL: api.url,
+      API_TOKEN: '',
+      ARTIFACTS_DIR: env.ARTIFACTS_DIR,
+      DASHBOARD_PORT: String(dashboardPort),
+      DASHBOARD_HOST: '127.0.0.1',
+    },
+  );
   const dashboardUrl = `http://127.0.0.1:${dashboardPort}`;
   let browser: Browser | undefined;
   try {

@@ -9,6 +9,7 @@ import { backendOption, threadsOption } from '../compute-options.js';
 import type { CliConfig } from '../config.js';
 import { benchmarkDashboard, type DashboardBenchmarkResult } from './bench-dashboard.js';
 import { benchmarkQueue } from './bench-queue.js';
+import { benchmarkSweep, type SweepBenchmarkResult } from './bench-sweep.js';
 import { benchmarkRendering } from './bench-render.js';
 import { benchmarkStorage } from './bench-storage.js';
 import { benchmarkStreams, type StreamsBenchmarkResult } from './bench-streams.js';
@@ -75,6 +76,7 @@ export function registerBenchCommand(
   const storage = addStorageBenchmark(bench, context);
   const streams = addStreamsBenchmark(bench, context);
   const dashboard = addDashboardBenchmark(bench, context);
+  const sweep = addSweepBenchmark(bench, context);
   // `npm run bench` with no arguments runs every benchmark there is.
   bench.action(async () => {
     await train.parseAsync([], { from: 'user' });
@@ -84,6 +86,7 @@ export function registerBenchCommand(
     await storage.parseAsync([], { from: 'user' });
     await streams.parseAsync([], { from: 'user' });
     await dashboard.parseAsync([], { from: 'user' });
+    await sweep.parseAsync([], { from: 'user' });
   });
 }
 
@@ -432,6 +435,68 @@ function addDashboardBenchmark(bench: Command, context: BenchContext): Command {
         );
       },
     );
+}
+
+/** `bench sweep`: a sweep with median stopping beside the same sweep run to the end. */
+function addSweepBenchmark(bench: Command, context: BenchContext): Command {
+  const { config, output, repositoryRoot, program } = context;
+  return bench
+    .command('sweep')
+    .description(
+      'a grid sweep over learning rates (some diverge) with median stopping, beside the same sweep with every trial run to its end: wall time and epochs',
+    )
+    .option('--epochs <n>', 'epochs per trial', parseWholeNumber, 6)
+    .option('--limit <n>', 'images per trial (dataset.limit)', parseWholeNumber, 2000)
+    .option('--workers <n>', 'worker processes', parseWholeNumber, 2)
+    .option('--learning-rates <list>', 'the grid, comma-separated', '0.002,0.001,0.0005,0.5,1')
+    .option('--json', 'print JSON')
+    .action(
+      async (flags: {
+        epochs: number;
+        limit: number;
+        workers: number;
+        learningRates: string;
+        json?: boolean;
+      }) => {
+        const learningRates = flags.learningRates.split(',').map(Number);
+        if (learningRates.length < 3 || learningRates.some((rate) => !(rate > 0 && rate <= 1))) {
+          program.error('error: --learning-rates takes at least 3 rates in (0, 1]', {
+            exitCode: 2,
+          });
+        }
+        if (flags.epochs < 2 || flags.workers < 1) {
+          program.error('error: --epochs must be at least 2 and --workers at least 1', {
+            exitCode: 2,
+          });
+        }
+        const result = await benchmarkSweep({
+          root: repositoryRoot,
+          redisUrl: config.redisUrl,
+          dataDir: config.dataDir,
+          epochs: flags.epochs,
+          limit: flags.limit,
+          workers: flags.workers,
+          learningRates,
+        });
+        writeLine(
+          output.stdout,
+          flags.json
+            ? JSON.stringify({ benchmark: 'sweep', ...result }, null, 2)
+            : describeSweep(result),
+        );
+      },
+    );
+}
+
+function describeSweep(result: SweepBenchmarkResult): string {
+  const run = (name: string, sweep: SweepBenchmarkResult['withRule']) =>
+    `sweep: ${name}: ${sweep.wallSeconds.toFixed(1)} s, ${sweep.epochsRun} epochs, ${sweep.prunedTrials} trials stopped early, best trial ${sweep.best?.trial ?? '-'} (val_loss ${sweep.best?.value?.toFixed(4) ?? '-'})`;
+  return [
+    `sweep: ${result.learningRates.length} learning rates × ${result.epochs} epochs on ${result.limit} images, ${result.workers} workers`,
+    run('every trial to its end', result.withoutRule),
+    run('median stopping', result.withRule),
+    `sweep: median stopping took ${result.wallRatio.toFixed(2)}× the wall time and ${result.epochsRatio.toFixed(2)}× the epochs of running every trial to its end; ${result.sameBest ? 'same' : 'a different'} best trial`,
+  ].join('\n');
 }
 
 function describeDashboard(result: DashboardBenchmarkResult): string {

@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConvoyClient } from '@convoy/client';
+import { createRedisConnection, removeQueuePrefix } from '@convoy/queue';
+import {
+  sweepResultSchema,
+  type ComputeSaved,
+  type CreateJobRequest,
+  type LeaderboardEntry,
+} from '@convoy/schemas';
+import { startApi, startAppProcess } from './api-process.js';
+
+export interface SweepBenchmarkOptions {
+  /** The checkout whose built apps run (api, workers). */
+  readonly root: string;
+  readonly redisUrl: string;
+  readonly dataDir: string;
+  readonly epochs: number;
+  readonly limit: number;
+  readonly workers: number;
+  /** The grid of learning rates: some learn, some diverge. */
+  readonly learningRates: readonly number[];
+}
+
+/** One run of the sweep: wall time from its POST to its completion, and what its trials did. */
+export interface SweepRun {
+  readonly wallSeconds: number;
+  readonly epochsRun: number;
+  readonly prunedTrials: number;
+  readonly best: Pick<LeaderboardEntry, 'trial' | 'assignment' | 'value' | 'bestEpoch'> | null;
+  readonly earlyTermination: ComputeSaved | null;
+}
+
+export interface SweepBenchmarkResult {
+  readonly epochs: number;
+  readonly limit: number;
+  readonly workers: number;
+  readonly learningRates: readonly number[];
+  /** The sweep with median stopping. */
+  readonly withRule: SweepRun;
+  /** The same sweep with every trial run to its end: the anchor. */
+  readonly withoutRule: SweepRun;
+  /** withRule.wallSeconds / withoutRule.wallSeconds. */
+  readonly wallRatio: number;
+  /** withRule.epochsRun / withoutRule.epochsRun. */
+  readonly epochsRatio: number;
+  /** Both runs found the same best trial. */
+  readonly sameBest: boolean;
+}
+
+/**
+ * `convoy bench sweep`: an API and `workers` worker processes on a throwaway prefix run one grid
+ * sweep over learning rates twice — every trial to its end (the anchor), then with median stopping
+ * — and compare wall time and epochs: what early termination saves on the same machine, same run.
+ */
+export async function benchmarkSweep(
+  options: SweepBenchmarkOptions,
+): Promise<SweepBenchmarkResult> {
+  const scratch = await mkdtemp(join(tmpdir(), 'convoy-bench-sweep-'));
+  const prefix = `bench-${randomUUID()}`;
+  const env = {
+    REDIS_URL: options.redisUrl,
+    CONVOY_QUEUE_PREFIX: prefix,
+    ARTIFACTS_DIR: join(scratch, 'artifacts'),
+    DATA_DIR: options.dataDir,
+  };
+  const api = await startApi(join(options.root, 'apps/api/dist/main.js'), env);
+  const workers = Array.from({ length: options.workers }, () =>
+    startAppProcess(join(options.root, 'apps/worker/dist/main.js'), options.root, {
+      ...env,
+      WORKER_PRECOMPUTE: 'off',
+    }),
+  );
+  try {
+    const client = new ConvoyClient({ baseUrl: api.url });
+    const sweep = (earlyTermination: boolean): CreateJobRequest => ({
+      type: 'sweep',
+      params: {
+        base: { epochs: options.epochs, dataset: { limit: options.limit }, earlyStopping: false },
+        parameters: { 'optimizer.learningRate': [...options.learningRates] },
+        maxConcurrent: options.workers,
+        earlyTermination: earlyTermination
+          ? {
+              type: 'median',
+              graceEpochs: 1,
+              minTrials: Math.min(2, options.learningRates.length - 1),
+            }
+          : false,
+      },
+    });
+    const withoutRule = await runSweep(client, sweep(false));
+    const withRule = await runSweep(client, sweep(true));
+    return {
+      epochs: options.epochs,
+      limit: options.limit,
+      workers: options.workers,
+      learningRates: options.learningRates,
+      withRule,
+      withoutRule,
+      wallRatio: withRule.wallSeconds / withoutRule.wallSeconds,
+      epochsRatio: withRule.epochsRun / withoutRule.epochsRun,
+      sameBest: withRule.best?.trial === withoutRule.best?.trial,
+    };
+  } finally {
+    await Promise.all(workers.map((worker) => worker.stop()));
+    await api.stop();
+    const connection = createRedisConnection(options.redisUrl, 'blocking');
+    await removeQueuePrefix(connection, prefix).catch(() => undefined);
+    await connection.quit();
+    await rm(scratch, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  }
+}
+
+async function runSweep(client: ConvoyClient, body: CreateJobRequest): Promise<SweepRun> {
+  const started = performance.now();
+  const { id } = await client.createJob(body);
+  for (;;) {
+    const view = await client.getJob(id);
+    if (view.state === 'failed' || view.state === 'cancelled')
+      throw new Error(`sweep ${id} ${view.state}: ${view.error?.message ?? ''}`);
+    if (view.state === 'completed') {
+      const wallSeconds = (performance.now() - started) / 1000;
+      const result = sweepResultSchema.parse(view.result);
+      const best = result.best;
+      return {
+        wallSeconds,
+        epochsRun: result.leaderboard.reduce((sum, entry) => sum + entry.epochsRun, 0),
+        prunedTrials: result.trials.pruned,
+        best:
+          best === null
+            ? null
+            : {
+                trial: best.trial,
+                assignment: best.assignment,
+                value: best.value,
+                bestEpoch: best.bestEpoch,
+              },
+        earlyTermination: result.earlyTermination,
+      };
+    }
+    await sleep(250);
+  }
+}
