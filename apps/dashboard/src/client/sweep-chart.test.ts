@@ -4,22 +4,30 @@ import type { LeaderboardEntry } from './sweep-data.js';
 
 describe('axisOf', () => {
   it('puts values spanning more than 20× on a log axis', () => {
-    const axis = axisOf('optimizer.learningRate', [0.0001, 0.001, 0.01]);
+    const axis = axisOf('optimizer.learningRate', [0.0001, 0.001, 0.01, 0.0002]);
     expect(axis.scale).toBe('log');
     expect(axis.label).toBe('optimizer.learningRate (log)');
     expect(axis.position(0.0001)).toBe(0);
     expect(axis.position(0.001)).toBeCloseTo(0.5);
     expect(axis.position(0.01)).toBe(1);
-    expect(axis.ticks.map((tick) => tick.label)).toEqual(['0.0001', '0.001', '0.01']);
+    expect(axis.ticks.map((tick) => tick.label)).toEqual(['0.0001', '0.0002', '0.001', '0.01']);
+    // Many values: the ends and the powers of ten between them.
+    const many = axisOf('lr', [0.00013, 0.0004, 0.0009, 0.002, 0.003, 0.005, 0.0081]);
+    expect(many.ticks.map((tick) => tick.label)).toEqual(['0.00013', '0.001', '0.0081']);
   });
 
   it('keeps a narrower span linear, with ticks between its ends', () => {
-    const axis = axisOf('batchSize', [32, 64, 128, null]);
+    const axis = axisOf('batchSize', [32, 40, 50, 64, 70, 100, 128, null]);
     expect(axis.scale).toBe('linear');
     expect(axis.position(32)).toBe(0);
     expect(axis.position(80)).toBeCloseTo(0.5);
     expect(axis.ticks.map((tick) => tick.label)).toEqual(['32', '56', '80', '104', '128']);
     expect(axis.position(null)).toBeUndefined();
+    expect(axisOf('batchSize', [64, 32, 128]).ticks.map((tick) => tick.label)).toEqual([
+      '32',
+      '64',
+      '128',
+    ]);
   });
 
   it('spaces text and booleans evenly as categories, in their order', () => {

@@ -18,6 +18,9 @@ import {
 /** Above this max/min ratio a positive numeric axis is logarithmic. */
 export const LOG_AXIS_RATIO = 20;
 
+/** Up to this many distinct values, an axis's ticks are the values themselves. */
+const MAX_VALUE_TICKS = 6;
+
 export interface ChartAxis {
   readonly label: string;
   readonly scale: 'linear' | 'log' | 'category';
@@ -71,11 +74,13 @@ function numericAxis(label: string, numbers: readonly number[]): ChartAxis {
     if (typeof value !== 'number' || (log && value <= 0)) return undefined;
     return high === low ? 0.5 : (transform(value) - low) / (high - low);
   };
-  const tickValues = new Set<number>([min, max]);
-  if (log) {
+  // A few distinct values (a grid's) are the ticks themselves; many get round steps between the ends.
+  const distinct = new Set(numbers);
+  const tickValues = distinct.size <= MAX_VALUE_TICKS ? distinct : new Set<number>([min, max]);
+  if (distinct.size > MAX_VALUE_TICKS && log) {
     for (let power = Math.ceil(low); power <= Math.floor(high); power += 1)
       tickValues.add(10 ** power);
-  } else if (max > min) {
+  } else if (distinct.size > MAX_VALUE_TICKS && max > min) {
     for (let step = 1; step < 4; step += 1) tickValues.add(min + ((max - min) * step) / 4);
   }
   const ticks = [...tickValues]
