@@ -160,13 +160,27 @@ describe('the notebook’s comparison as a sweep', () => {
     await page.fill(`${row(2)} .dimension-values`, '0.001, 0.0003');
     expect(await preview()).toBe('4 trials (2 × 2) · at most 1,000 per sweep');
 
-    // A third dimension, then removed: the count follows both.
+    // A third dimension with a value no trial may take: the API's 400 names the trial, and the
+    // form shows it beside that dimension. Removed, the count is back to 4.
     await page.click('#add-dimension');
-    await page.fill(`${row(3)} .dimension-path`, 'batchSize');
-    await page.fill(`${row(3)} .dimension-values`, '32, 64, 128');
-    expect(await preview()).toContain('12 trials (2 × 2 × 3)');
+    await page.fill(`${row(3)} .dimension-path`, 'model.layers[0].filters');
+    await page.fill(`${row(3)} .dimension-values`, '16, 4096');
+    expect(await preview()).toContain('8 trials (2 × 2 × 2)');
+    await page.click('#submit-sweep');
+    await page.waitForFunction(
+      () => document.querySelector('#dimension-rows tr:nth-child(3) .dimension-error')?.textContent,
+    );
+    expect(await page.textContent(`${row(3)} .dimension-error`)).toMatch(
+      /^trial 1 of 8 \(model\.preset=cnn, optimizer\.learningRate=0\.001, model\.layers\[0\]\.filters=4096\): /,
+    );
+    expect(await page.getAttribute(`${row(3)} .dimension-values`, 'aria-invalid')).toBe('true');
+    expect(await page.textContent('#form-errors')).toContain(
+      'Dimension 3 (model.layers[0].filters)',
+    );
+    await screenshot(page, 'sweep-form-error');
+    expect(new URL(page.url()).pathname).toBe('/sweeps/new');
     await page.click(`${row(3)} button[data-action="remove"]`);
-    expect(await preview()).toContain('4 trials (2 × 2)');
+    expect(await preview()).toBe('4 trials (2 × 2) · at most 1,000 per sweep');
     await screenshot(page, 'sweep-form');
 
     await Promise.all([page.waitForURL(/\/jobs\/sweep_/), page.click('#submit-sweep')]);
@@ -232,6 +246,9 @@ describe('the notebook’s comparison as a sweep', () => {
       'href',
     );
     expect(trialHref).toBe(`/jobs/${rows[0]?.id}`);
+    const trialPage = await openPage(trialHref ?? '');
+    expect(await trialPage.getAttribute('#trial-of a', 'href')).toBe(`/jobs/${id}`);
+    await trialPage.close();
 
     // Compare the top 2: the compare view with the two best trials.
     await page.selectOption('#compare-k', '2');
