@@ -382,7 +382,7 @@ describe('docker-compose.yml', () => {
     const env = environment('worker');
     expect(env.TF_FORCE_GPU_ALLOW_GROWTH).toBe('true');
     expect(env.CONVOY_BACKEND).toBe('tensorflow-gpu');
-    expect(env.WORKER_QUEUES).toBe('train,visualize');
+    expect(env.WORKER_QUEUES).toBe('train,visualize,sweep');
     expect(env.REDIS_URL).toBe(environment('api').REDIS_URL);
     expect(durationSeconds(worker.stop_grace_period ?? '0s')).toBeGreaterThanOrEqual(60);
     expect(worker.restart).toBe('unless-stopped');

@@ -227,7 +227,7 @@ describe('the checks reject broken manifests', () => {
     env.push({ name: 'WORKER_CONCURENCY', value: '2' });
     const redis = env.find((variable) => variable.name === 'REDIS_URL');
     if (redis?.valueFrom?.secretKeyRef) redis.valueFrom.secretKeyRef.key = 'REDIS_URI';
-    env.push({ name: 'WORKER_QUEUES', value: 'train,sweep' });
+    env.push({ name: 'WORKER_QUEUES', value: 'train,predict' });
     const problems = contractProblems(manifests).join('\n');
     expect(problems).toMatch(
       /convoy-worker-train container worker: WORKER_CONCURENCY is not read by the worker/,

@@ -9,6 +9,7 @@ import {
   type JobState,
   type JobView,
   type ProgressEvent,
+  type SweepSummary,
   type TerminalJobState,
   type TrainingReport,
 } from '@convoy/schemas';
@@ -19,12 +20,15 @@ import type { JobEvent, JobEventHub } from './job-event-hub.js';
 import type { JobLookup } from './job-lookup.js';
 import { reportOf, stateOf, toJobView, type FoundJob } from './job-view.js';
 import { parseRequest } from './validation.js';
+import type { SweepJobData } from '@convoy/queue';
 
 /** SSE event names (docs/api.md): progress and epoch while a job runs, then one terminal event. */
 export type StreamEventName = 'progress' | 'epoch' | TerminalJobState;
 
 /** The reconnection delay the stream asks clients for (`retry:`). */
 export const RETRY_MS = 3_000;
+/** A sweep's stream sends its summary at most this often while its trials report. */
+export const SWEEP_PROGRESS_INTERVAL_MS = 1_000;
 
 export interface EventStreamOptions {
   readonly hub: JobEventHub;
@@ -100,7 +104,36 @@ export function streamJobEvents(options: EventStreamOptions): RequestHandler {
       return;
     }
     stream.start(found, resume);
+    if (found.type === 'sweep' && found.kind === 'queued') followTrials(options, stream, found);
   };
+}
+
+/**
+ * A sweep's stream hears its trials: whenever one reports (progress, an epoch, its end), the sweep
+ * is read again — at most every SWEEP_PROGRESS_INTERVAL_MS, and once for all streams reading it
+ * then — and a `progress` event carries its summary.
+ */
+function followTrials(
+  options: EventStreamOptions,
+  stream: JobEventStream,
+  found: Extract<FoundJob, { kind: 'queued' }>,
+): void {
+  let timer: NodeJS.Timeout | undefined;
+  const refresh = () => {
+    timer = undefined;
+    options.lookup.findShared(found.id).then(
+      (current) => {
+        if (current !== undefined) stream.refreshSweep(current);
+      },
+      () => undefined, // the next report tries again
+    );
+  };
+  const schedule = () => {
+    timer ??= setTimeout(refresh, SWEEP_PROGRESS_INTERVAL_MS);
+  };
+  for (const { id } of (found.job.data as SweepJobData).trials)
+    stream.onClose(options.hub.subscribe(id, schedule));
+  stream.onClose(() => clearTimeout(timer));
 }
 
 /** `Last-Event-ID`, or `?lastEventId=` for clients that cannot send headers (a new EventSource). */
@@ -191,10 +224,19 @@ class JobEventStream {
       this.epochsSent = resume.epochs;
       this.sendEpochs(history);
     }
-    this.sendProgress(report);
+    this.sendProgress(report, found.kind === 'queued' ? found.sweep : undefined);
     const queued = this.pending ?? [];
     this.pending = undefined;
     for (const event of queued) this.handle(event);
+  }
+
+  /** A sweep read again after its trials reported: its summary, or its end. */
+  refreshSweep(found: FoundJob): void {
+    if (this.closed || this.pending !== undefined) return;
+    const view = toJobView(found);
+    this.state = view.state;
+    if (isTerminalState(view.state)) this.sendFinished(view, undefined);
+    else this.sendProgress(null, found.kind === 'queued' ? found.sweep : undefined);
   }
 
   handle(event: JobEvent): void {
@@ -247,7 +289,7 @@ class JobEventStream {
     }
   }
 
-  private sendProgress(report: TrainingReport | null): void {
+  private sendProgress(report: TrainingReport | null, sweep?: SweepSummary): void {
     this.send('progress', {
       id: this.id,
       state: this.state,
@@ -255,6 +297,7 @@ class JobEventStream {
       ...(report?.stage === undefined ? {} : { stage: report.stage }),
       ...(report?.backend === undefined ? {} : { backend: report.backend }),
       ...(report?.device === undefined ? {} : { device: report.device }),
+      ...(sweep === undefined ? {} : { sweep }),
     } satisfies ProgressEvent);
   }
 

@@ -69,7 +69,7 @@ export class JobLookup {
     const cancelRequested =
       bullState === 'failed'
         ? job.failedReason === CANCELLED_REASON
-        : bullState === 'active' || bullState === 'delayed' || bullState === 'waiting-children'
+        : type === 'sweep' || bullState === 'active' || bullState === 'delayed'
           ? await this.queues.cancellation.isRequested(id)
           : false;
     // A sweep is as far as its trials: read every one (in parallel) for its leaderboard.

@@ -69,7 +69,7 @@ const cases: Case[] = [
     status: 400,
     code: 'VALIDATION_FAILED',
     detailPath: 'type',
-    message: /type is missing: it must be "train" or "visualize"/,
+    message: /type is missing: it must be "train", "visualize" or "sweep"/,
   },
   {
     name: 'unknown job type',
@@ -77,7 +77,7 @@ const cases: Case[] = [
     status: 400,
     code: 'VALIDATION_FAILED',
     detailPath: 'type',
-    message: /type must be "train" or "visualize", not "predict"/,
+    message: /type must be "train", "visualize" or "sweep", not "predict"/,
   },
   {
     name: 'epochs of the wrong type',
@@ -283,7 +283,7 @@ const cases: Case[] = [
     json: [],
     status: 400,
     code: 'VALIDATION_FAILED',
-    message: /the body must be a JSON object: \{ "type": "train" \| "visualize", "params"/,
+    message: /the body must be a JSON object: \{ "type": "train" \| "visualize" \| "sweep", "params"/,
   },
   {
     name: 'an empty JSON object',
@@ -292,7 +292,7 @@ const cases: Case[] = [
     code: 'VALIDATION_FAILED',
     detailPath: 'type',
     message:
-      /the body is an empty object: send \{ "type": "train" \| "visualize", "params": \{ … \} \}/,
+      /the body is an empty object: send \{ "type": "train" \| "visualize" \| "sweep", "params": \{ … \} \}/,
   },
   {
     name: 'a visualize job without params',

@@ -279,6 +279,7 @@ describe('/admin/queues', () => {
     expect(queues.status).toBe(200);
     const body = (await queues.json()) as { queues: { name: string }[] };
     expect(body.queues.map((queue) => queue.name).sort()).toEqual([
+      'convoy-sweep',
       'convoy-train',
       'convoy-visualize',
     ]);

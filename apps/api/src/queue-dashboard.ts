@@ -40,7 +40,11 @@ export function queueDashboard(queues: JobQueues, basePath: string): Router {
   const board = new OfflineExpressAdapter();
   board.setBasePath(basePath);
   createBullBoard({
-    queues: [new BullMQAdapter(queues.train), new BullMQAdapter(queues.visualize)],
+    queues: [
+      new BullMQAdapter(queues.train),
+      new BullMQAdapter(queues.visualize),
+      new BullMQAdapter(queues.sweep),
+    ],
     serverAdapter: board,
   });
   return board.getRouter() as Router;

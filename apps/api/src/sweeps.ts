@@ -1,5 +1,10 @@
 import { describeTrialProblem, planSweep, summarizeSweep } from '@convoy/core';
-import { loadTrialRecords, type EnqueuedSweep, type JobQueues, type SweepJobData } from '@convoy/queue';
+import {
+  loadTrialRecords,
+  type EnqueuedSweep,
+  type JobQueues,
+  type SweepJobData,
+} from '@convoy/queue';
 import {
   describeMemoryOverrun,
   estimateTrainingMemory,
@@ -20,7 +25,11 @@ const MIB = 2 ** 20;
  */
 export async function createSweep(
   body: CreateSweepJobBody,
-  options: { readonly queues: JobQueues; readonly lookup: JobLookup; readonly maxJobMemoryMb: number },
+  options: {
+    readonly queues: JobQueues;
+    readonly lookup: JobLookup;
+    readonly maxJobMemoryMb: number;
+  },
 ): Promise<EnqueuedSweep> {
   const plan = planSweep(body.params);
   if (!plan.ok) {
@@ -70,7 +79,8 @@ export async function cancelSweep(
   await Promise.all(
     data.trials.map(async ({ id }) => {
       const trial = await options.lookup.find(id);
-      if (trial === undefined || trial.kind === 'removed' || isTerminalState(stateOf(trial))) return;
+      if (trial === undefined || trial.kind === 'removed' || isTerminalState(stateOf(trial)))
+        return;
       await cancelOne(trial);
     }),
   );

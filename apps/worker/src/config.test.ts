@@ -11,7 +11,7 @@ describe('loadConfig', () => {
       artifactsDir: resolve('./var/artifacts'),
       dataDir: resolve('./var/data'),
       backend: 'auto',
-      queues: ['train', 'visualize'],
+      queues: ['train', 'visualize', 'sweep'],
       concurrency: 1,
       maxJobMemoryMb: 2048,
       logLevel: 'info',
@@ -29,7 +29,8 @@ describe('loadConfig', () => {
       'visualize',
       'train',
     ]);
-    expect(() => loadConfig({ WORKER_QUEUES: 'train,sweep' })).toThrow(/WORKER_QUEUES/);
+    expect(loadConfig({ WORKER_QUEUES: 'train,sweep' }).queues).toEqual(['train', 'sweep']);
+    expect(() => loadConfig({ WORKER_QUEUES: 'train,predict' })).toThrow(/WORKER_QUEUES/);
   });
 
   it('gives each concurrent training job its share of the cores by default', () => {

@@ -45,7 +45,7 @@ export const workerConfigSchema = z
     ...artifactStoreConfigOptions,
     ...dataDirectoryOptions,
     backend: backendRequestSchema.default('auto'),
-    queues: queuesSchema.default(['train', 'visualize']),
+    queues: queuesSchema.default(['train', 'visualize', 'sweep']),
     concurrency: positiveInt(1),
     /** Threads per training job (data-parallel on wasm); default: the cores shared by the concurrent jobs. */
     trainingThreads: trainingThreadsEnvSchema,

@@ -7,15 +7,21 @@ import {
   redisKeyPrefixes,
   type RedisConnection,
   JobCancellation,
+  JobQueues,
+  SweepStore,
 } from '@convoy/queue';
 import { artifactStoreSettings, createArtifactStore, UploadQueue } from '@convoy/storage';
 import type { WorkerConfig } from './config.js';
 import { within } from './deadline.js';
 import { JobControl } from './job-control.js';
+import { processSweepJob } from './sweep-processor.js';
 import { processTrainJob } from './train-processor.js';
 import { TrainingThreadPool } from './training-thread-pool.js';
 import { processVisualizeJob } from './visualize-processor.js';
 import { checkReadiness, type HealthCheck } from './worker-health.js';
+
+/** Sweep jobs one worker process ranks at once. */
+const SWEEP_CONCURRENCY = 4;
 
 /** How long closing the Redis connections may take at shutdown before they are dropped. */
 export const CLOSE_TIMEOUT_MS = 5_000;
@@ -82,6 +88,11 @@ export async function createWorker(
   const prefixes = redisKeyPrefixes(config.queuePrefix, redis.clusterNodes !== undefined);
   const cancellation = new JobCancellation(connect('cancellation'), prefixes.convoy);
   const control = new JobControl();
+  // Sweeps: the trials' shared slots and curves, and the queues to read trials' states from.
+  const sweepConnection = connect('sweeps');
+  const sweeps = new SweepStore(sweepConnection, prefixes.convoy);
+  const queues = new JobQueues({ connection: sweepConnection, prefix: config.queuePrefix, logger });
+  const sweepContext = { sweeps, queues, logger };
   const unwatch = await cancellation.watch(connect('cancel-subscriber'), (id) => {
     if (control.stop(id, 'cancel')) logger.info({ jobId: id }, 'cancel requested');
   });
@@ -99,6 +110,7 @@ export async function createWorker(
     cancellation,
     logger,
     maxJobMemoryMb: config.maxJobMemoryMb,
+    sweeps: sweepContext,
     precompute: {
       store,
       logger,
@@ -118,19 +130,29 @@ export async function createWorker(
     control,
     threads: config.trainingThreads,
   };
-  const workers: Worker[] = config.queues.map((type) =>
-    type === 'train'
-      ? createJobWorker(
+  const workers: Worker[] = config.queues.map((type) => {
+    switch (type) {
+      case 'train':
+        return createJobWorker(
           'train',
           (job, data, token) => processTrainJob(trainContext, job, data, token),
           { ...workerOptions, connection: connect('train') },
-        )
-      : createJobWorker(
+        );
+      case 'visualize':
+        return createJobWorker(
           'visualize',
           (job, data, token) => processVisualizeJob(visualizeContext, job, data, token),
           { ...workerOptions, connection: connect('visualize') },
-        ),
-  );
+        );
+      case 'sweep':
+        // Ranking finished trials is light: several at once, whatever the training concurrency.
+        return createJobWorker(
+          'sweep',
+          (job, data) => processSweepJob({ ...sweepContext, cancellation }, job, data),
+          { ...workerOptions, concurrency: SWEEP_CONCURRENCY, connection: connect('sweep') },
+        );
+    }
+  });
   for (const worker of workers) {
     worker.on('failed', (job, error) =>
       logger.warn({ jobId: job?.id, err: error.message }, 'job failed'),
@@ -157,6 +179,7 @@ export async function createWorker(
       (async () => {
         if (!(await workersClosed)) return false;
         await unwatch();
+        await queues.close();
         await Promise.all(connections.map((connection) => connection.quit()));
         return true;
       })(),

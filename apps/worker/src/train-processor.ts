@@ -17,6 +17,12 @@ import {
   precomputeVisualizations,
   type PrecomputeContext,
 } from './precompute.js';
+import {
+  admitTrial,
+  decideTrialEpoch,
+  releaseTrial,
+  type SweepTrialContext,
+} from './sweep-trial.js';
 import { TrainingThreadError, type TrainingThreadPool } from './training-thread-pool.js';
 
 export interface TrainProcessorContext {
@@ -28,6 +34,8 @@ export interface TrainProcessorContext {
   readonly maxJobMemoryMb: number;
   /** Default visualizations computed as checkpoints land and before the job completes. */
   readonly precompute?: PrecomputeContext | undefined;
+  /** For sweep trials: slots and early termination. */
+  readonly sweeps?: SweepTrialContext | undefined;
 }
 
 const MIB = 2 ** 20;
@@ -67,8 +75,31 @@ export async function processTrainJob(
   token: string | undefined,
 ): Promise<TrainingResult> {
   const id = job.id ?? '';
-  if (await context.cancellation.isRequested(id)) throw new UnrecoverableError(CANCELLED_REASON);
+  const trial = data.sweep;
+  const cancelled = await Promise.all([
+    context.cancellation.isRequested(id),
+    trial === undefined ? false : context.cancellation.isRequested(trial.id),
+  ]);
+  if (cancelled.includes(true)) throw new UnrecoverableError(CANCELLED_REASON);
   checkMemoryBudget(data.params, context.maxJobMemoryMb);
+  const sweeps = trial === undefined ? undefined : context.sweeps;
+  if (trial !== undefined && sweeps !== undefined) await admitTrial(sweeps, trial, job, token);
+  try {
+    return await trainAdmitted(context, job, data, token);
+  } finally {
+    if (trial !== undefined && sweeps !== undefined) await releaseTrial(sweeps, trial, id);
+  }
+}
+
+async function trainAdmitted(
+  context: TrainProcessorContext,
+  job: Job<TrainJobData>,
+  data: TrainJobData,
+  token: string | undefined,
+): Promise<TrainingResult> {
+  const id = job.id ?? '';
+  const trial = data.sweep;
+  const sweeps = context.sweeps;
   const logger = context.logger.child({ jobId: id });
   const report: TrainingReport = { progress: null, history: [], startedAt: firstStart(job) };
   const publish = () => job.updateProgress({ ...report, history: [...report.history] });
@@ -115,6 +146,16 @@ export async function processTrainJob(
       publishLater();
       checkpoints?.onEpoch(report.history);
     },
+    ...(trial !== undefined && trial.earlyTermination !== false && sweeps !== undefined
+      ? {
+          decideAfterEpoch: async () => {
+            const prune = await decideTrialEpoch(sweeps, trial, report.history);
+            if (prune !== null)
+              logger.info({ sweepId: trial.id, reason: prune }, 'trial stopped early');
+            return prune;
+          },
+        }
+      : {}),
   });
   const onStop = () => run.stop(context.control.reasonOf(id) ?? 'cancel');
   signal.addEventListener('abort', onStop, { once: true });

@@ -23,8 +23,16 @@ export interface TrainingThreadConfig {
 }
 
 export type ToTrainingThread =
-  | { readonly type: 'run'; readonly jobId: string; readonly params: TrainingParams }
+  | {
+      readonly type: 'run';
+      readonly jobId: string;
+      readonly params: TrainingParams;
+      /** After each epoch, wait for an `epoch-decision` (a sweep trial under early termination). */
+      readonly decideEpochs?: boolean;
+    }
   | { readonly type: 'stop'; readonly reason: StopReason }
+  /** Whether the run goes on after `epoch`: `prune` is the reason to end it there, or null. */
+  | { readonly type: 'epoch-decision'; readonly epoch: number; readonly prune: string | null }
   /** The answer to an `upload` or `flush`: queued / landed, or the error that stopped the queue. */
   | { readonly type: 'upload-reply'; readonly id: number; readonly error?: SerializedError };
 

@@ -25,6 +25,11 @@ export interface TrainingRunHandlers {
   onStage?(stage: 'loading-data' | 'building-model' | 'training', backend: ActiveBackend): void;
   onProgress(progress: TrainingProgress): void;
   onEpoch(record: EpochRecord): void;
+  /**
+   * After each epoch (and onEpoch): a reason to end the run there (a sweep's early termination) or
+   * null; the thread waits for it. Without it the thread never waits.
+   */
+  decideAfterEpoch?(record: EpochRecord): Promise<string | null>;
 }
 
 /** A training run that ended in the thread with an error, carried back with its classification. */
@@ -140,8 +145,19 @@ export class TrainingThreadPool {
             return handlers.onStage?.(message.stage, message.backend);
           case 'progress':
             return handlers.onProgress(message.progress);
-          case 'epoch':
-            return handlers.onEpoch(message.record);
+          case 'epoch': {
+            handlers.onEpoch(message.record);
+            const { decideAfterEpoch } = handlers;
+            if (decideAfterEpoch === undefined) return undefined;
+            const answer = (prune: string | null) =>
+              thread.postMessage({
+                type: 'epoch-decision',
+                epoch: message.record.epoch,
+                prune,
+              } satisfies ToTrainingThread);
+            // A decision that cannot be made (Redis away) lets the trial go on.
+            return void decideAfterEpoch(message.record).then(answer, () => answer(null));
+          }
           case 'done':
             cleanup();
             return resolve(message.result);
@@ -170,7 +186,12 @@ export class TrainingThreadPool {
       };
       thread.on('message', onMessage);
       thread.on('exit', onExit);
-      thread.postMessage({ type: 'run', jobId, params } satisfies ToTrainingThread);
+      thread.postMessage({
+        type: 'run',
+        jobId,
+        params,
+        decideEpochs: handlers.decideAfterEpoch !== undefined,
+      } satisfies ToTrainingThread);
       // A stop that arrived while the thread was still starting.
       const reason = stopReason();
       if (reason) thread.postMessage({ type: 'stop', reason } satisfies ToTrainingThread);

@@ -25,11 +25,20 @@ const backend = await initializeBackend(config.backend);
 const store = createArtifactStore(config.artifacts);
 const uploads = new ThreadUploads(port);
 let current: AbortController | null = null;
+/** The main thread's answer awaited after an epoch (runs with decideEpochs). */
+let decision: ((prune: string | null) => void) | null = null;
 
-async function run(
-  jobId: string,
-  params: Extract<ToTrainingThread, { type: 'run' }>['params'],
-): Promise<void> {
+function awaitDecision(): Promise<string | null> {
+  return new Promise((resolve) => {
+    decision = resolve;
+  });
+}
+
+async function run({
+  jobId,
+  params,
+  decideEpochs,
+}: Extract<ToTrainingThread, { type: 'run' }>): Promise<void> {
   current = new AbortController();
   try {
     const result = await runTraining({
@@ -47,18 +56,24 @@ async function run(
       onStage: (stage) => send({ type: 'stage', stage, backend }),
       onProgress: (progress) => send({ type: 'progress', progress }),
       onEpochEnd: (record) => send({ type: 'epoch', record }),
+      pruneAfterEpoch: decideEpochs ? () => awaitDecision() : undefined,
     });
     send({ type: 'done', result });
   } catch (error) {
     send(failedMessage(error));
   } finally {
     current = null;
+    decision = null;
   }
 }
 
 port.on('message', (message: ToTrainingThread) => {
-  if (message.type === 'run') void run(message.jobId, message.params);
+  if (message.type === 'run') void run(message);
   else if (message.type === 'upload-reply') uploads.settle(message);
-  else current?.abort(new Error(message.reason));
+  else if (message.type === 'epoch-decision') {
+    const resolve = decision;
+    decision = null;
+    resolve?.(message.prune);
+  } else current?.abort(new Error(message.reason));
 });
 send({ type: 'ready', backend });

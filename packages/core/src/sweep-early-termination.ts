@@ -33,6 +33,11 @@ function score(value: number, goal: SweepGoal): number {
   return goal === 'minimize' ? value : -value;
 }
 
+/** Worse beyond float rounding: a median of two values must not stop a trial equal to it. */
+function isWorse(own: number, bar: number): boolean {
+  return own > bar + 1e-9 * Math.max(1, Math.abs(bar));
+}
+
 function bestSoFar(curve: MetricCurve, epochs: number, goal: SweepGoal): number {
   return Math.min(...curve.slice(0, epochs).map((value) => score(value, goal)));
 }
@@ -62,7 +67,7 @@ function medianStopping(
   if (averages.length < rule.minTrials) return CONTINUE;
   const own = bestSoFar(curve, epoch, goal);
   const bar = median(averages);
-  if (!(own > bar)) return CONTINUE;
+  if (!isWorse(own, bar)) return CONTINUE;
   return {
     stop: true,
     reason: `median stopping at epoch ${epoch}: best ${shown(own, goal)} is worse than the median ${shown(bar, goal)} of ${averages.length} other trials' running averages`,
@@ -88,7 +93,7 @@ function successiveHalving(
   const sorted = recorded.sort((a, b) => a - b);
   const keep = Math.max(1, Math.floor(sorted.length / rule.reductionFactor));
   const cutoff = sorted[keep - 1] as number;
-  if (!(own > cutoff)) return CONTINUE;
+  if (!isWorse(own, cutoff)) return CONTINUE;
   return {
     stop: true,
     reason: `successive halving at rung epoch ${epoch}: best ${shown(own, goal)} is outside the top ${keep} of ${sorted.length} (cutoff ${shown(cutoff, goal)})`,
@@ -96,7 +101,10 @@ function successiveHalving(
 }
 
 /** Rungs at minEpochs · η^k. */
-export function isRung(epoch: number, rule: { minEpochs: number; reductionFactor: number }): boolean {
+export function isRung(
+  epoch: number,
+  rule: { minEpochs: number; reductionFactor: number },
+): boolean {
   for (let rung = rule.minEpochs; rung <= epoch; rung *= rule.reductionFactor)
     if (rung === epoch) return true;
   return false;

@@ -21,7 +21,9 @@ export function summarizeSweep(
   const entries = trials.map((trial) => entryOf(trial, metric));
   const ranked = entries
     .filter((entry) => entry.value !== null)
-    .sort((a, b) => compare(a.value as number, b.value as number, metric.goal) || a.trial - b.trial);
+    .sort(
+      (a, b) => compare(a.value as number, b.value as number, metric.goal) || a.trial - b.trial,
+    );
   ranked.forEach((entry, position) => {
     entry.rank = position + 1;
   });
@@ -82,7 +84,12 @@ function countStates(trials: readonly TrialRecord[]): SweepTrialCounts {
   return counts;
 }
 
-const FINISHED: ReadonlySet<SweepTrialState> = new Set(['completed', 'pruned', 'failed', 'cancelled']);
+const FINISHED: ReadonlySet<SweepTrialState> = new Set([
+  'completed',
+  'pruned',
+  'failed',
+  'cancelled',
+]);
 
 /** Epochs run over epochs still planned: a finished trial's plan is what it ran. */
 function percentDone(trials: readonly TrialRecord[]): number {
@@ -90,14 +97,20 @@ function percentDone(trials: readonly TrialRecord[]): number {
   let planned = 0;
   for (const trial of trials) {
     run += trial.history.length;
-    planned += FINISHED.has(trial.state) ? trial.history.length : Math.max(trial.epochs, trial.history.length);
+    planned += FINISHED.has(trial.state)
+      ? trial.history.length
+      : Math.max(trial.epochs, trial.history.length);
   }
-  if (planned === 0) return trials.length > 0 && trials.every((trial) => FINISHED.has(trial.state)) ? 100 : 0;
+  if (planned === 0)
+    return trials.length > 0 && trials.every((trial) => FINISHED.has(trial.state)) ? 100 : 0;
   return (100 * run) / planned;
 }
 
 /** Against running every pruned trial to its last epoch, at that trial's own pace. */
-export function computeSaved(trials: readonly TrialRecord[], rule: 'median' | 'asha'): ComputeSaved {
+export function computeSaved(
+  trials: readonly TrialRecord[],
+  rule: 'median' | 'asha',
+): ComputeSaved {
   let epochsRun = 0;
   let epochsSaved = 0;
   let secondsSaved = 0;

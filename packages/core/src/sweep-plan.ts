@@ -84,7 +84,10 @@ function randomAssignments(sweep: SweepParams): SweepAssignment[] {
 /** A value of the dimension; floats are kept to 4 significant digits, as a person would write them. */
 export function sample(dimension: SweepDimension, random: () => number): SweepValue {
   if ('values' in dimension) {
-    const index = Math.min(dimension.values.length - 1, Math.floor(random() * dimension.values.length));
+    const index = Math.min(
+      dimension.values.length - 1,
+      Math.floor(random() * dimension.values.length),
+    );
     return dimension.values[index] as SweepValue;
   }
   const { min, max } = dimension;
@@ -129,23 +132,38 @@ type TrialOutcome =
  */
 export function trialParams(base: TrainingParams, assignment: SweepAssignment): TrialOutcome {
   const params = structuredClone(base) as Record<string, unknown>;
-  for (const [path, value] of Object.entries(assignment)) {
+  // The preset first: a layer path then expands the preset this trial chose.
+  const entries = Object.entries(assignment).sort(
+    ([a], [b]) => Number(b === 'model.preset') - Number(a === 'model.preset'),
+  );
+  for (const [path, value] of entries) {
     const steps = parseParamPath(path);
     if (steps[0] === 'model' && steps[1] === 'layers') expandPreset(params, assignment);
     const problem = setAt(params, steps, value);
     if (problem !== undefined)
-      return { ok: false, problem: { path: `params.parameters.${path}`, message: `${path}: ${problem}` } };
+      return {
+        ok: false,
+        problem: { path: `params.parameters.${path}`, message: `${path}: ${problem}` },
+      };
   }
   const parsed = trainingParamsSchema.safeParse(params);
   if (parsed.success) return { ok: true, params: parsed.data };
   const issue = parsed.error.issues[0];
-  const issuePath = (issue?.path ?? []).map((step) => (typeof step === 'number' ? step : String(step)));
-  const dimension = Object.keys(assignment).find((path) => samePath(parseParamPath(path), issuePath));
+  const issuePath = (issue?.path ?? []).map((step) =>
+    typeof step === 'number' ? step : String(step),
+  );
+  // The dimension the issue is about: at its path, or at a part of it (the layer a value changed).
+  const dimension =
+    Object.keys(assignment).find((path) => samePath(parseParamPath(path), issuePath)) ??
+    Object.keys(assignment).find((path) => startsWith(parseParamPath(path), issuePath));
   const dotted = issuePath.join('.');
   return {
     ok: false,
     problem: {
-      path: dimension === undefined ? `params.base${dotted ? `.${dotted}` : ''}` : `params.parameters.${dimension}`,
+      path:
+        dimension === undefined
+          ? `params.base${dotted ? `.${dotted}` : ''}`
+          : `params.parameters.${dimension}`,
       message: `${dotted || 'params'}: ${issue?.message ?? 'invalid'}`,
     },
   };
@@ -155,14 +173,19 @@ function expandPreset(params: Record<string, unknown>, assignment: SweepAssignme
   const model = params.model as { preset?: keyof typeof MODEL_PRESET_LAYERS } | undefined;
   if (model?.preset === undefined) return;
   // A preset chosen by the trial itself is expanded too: the layer path then varies that preset.
-  const preset = (assignment['model.preset'] as keyof typeof MODEL_PRESET_LAYERS | undefined) ?? model.preset;
+  const preset =
+    (assignment['model.preset'] as keyof typeof MODEL_PRESET_LAYERS | undefined) ?? model.preset;
   const layers = MODEL_PRESET_LAYERS[preset];
   if (layers === undefined) return;
   params.model = { layers: structuredClone(layers) };
 }
 
 /** Puts `value` at `steps`; a problem when the path leads through something that is not there. */
-function setAt(target: Record<string, unknown>, steps: readonly PathStep[], value: SweepValue): string | undefined {
+function setAt(
+  target: Record<string, unknown>,
+  steps: readonly PathStep[],
+  value: SweepValue,
+): string | undefined {
   let node: unknown = target;
   for (const [position, step] of steps.entries()) {
     const last = position === steps.length - 1;
@@ -190,10 +213,21 @@ function setAt(target: Record<string, unknown>, steps: readonly PathStep[], valu
 function describeSteps(steps: readonly PathStep[], upTo: number): string {
   return steps
     .slice(0, upTo)
-    .map((step, position) => (typeof step === 'number' ? `[${step}]` : position === 0 ? step : `.${step}`))
+    .map((step, position) =>
+      typeof step === 'number' ? `[${step}]` : position === 0 ? step : `.${step}`,
+    )
     .join('');
 }
 
 function samePath(a: readonly PathStep[], b: readonly PathStep[]): boolean {
-  return a.length === b.length && a.every((step, position) => String(step) === String(b[position]));
+  return a.length === b.length && startsWith(a, b);
+}
+
+/** Whether `path` begins with the steps of `prefix` (a non-empty one). */
+function startsWith(path: readonly PathStep[], prefix: readonly PathStep[]): boolean {
+  return (
+    prefix.length > 0 &&
+    prefix.length <= path.length &&
+    prefix.every((step, position) => String(step) === String(path[position]))
+  );
 }

@@ -202,7 +202,7 @@ export class JobQueues {
     const { metric, maxConcurrent, earlyTermination } = body.params;
     const sweepName = body.name ?? id;
     const trialTags = [...new Set([...(body.tags ?? []), `sweep:${id}`])];
-    const children: FlowJob[] = trials.map(({ trial, assignment, params }, position) => ({
+    const children: FlowJob[] = trials.map(({ trial, params }, position) => ({
       name: 'train',
       queueName: QUEUE_NAMES.train,
       data: JOB_DATA_SCHEMAS.train.parse({

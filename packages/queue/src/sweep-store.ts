@@ -60,7 +60,11 @@ export class SweepStore {
     const key = this.curvesKey(sweepId);
     // JSON has no NaN or Infinity: a value that is not finite is stored as null (the worst).
     const encoded = JSON.stringify(values.map((value) => (Number.isFinite(value) ? value : null)));
-    await this.connection.multi().hset(key, String(trial), encoded).expire(key, RETENTION_SECONDS).exec();
+    await this.connection
+      .multi()
+      .hset(key, String(trial), encoded)
+      .expire(key, RETENTION_SECONDS)
+      .exec();
   }
 
   /** Every trial's curve, by trial position. */
@@ -70,7 +74,10 @@ export class SweepStore {
     for (const [trial, encoded] of Object.entries(raw)) {
       try {
         const values = JSON.parse(encoded) as (number | null)[];
-        curves.set(Number(trial), values.map((value) => value ?? Number.NaN));
+        curves.set(
+          Number(trial),
+          values.map((value) => value ?? Number.NaN),
+        );
       } catch {
         // a malformed entry is no evidence either way
       }

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { epochRecordSchema, type EpochRecord } from './training-result.js';
-import { trainingMetricSchema, trainingParamsSchema, type TrainingMetric } from './training-params.js';
+import {
+  trainingMetricSchema,
+  trainingParamsSchema,
+  type TrainingMetric,
+} from './training-params.js';
 
 /**
  * Sweeps: many training runs of one search space as one job (`"type": "sweep"`). The sweep's params
@@ -137,7 +141,12 @@ export const sweepParamsSchema = z
     method: z.enum(SWEEP_METHODS).default('grid'),
     /** The search space: param path → values or range. */
     parameters: z
-      .record(sweepParamPathSchema, sweepDimensionSchema)
+      .record(sweepParamPathSchema, sweepDimensionSchema, {
+        error: (issue) =>
+          issue.code === 'invalid_key'
+            ? `"${String(issue.path?.at(-1) ?? '')}" is not a param path: dotted names and [index] steps, as optimizer.learningRate or model.layers[1].filters`
+            : undefined,
+      })
       .refine((space) => Object.keys(space).length >= 1, 'give at least one dimension to sweep')
       .refine(
         (space) => Object.keys(space).length <= MAX_SWEEP_DIMENSIONS,
@@ -332,4 +341,3 @@ export interface TrialRecord {
   readonly seconds: number;
   readonly error?: string | undefined;
 }
-

@@ -51,6 +51,8 @@ export interface RunTrainingOptions {
   /** Called as each stage before the first batch begins (data, model), and as training begins. */
   readonly onStage?: ((stage: 'loading-data' | 'building-model' | 'training') => void) | undefined;
   readonly onEpochEnd?: ((record: EpochRecord) => void | Promise<void>) | undefined;
+  /** TrainModelOptions.pruneAfterEpoch: a sweep's early termination. */
+  readonly pruneAfterEpoch?: ((record: EpochRecord) => Promise<string | null>) | undefined;
   readonly signal?: AbortSignal | undefined;
   /** Threads for data-parallel training on wasm (TrainModelOptions.threads). */
   readonly threads?: number | undefined;
@@ -128,6 +130,7 @@ function trainingResult(
     threads: result.threads,
     seconds: result.seconds,
     ...(result.resumedFromEpoch !== undefined ? { resumedFromEpoch: result.resumedFromEpoch } : {}),
+    ...(result.pruned === undefined ? {} : { pruned: result.pruned }),
   };
 }
 
@@ -197,6 +200,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
       params,
       resumeFrom: resume ?? undefined,
       signal: options.signal,
+      pruneAfterEpoch: options.pruneAfterEpoch,
       threads: options.threads,
       onProgress: options.onProgress,
       onBatchEnd: (end) => records.scalars.add(end),

@@ -150,6 +150,38 @@ describe('trainModel on wasm', () => {
     disposeData(train);
   });
 
+  it('ends the run after the epoch pruneAfterEpoch names a reason for, as pruned, asked every epoch', async () => {
+    const train = bandData(64, 6);
+    const model = buildModel(tinySpec, { seed: 1 });
+    const asked: number[] = [];
+    const before = tf.memory().numTensors;
+    const result = await trainModel({
+      model,
+      train,
+      params: { ...baseParams, epochs: 5, checkpoint: { monitor: 'loss', saveBestOnly: true } },
+      pruneAfterEpoch: (record) => {
+        asked.push(record.epoch);
+        return Promise.resolve(record.epoch === 2 ? 'worse than the median' : null);
+      },
+    });
+    expect(asked).toEqual([1, 2]);
+    expect(result.history.map((record) => record.epoch)).toEqual([1, 2]);
+    expect(result.pruned).toEqual({ epoch: 2, reason: 'worse than the median' });
+    expect(result.stoppedEarly).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+    // A reason at the last epoch changes nothing: the run is complete, not pruned.
+    const complete = await trainModel({
+      model,
+      train,
+      params: { ...baseParams, epochs: 2, checkpoint: { monitor: 'loss', saveBestOnly: true } },
+      pruneAfterEpoch: (record) => Promise.resolve(record.epoch === 2 ? 'late' : null),
+    });
+    expect(complete.pruned).toBeUndefined();
+    expect(complete.stoppedEarly).toBe(false);
+    model.dispose();
+    disposeData(train);
+  });
+
   it.each([
     [
       'NaN pixels',

@@ -48,6 +48,11 @@ export interface TrainModelOptions {
   readonly resumeFrom?: ResumeState | undefined;
   /** Stops training at the next batch boundary. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Asked after every epoch (after its snapshot and onEpochEnd): a reason to end the run there, as
+   * early stopping would (a sweep's early termination), or null to go on.
+   */
+  readonly pruneAfterEpoch?: ((record: EpochRecord) => Promise<string | null>) | undefined;
   readonly progressIntervalMs?: number | undefined;
   /**
    * Threads to train on (data-parallel, see GradientReplicas); 1 trains on this thread alone. Used on
@@ -60,6 +65,8 @@ export interface TrainModelResult {
   readonly history: EpochRecord[];
   readonly epochsRun: number;
   readonly stoppedEarly: boolean;
+  /** Ended by pruneAfterEpoch after `epoch`, and why. */
+  readonly pruned?: { readonly epoch: number; readonly reason: string } | undefined;
   readonly bestEpoch: number | null;
   readonly best: { monitor: string; value: number } | null;
   readonly restoredBestWeights: boolean;
@@ -167,6 +174,7 @@ class TrainingRun {
   /** What earlier attempts did, from the snapshot this run resumes. */
   private readonly before: TrainingTotals;
   private stoppedEarly = false;
+  private pruned: { epoch: number; reason: string } | undefined;
   private partial: PartialEpoch;
 
   private constructor(
@@ -319,7 +327,11 @@ class TrainingRun {
     const stop = this.earlyStopping?.onEpochEnd(epoch, logs, model) ?? false;
     await this.snapshot(epoch, null);
     await this.options.onEpochEnd?.(record);
-    return stop;
+    // Asked every epoch, so the trial's curve is complete for the others to compare against.
+    const reason = (await this.options.pruneAfterEpoch?.(record)) ?? null;
+    if (stop || reason === null || epoch === params.epochs) return stop;
+    this.pruned = { epoch, reason };
+    return true;
   }
 
   private async epochLogs(): Promise<EpochLogs> {
@@ -374,6 +386,7 @@ class TrainingRun {
       history: this.history,
       epochsRun: this.history.length,
       stoppedEarly: this.stoppedEarly,
+      ...(this.pruned === undefined ? {} : { pruned: this.pruned }),
       bestEpoch: checkpoint.bestEpoch,
       best:
         checkpoint.best === null ? null : { monitor: checkpoint.monitor, value: checkpoint.best },
