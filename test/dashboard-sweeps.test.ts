@@ -135,7 +135,16 @@ describe('a 100-trial random sweep', () => {
 });
 
 describe('the notebook’s comparison as a sweep', () => {
-  it('is set up in the form, which counts its trials as they are added', async () => {
+  let page: Page;
+  let id = '';
+  let rows: Awaited<ReturnType<typeof leaderboard>> = [];
+  let values: number[] = [];
+
+  afterAll(async () => {
+    if (page !== undefined && !page.isClosed()) await page.close();
+  });
+
+  it('is set up in the form, which counts its trials and shows the API’s refusal of one', async () => {
     worker = startApp('worker', {
       REDIS_URL,
       CONVOY_QUEUE_PREFIX: stack.prefix,
@@ -143,7 +152,7 @@ describe('the notebook’s comparison as a sweep', () => {
       DATA_DIR,
       CONVOY_BACKEND: 'wasm',
     });
-    const page = await openPage('/sweeps/new');
+    page = await openPage('/sweeps/new');
     const preview = () => page.textContent('#trial-preview');
     expect(await preview()).toContain('2 trials');
     const row = (n: number) => `#dimension-rows tr.dimension-row:nth-child(${n})`;
@@ -184,7 +193,7 @@ describe('the notebook’s comparison as a sweep', () => {
     await screenshot(page, 'sweep-form');
 
     await Promise.all([page.waitForURL(/\/jobs\/sweep_/), page.click('#submit-sweep')]);
-    const id = new URL(page.url()).pathname.split('/').pop() ?? '';
+    id = new URL(page.url()).pathname.split('/').pop() ?? '';
     await page.waitForSelector('#leaderboard[data-ready="true"]');
     expect(await page.$$eval('#leaderboard-rows tr[data-id]', (rows) => rows.length)).toBe(4);
     expect(await page.textContent('h1')).toContain('notebook comparison');
@@ -201,7 +210,9 @@ describe('the notebook’s comparison as a sweep', () => {
       },
       metric: { name: 'val_loss', goal: 'minimize' },
     });
+  });
 
+  it('trains every trial while its page follows, to a complete leaderboard ranked by val_loss', async () => {
     // Live: every trial trains (one worker, one at a time) and the page follows without a reload.
     await page.waitForFunction(
       () => {
@@ -216,10 +227,25 @@ describe('the notebook’s comparison as a sweep', () => {
       undefined,
       { timeout: 240_000, polling: 500 },
     );
-    const rows = await leaderboard(page);
+    // The sweep completes once its worker has ranked the trials; the page stops asking then.
+    await page.waitForFunction(
+      () => document.querySelector('#job-state')?.textContent === 'completed',
+      undefined,
+      { timeout: 60_000, polling: 500 },
+    );
+    expect(await page.isHidden('#cancel-job')).toBe(true);
+    expect(await page.isVisible('#delete-job')).toBe(true);
+    expect(await page.textContent('#sweep-status')).toBe('The sweep is completed.');
+    expect(await page.getAttribute('#sweep-progress', 'class')).toContain('done');
+    const completed = await view(id);
+    expect(completed.state).toBe('completed');
+    rows = await leaderboard(page);
+    expect(rows.map((entry) => entry.id)).toEqual(
+      (completed.result as { leaderboard: { id: string }[] }).leaderboard.map((entry) => entry.id),
+    );
     // Ranked 1–4 by val_loss, lowest first, each with its best epoch and its link.
     expect(rows.map((entry) => entry.cells[0])).toEqual(['1', '2', '3', '4']);
-    const values = rows.map((entry) => Number(entry.cells[4]));
+    values = rows.map((entry) => Number(entry.cells[4]));
     expect(values.every((value) => Number.isFinite(value) && value > 0)).toBe(true);
     expect(values).toEqual([...values].sort((a, b) => a - b));
     expect(new Set(rows.map((entry) => `${entry.cells[2]} ${entry.cells[3]}`)).size).toBe(4);
@@ -227,7 +253,9 @@ describe('the notebook’s comparison as a sweep', () => {
     expect(await page.$$eval('#parallel-coordinates polyline', (lines) => lines.length)).toBe(4);
     expect(await page.textContent('#sweep-counts')).toContain('4 of 4 trials finished');
     await screenshot(page, 'sweep-page');
+  });
 
+  it('sorts by any column, links each trial, and compares the top 2', async () => {
     // A heading sorts by its column, a second click reverses; the rank column restores the ranking.
     await page.click('#leaderboard button[data-column="param:model.preset"]');
     expect(await ariaSort(page, 'param:model.preset')).toBe('ascending');
@@ -259,12 +287,15 @@ describe('the notebook’s comparison as a sweep', () => {
     expect(await page.$$eval('.run[data-job]', (runs) => runs.length)).toBe(2);
     await screenshot(page, 'sweep-compare-top-2');
     await page.close();
+  });
 
+  it('is in the list’s Sweeps tab with its trial counts; its trials name it', async () => {
     // The list: the Sweeps tab shows it with its trial counts; its trials name their sweep.
     const list = await openPage('/?type=sweep');
     const sweepRow = list.locator(`#job-rows tr[data-id="${id}"]`);
     expect(await sweepRow.textContent()).toContain('sweep · grid · 4 trials');
     expect(await sweepRow.textContent()).toContain('4/4 trials finished');
+    expect(await sweepRow.getAttribute('data-state')).toBe('completed');
     await list.goto(`${stack.dashboardUrl}/?type=train`);
     const trialRow = list.locator(`#job-rows tr[data-id="${rows[0]?.id}"]`);
     expect(await trialRow.textContent()).toMatch(/trial #\d of/);
