@@ -78,7 +78,7 @@ function timedSort(page: Page, column: string): Promise<number> {
 }
 
 describe('a 100-trial random sweep', () => {
-  it('loads its page with 100 rows in under 2 s and re-sorts in under 200 ms', async () => {
+  it('loads its page with 100 rows in under 2 s, cancels after a confirmation, re-sorts in under 200 ms', async () => {
     const created = await stack.callApi('/v1/jobs', {
       method: 'POST',
       json: {
@@ -99,8 +99,7 @@ describe('a 100-trial random sweep', () => {
     });
     expect(created.status).toBe(202);
     const { id } = (await created.json()) as { id: string };
-    // Cancelled at once: no worker runs yet, and none of its trials ever trains.
-    expect((await stack.callApi(`/v1/jobs/${id}`, { method: 'DELETE' })).status).toBe(202);
+    // No worker runs yet: its page is cancelled below, and none of its trials ever trains.
 
     const page = await openPage(`/jobs/${id}`);
     await page.waitForSelector('#leaderboard[data-ready="true"]');
@@ -115,7 +114,26 @@ describe('a 100-trial random sweep', () => {
     expect(await page.getAttribute('#parallel-coordinates g[data-scale="log"]', 'data-axis')).toBe(
       'optimizer.learningRate (log)',
     );
-    expect(await page.textContent('#sweep-counts')).toContain('100 cancelled');
+    expect(await page.textContent('#sweep-counts')).toContain(
+      '0 of 100 trials finished · 100 waiting',
+    );
+
+    // Cancel asks first: dismissed, nothing happens; accepted, every waiting trial is removed.
+    page.once('dialog', (dialog) => void dialog.dismiss());
+    await page.click('#cancel-job');
+    expect((await view(id)).cancelRequested).toBe(false);
+    page.once('dialog', (dialog) => {
+      expect(dialog.message()).toContain('Cancel this sweep?');
+      void dialog.accept();
+    });
+    await page.click('#cancel-job');
+    await page.waitForFunction(() =>
+      document.querySelector('#sweep-counts')?.textContent?.includes('100 cancelled'),
+    );
+    expect((await view(id)).sweep?.trials.cancelled).toBe(100);
+    expect(
+      await page.$$eval('#leaderboard-rows tr[data-state="cancelled"]', (rows) => rows.length),
+    ).toBe(100);
 
     // Sorting by the learning rate, then reversing it: each well under 200 ms, and in order.
     const learningRates = async () => (await leaderboard(page)).map((row) => Number(row.cells[3]));
@@ -302,5 +320,23 @@ describe('the notebook’s comparison as a sweep', () => {
     expect(await trialRow.locator('.trial-of a').getAttribute('href')).toBe(`/jobs/${id}`);
     await screenshot(list, 'sweep-list-trials');
     await list.close();
+  });
+
+  it('is deleted from its page with its trials, after a confirmation that says so', async () => {
+    const sweepPage = await openPage(`/jobs/${id}`);
+    sweepPage.once('dialog', (dialog) => {
+      expect(dialog.message()).toBe(
+        'Delete run "notebook comparison" with its 4 trials, their artifacts and visualizations? This cannot be undone.',
+      );
+      void dialog.accept();
+    });
+    await Promise.all([
+      sweepPage.waitForURL(`${stack.dashboardUrl}/`),
+      sweepPage.click('#delete-job'),
+    ]);
+    await sweepPage.close();
+    for (const gone of [id, ...rows.map((entry) => entry.id)]) {
+      expect((await stack.callApi(`/v1/jobs/${gone}`)).status).toBe(404);
+    }
   });
 });
