@@ -131,6 +131,10 @@ describe('a 100-trial random sweep', () => {
       document.querySelector('#sweep-counts')?.textContent?.includes('100 cancelled'),
     );
     expect((await view(id)).sweep?.trials.cancelled).toBe(100);
+    // Its median rule's figures: none stopped, as none ran.
+    expect(await page.textContent('#compute-saved')).toBe(
+      'Median stopping has stopped no trial yet.',
+    );
     expect(
       await page.$$eval('#leaderboard-rows tr[data-state="cancelled"]', (rows) => rows.length),
     ).toBe(100);

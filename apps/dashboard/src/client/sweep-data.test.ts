@@ -156,6 +156,17 @@ describe('texts', () => {
         secondsSaved: 0,
       }),
     ).toBe('ASHA pruned 1 trial: 1 of 4 epochs saved (25%).');
+    expect(
+      describeComputeSaved({
+        rule: 'median',
+        prunedTrials: 0,
+        epochsRun: 0,
+        epochsWithoutRule: 0,
+        epochsSaved: 0,
+        fractionSaved: 0,
+        secondsSaved: 0,
+      }),
+    ).toBe('Median stopping has stopped no trial yet.');
   });
 
   it('describes a trial by its latest epoch', () => {

@@ -205,13 +205,15 @@ const RULE_NAMES = { median: 'median stopping', asha: 'ASHA' } as const;
 /** `Median stopping pruned 4 trials: 37 of 100 epochs saved (37%), about 2 min 10 s of training.` */
 export function describeComputeSaved(saved: ComputeSaved): string {
   const rule = RULE_NAMES[saved.rule];
+  const Rule = `${rule.charAt(0).toUpperCase()}${rule.slice(1)}`;
+  if (saved.prunedTrials === 0) return `${Rule} has stopped no trial yet.`;
   const trials = `${saved.prunedTrials} trial${saved.prunedTrials === 1 ? '' : 's'}`;
   const time =
     saved.secondsSaved > 0
       ? `, about ${formatDurationSeconds(saved.secondsSaved)} of training`
       : '';
   const percent = Math.round(saved.fractionSaved * 100);
-  return `${rule.charAt(0).toUpperCase()}${rule.slice(1)} pruned ${trials}: ${saved.epochsSaved} of ${saved.epochsWithoutRule} epochs saved (${percent}%)${time}.`;
+  return `${Rule} pruned ${trials}: ${saved.epochsSaved} of ${saved.epochsWithoutRule} epochs saved (${percent}%)${time}.`;
 }
 
 /** `epoch 2/5 · val_loss 0.4121` of a trial's latest epoch, or its state when it has none. */
