@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sweepParamsSchema, type JobView, type SweepSummary } from '@convoy/schemas';
 import { renderJobRows } from './pages/job-list-page.js';
-import { renderSweepPage } from './pages/sweep-page.js';
+import { renderSweepPage, sweepWallTime } from './pages/sweep-page.js';
 import {
   describeEarlyTermination,
   describeSweepBest,
@@ -80,6 +80,30 @@ describe('sweep formatting', () => {
     expect(describeSweepProgress(sweep)).toBe('2/4 trials finished · 1 running');
     expect(describeSweepBest(sweep)).toBe('val_loss 0.3123');
     expect(describeSweepBest(view({}))).toBeUndefined();
+  });
+
+  it('times a sweep from its creation: the result’s seconds, or to now while it runs', () => {
+    const createdAt = '2026-12-05T04:00:00.000Z';
+    const now = Date.parse('2026-12-05T04:01:30.000Z');
+    expect(sweepWallTime(view({ createdAt }), now)).toBe(90_000);
+    expect(
+      sweepWallTime(
+        view({
+          createdAt,
+          state: 'completed',
+          finishedAt: '2026-12-05T04:00:50.000Z',
+          result: { seconds: 42.5 },
+        }),
+        now,
+      ),
+    ).toBe(42_500);
+    expect(
+      sweepWallTime(
+        view({ createdAt, state: 'cancelled', finishedAt: '2026-12-05T04:00:20.000Z' }),
+        now,
+      ),
+    ).toBe(20_000);
+    expect(sweepWallTime(view({ createdAt, state: 'cancelled' }), now)).toBeUndefined();
   });
 });
 

@@ -36,7 +36,7 @@ export function describeDimension(dimension: SweepDimension): string {
 export function describeEarlyTermination(rule: EarlyTermination): string {
   if (rule === false) return 'off';
   if (rule.type === 'median')
-    return `median stopping (after ${rule.graceEpochs} epoch${rule.graceEpochs === 1 ? '' : 's'}, once ${rule.minTrials} trials reached it)`;
+    return `median stopping (after ${rule.graceEpochs} epoch${rule.graceEpochs === 1 ? '' : 's'}, once ${rule.minTrials} trial${rule.minTrials === 1 ? '' : 's'} reached it)`;
   return `ASHA (rungs from epoch ${rule.minEpochs}, reduction factor ${rule.reductionFactor})`;
 }
 

@@ -31,6 +31,7 @@ a.button[aria-disabled="true"] { opacity: .55; cursor: default; pointer-events: 
 .pc-chart .trial-line.best { stroke-width: 3; opacity: 1; }
 .pc-chart .trial-line:hover { stroke-width: 4; opacity: 1; }
 .search-space { margin: 0; padding-left: 1.25rem; }
+.dimension-wrap { position: relative; } /* its hidden heading scrolls with it, not the page */
 .dimension-table { table-layout: fixed; min-width: 40rem; }
 .dimension-table .dimension-col-path { width: 16rem; }
 .dimension-table .dimension-col-kind { width: 11rem; }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { axisOf, formatTick, goodness, parallelCoordinatesSvg, viridis } from './sweep-chart.js';
+import {
+  axisOf,
+  formatTick,
+  parallelCoordinatesSvg,
+  shadesByRank,
+  spreadTicks,
+  viridis,
+} from './sweep-chart.js';
 import type { LeaderboardEntry } from './sweep-data.js';
 
 describe('axisOf', () => {
@@ -41,6 +48,14 @@ describe('axisOf', () => {
     expect(axis.position('other')).toBeUndefined();
   });
 
+  it('leaves out a tick that would print over its neighbour, never the ends', () => {
+    const at = (...positions: number[]) => positions.map((position) => ({ position }));
+    expect(spreadTicks(at(0, 0.03, 0.5, 0.52, 0.98, 1))).toEqual(at(0, 0.5, 1));
+    expect(spreadTicks(at(0, 1))).toEqual(at(0, 1));
+    const axis = axisOf('val_loss', [0.96, 0.99, 1.93, 1.98, 2.26, 15.8]);
+    expect(axis.ticks.map((tick) => tick.label)).toEqual(['0.96', '1.93', '15.8']);
+  });
+
   it('puts a single value in the middle', () => {
     expect(axisOf('epochs', [5, 5]).position(5)).toBe(0.5);
   });
@@ -50,8 +65,22 @@ describe('colours', () => {
   it('runs viridis from dark blue to yellow, the best value yellow either way', () => {
     expect(viridis(0)).toBe('#440154');
     expect(viridis(1)).toBe('#fde725');
-    expect(goodness(0.3, 0.3, 0.9, 'minimize')).toBe(1);
-    expect(goodness(0.9, 0.3, 0.9, 'maximize')).toBe(1);
+    // By place in the order, not by distance: an outlier leaves the others their spread.
+    expect(shadesByRank([0.3, 0.35, 0.4, 15], 'minimize')).toEqual(
+      new Map([
+        [15, 0],
+        [0.4, 1 / 3],
+        [0.35, 2 / 3],
+        [0.3, 1],
+      ]),
+    );
+    expect(shadesByRank([0.8, 0.9, 0.8], 'maximize')).toEqual(
+      new Map([
+        [0.8, 0],
+        [0.9, 1],
+      ]),
+    );
+    expect(shadesByRank([0.5], 'minimize').get(0.5)).toBe(1);
     expect(formatTick(0.000312345)).toBe('0.000312');
   });
 });

@@ -13,6 +13,7 @@ import {
  * param and one for the metric, one polyline per trial through its values, coloured by its value
  * of the metric (yellow the best, dark blue the worst; grey and dashed before it has one). Numbers
  * spanning more than 20× (learning rates) get a log axis; text and booleans an axis of categories.
+ * Colours go by each trial's place in the ranking, so the order stays visible beside an outlier.
  */
 
 /** Above this max/min ratio a positive numeric axis is logarithmic. */
@@ -83,18 +84,36 @@ function numericAxis(label: string, numbers: readonly number[]): ChartAxis {
   } else if (distinct.size > MAX_VALUE_TICKS && max > min) {
     for (let step = 1; step < 4; step += 1) tickValues.add(min + ((max - min) * step) / 4);
   }
-  const ticks = [...tickValues]
-    .sort((a, b) => a - b)
-    .map((value) => ({ position: position(value) ?? 0.5, label: formatTick(value) }))
-    // A power of ten right beside the min or max would print over it.
-    .filter(
-      (tick, index, all) =>
-        index === 0 ||
-        index === all.length - 1 ||
-        ((all[0]?.position ?? 0) + 0.06 < tick.position &&
-          tick.position < (all[all.length - 1]?.position ?? 1) - 0.06),
-    );
+  const ticks = spreadTicks(
+    [...tickValues]
+      .sort((a, b) => a - b)
+      .map((value) => ({ position: position(value) ?? 0.5, label: formatTick(value) })),
+  );
   return { label: log ? `${label} (log)` : label, scale: log ? 'log' : 'linear', position, ticks };
+}
+
+/** Closer than this (of the axis's height), two tick labels would print over each other. */
+const MIN_TICK_GAP = 0.06;
+
+/**
+ * The ticks that have room: the lowest and the highest always, those between only when clear of
+ * the last one kept and of the highest.
+ */
+export function spreadTicks<T extends { readonly position: number }>(ticks: readonly T[]): T[] {
+  const first = ticks[0];
+  const last = ticks[ticks.length - 1];
+  if (first === undefined || last === undefined || ticks.length === 1) return [...ticks];
+  const kept = [first];
+  for (const tick of ticks.slice(1, -1)) {
+    const previous = kept[kept.length - 1] ?? first;
+    if (
+      tick.position - previous.position >= MIN_TICK_GAP &&
+      last.position - tick.position >= MIN_TICK_GAP
+    )
+      kept.push(tick);
+  }
+  kept.push(last);
+  return kept;
 }
 
 /** Viridis, from its five anchors: 0 dark blue … 1 yellow. */
@@ -120,10 +139,14 @@ export function viridis(t: number): string {
   return `#${channel(0)}${channel(1)}${channel(2)}`;
 }
 
-/** How good a value is among the trials' values: 1 the best, 0 the worst. */
-export function goodness(value: number, min: number, max: number, goal: Goal): number {
-  if (max === min) return 1;
-  return goal === 'minimize' ? (max - value) / (max - min) : (value - min) / (max - min);
+/**
+ * How good each value is among the trials' values, by its place in their order: 1 the best, 0 the
+ * worst, evenly between (a diverging trial's huge loss does not wash the others into one colour).
+ */
+export function shadesByRank(values: readonly number[], goal: Goal): Map<number, number> {
+  const ordered = [...new Set(values)].sort((a, b) => (goal === 'minimize' ? b - a : a - b));
+  const last = ordered.length - 1;
+  return new Map(ordered.map((value, index) => [value, last === 0 ? 1 : index / last]));
 }
 
 export interface ParallelCoordinatesOptions {
@@ -165,12 +188,10 @@ export function parallelCoordinatesSvg(options: ParallelCoordinatesOptions): str
 
   const values = entries.flatMap((entry) => (entry.value === null ? [] : [entry.value]));
   const [min, max] = [Math.min(...values), Math.max(...values)];
+  const shades = shadesByRank(values, metric.goal);
+  const shadeOf = (value: number | null) => (value === null ? -1 : (shades.get(value) ?? 0));
   // Trials without a value first, then worst to best: the best is drawn last, on top.
-  const ordered = [...entries].sort((a, b) => {
-    if (a.value === null || b.value === null)
-      return a.value === null ? (b.value === null ? 0 : -1) : 1;
-    return goodness(a.value, min, max, metric.goal) - goodness(b.value, min, max, metric.goal);
-  });
+  const ordered = [...entries].sort((a, b) => shadeOf(a.value) - shadeOf(b.value));
   let lines = '';
   for (const entry of ordered) {
     const points: string[] = [];
@@ -181,8 +202,7 @@ export function parallelCoordinatesSvg(options: ParallelCoordinatesOptions): str
     const metricPosition = axes[axes.length - 1]?.position(entry.value);
     if (metricPosition !== undefined) points.push(`${x(axes.length - 1)},${y(metricPosition)}`);
     if (points.length === 0) continue;
-    const colour =
-      entry.value === null ? GREY : viridis(goodness(entry.value, min, max, metric.goal));
+    const colour = entry.value === null ? GREY : viridis(shadeOf(entry.value));
     const assignment = paths
       .map((path) => `${path}=${formatValue(entry.assignment[path])}`)
       .join(', ');

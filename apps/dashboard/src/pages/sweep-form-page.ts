@@ -189,7 +189,7 @@ export function renderSweepFormPage(): string {
               (entry) => html`<option value="${entry.path}">${entry.hint}</option>`,
             )}
           </datalist>
-          <div class="table-wrap">
+          <div class="table-wrap dimension-wrap">
             <table class="dimension-table">
               <colgroup>
                 <col class="dimension-col-path" />

@@ -1,6 +1,6 @@
 import { isTerminalState, type JobView } from '@convoy/schemas';
 import { html, type SafeHtml } from '../html.js';
-import { describeModel, durationOf, formatDuration, formatTime, shortId } from '../job-format.js';
+import { describeModel, formatDuration, formatTime, shortId } from '../job-format.js';
 import {
   describeDimension,
   describeEarlyTermination,
@@ -31,6 +31,26 @@ function fact(label: string, value: unknown, id?: string): SafeHtml {
   </div>`;
 }
 
+/**
+ * From the sweep's creation to its last trial's end (the result's seconds), or to now while it
+ * runs. Its own job's start and end are only the ranking at the end, milliseconds apart.
+ */
+export function sweepWallTime(
+  view: Pick<JobView, 'createdAt' | 'finishedAt' | 'result' | 'state'>,
+  now: number,
+): number | undefined {
+  const seconds = (view.result as { seconds?: unknown } | null)?.seconds;
+  if (typeof seconds === 'number') return seconds * 1000;
+  const end =
+    view.finishedAt === null
+      ? isTerminalState(view.state)
+        ? NaN
+        : now
+      : Date.parse(view.finishedAt);
+  const duration = end - Date.parse(view.createdAt);
+  return Number.isFinite(duration) ? Math.max(0, duration) : undefined;
+}
+
 function renderSweepFacts(view: JobView): SafeHtml {
   const params = sweepParamsOf(view);
   if (params === undefined) {
@@ -48,9 +68,8 @@ function renderSweepFacts(view: JobView): SafeHtml {
       ${fact('Optimizer', `${base.optimizer.name}, lr ${base.optimizer.learningRate}`)}
       ${fact('Data limit', base.dataset.limit?.toLocaleString('en-US') ?? 'all 60,000')}
       ${fact('Created (UTC)', formatTime(view.createdAt))}
-      ${fact('Started', formatTime(view.startedAt))}
       ${fact('Finished', formatTime(view.finishedAt))}
-      ${fact('Duration', formatDuration(durationOf(view, Date.now())))}
+      ${fact('Wall time', formatDuration(sweepWallTime(view, Date.now())))}
     </dl>
     <h3>Search space</h3>
     <ul class="search-space" id="search-space">
@@ -127,8 +146,8 @@ export function renderSweepPage(view: JobView): string {
         <h2 id="chart-heading">Parallel coordinates</h2>
         <p class="small muted">
           One axis per swept parameter and one for ${metric.name}; each trial is a line through its
-          values, coloured by its ${metric.name} (yellow the best, dark blue the worst, grey before
-          it has one). Parameters whose values span more than 20× are on a log axis.
+          values, coloured by its rank in ${metric.name} (yellow the best, dark blue the worst, grey
+          before it has a value). Parameters whose values span more than 20× are on a log axis.
         </p>
         <div class="pc-wrap" id="parallel-coordinates"></div>
       </section>
