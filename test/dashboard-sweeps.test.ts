@@ -326,6 +326,18 @@ describe('the notebook’s comparison as a sweep', () => {
     await list.close();
   });
 
+  it('fits a phone: the sweep page, the form and the list scroll inside their tables and chart', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    for (const path of [`/jobs/${id}`, '/sweeps/new', '/?type=sweep']) {
+      await phone.goto(`${stack.dashboardUrl}${path}`);
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth), path).toBe(390);
+    }
+    await phone.goto(`${stack.dashboardUrl}/jobs/${id}`);
+    await phone.waitForSelector('#leaderboard[data-ready="true"]');
+    await screenshot(phone, 'sweep-phone');
+    await phone.close();
+  });
+
   it('is deleted from its page with its trials, after a confirmation that says so', async () => {
     const sweepPage = await openPage(`/jobs/${id}`);
     sweepPage.once('dialog', (dialog) => {
