@@ -1,4 +1,4 @@
-import { $, $all, errorMessage, pageData, requestJson, sleep } from './dom.js';
+import { $, $all, element, errorMessage, pageData, requestJson, sleep } from './dom.js';
 import { parallelCoordinatesSvg } from './sweep-chart.js';
 import {
   compareUrl,
@@ -115,11 +115,8 @@ function drawBest(summary: SweepSummary): void {
   }
   const values = data.paths.map((path) => `${path} = ${formatValue(top.assignment[path])}`);
   best.replaceChildren(
-    'Best so far: ',
-    Object.assign(document.createElement('a'), {
-      href: `/jobs/${top.id}`,
-      textContent: `trial #${top.trial}`,
-    }),
+    TERMINAL_STATES.has(view.state) ? 'Best: ' : 'Best so far: ',
+    element('a', { href: `/jobs/${top.id}` }, `trial #${top.trial}`),
     ` (${values.join(', ')}) · ${summary.metric.name} ${formatMetric(top.value)}` +
       (top.bestEpoch === null ? '' : ` at epoch ${top.bestEpoch}`),
   );
