@@ -76,7 +76,7 @@ ENV NODE_ENV=production \
     ARTIFACTS_DIR=/var/convoy/artifacts \
     DATA_DIR=/var/convoy/data \
     CONVOY_BACKEND=tensorflow-gpu \
-    WORKER_QUEUES=train,visualize \
+    WORKER_QUEUES=train,visualize,sweep \
     TF_FORCE_GPU_ALLOW_GROWTH=true
 COPY --from=build /out/ /app/
 USER node

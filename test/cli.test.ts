@@ -254,9 +254,13 @@ describe('convoy bench queue (built)', () => {
       bullmqAddsPerSecond: null,
       ratio: null,
       batchRatio: null,
+      sweepTrials: 100,
+      sweepRatio: null,
     });
     expect(report.apiSubmissionsPerSecond).toBeGreaterThan(0);
     expect(report.apiBatchSubmissionsPerSecond).toBeGreaterThan(0);
+    expect(report.apiSweepTrialsPerSecond).toBeGreaterThan(0);
+    expect(report.sweepSubmitMs).toBeGreaterThan(0);
     expect(report.rounds).toHaveLength(2);
   });
 });

@@ -1,9 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisConnection, removeQueuePrefix } from '@convoy/queue';
 import {
   jobViewSchema,
   progressEventSchema,
@@ -12,16 +7,9 @@ import {
   type JobView,
   type SweepResult,
 } from '@convoy/schemas';
-import { apiCalls } from './support/api-calls.js';
+import { startE2eStack, type E2eStack } from './support/e2e-stack.js';
+import { waitUntil, type RunningProcess } from './support/processes.js';
 import { collectEvents } from './support/sse.js';
-import { freePort } from './support/ports.js';
-import {
-  DATA_DIR,
-  REDIS_URL,
-  startApp,
-  waitUntil,
-  type RunningProcess,
-} from './support/processes.js';
 
 /**
  * Sweeps end to end on one stack (an API and two wasm workers, real Redis): the notebook's
@@ -29,77 +17,34 @@ import {
  * a diverging learning rate, and a 100-trial random sweep accepted in one request.
  */
 
-const TOKEN = `test-token-${randomUUID()}`;
 /** Tiny trials: 300 images (240 train, 60 validation). */
 const TINY = { dataset: { limit: 300 }, seed: 7 };
 
 describe('sweeps', () => {
-  const prefix = `test-${randomUUID()}`;
-  let artifactsDir: string;
-  let workerEnv: Record<string, string>;
-  const processes: RunningProcess[] = [];
+  let stack: E2eStack;
   const workers: RunningProcess[] = [];
-  let api: ReturnType<typeof apiCalls>;
-  let baseUrl: string;
 
-  const view = async (id: string): Promise<JobView> =>
-    jobViewSchema.parse((await api.call<unknown>('GET', `/v1/jobs/${id}`)).body);
+  const view = (id: string) => stack.view(id);
+  const finished = (id: string, timeoutMs?: number) => stack.finished(id, timeoutMs);
   const submit = async (body: unknown): Promise<string> => {
-    const { status, body: created } = await api.call<{ id: string }>('POST', '/v1/jobs', body);
+    const { status, body: created } = await stack.api.call<{ id: string }>(
+      'POST',
+      '/v1/jobs',
+      body,
+    );
     expect(status, JSON.stringify(created)).toBe(202);
     return created.id;
   };
-  const finished = async (id: string, timeoutMs = 300_000): Promise<JobView> =>
-    waitUntil(
-      async () => {
-        const current = await view(id);
-        return ['completed', 'failed', 'cancelled'].includes(current.state) ? current : undefined;
-      },
-      timeoutMs,
-      `sweep ${id} to finish`,
-    );
   const startWorker = () => {
-    const worker = startApp('worker', workerEnv);
-    processes.push(worker);
+    const worker = stack.startWorker({ TRAINING_THREADS: '1' });
     workers.push(worker);
     return worker;
   };
 
   beforeAll(async () => {
-    artifactsDir = await mkdtemp(join(tmpdir(), 'convoy-sweeps-'));
-    const apiPort = await freePort();
-    const env = {
-      REDIS_URL,
-      CONVOY_QUEUE_PREFIX: prefix,
-      ARTIFACTS_DIR: artifactsDir,
-      DATA_DIR,
-      API_TOKEN: TOKEN,
-    };
-    // A short lock, so a killed worker's trial is handed over in seconds.
-    workerEnv = {
-      ...env,
-      CONVOY_BACKEND: 'wasm',
-      TRAINING_THREADS: '1',
-      WORKER_LOCK_DURATION_MS: '4000',
-      WORKER_STALLED_INTERVAL_MS: '2000',
-    };
-    processes.push(startApp('api', { ...env, API_PORT: String(apiPort), API_HOST: '127.0.0.1' }));
-    baseUrl = `http://127.0.0.1:${apiPort}`;
-    api = apiCalls(baseUrl, { authorization: `Bearer ${TOKEN}` });
-    await waitUntil(
-      async () => ((await fetch(`${baseUrl}/healthz`).catch(() => null))?.ok ? true : undefined),
-      30_000,
-      'the API',
-    );
+    stack = await startE2eStack({ name: 'sweeps' });
   }, 60_000);
-
-  afterAll(async () => {
-    await Promise.all(processes.map((process) => process.stop('SIGKILL')));
-    const connection = createRedisConnection(REDIS_URL, 'blocking');
-    await removeQueuePrefix(connection, prefix);
-    await connection.quit();
-    await rm(artifactsDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-  });
+  afterAll(() => stack.stop());
 
   it('accepts a 100-trial random sweep in one request, well under a second, and cancels it while it waits', async () => {
     const started = performance.now();
@@ -130,14 +75,14 @@ describe('sweeps', () => {
     );
     expect(learningRates.size).toBeGreaterThan(90);
     // Trials are ordinary jobs, listed by the sweep's tag.
-    const trials = await api.call<{ items: JobView[]; total: number }>(
+    const trials = await stack.api.call<{ items: JobView[]; total: number }>(
       'GET',
       `/v1/jobs?tag=${encodeURIComponent(`sweep:${id}`)}&limit=100`,
     );
     expect(trials.body.total).toBe(100);
     expect(trials.body.items.every((trial) => trial.trialOf?.id === id)).toBe(true);
 
-    const cancel = await api.call<{ state: string }>('DELETE', `/v1/jobs/${id}`);
+    const cancel = await stack.api.call<{ state: string }>('DELETE', `/v1/jobs/${id}`);
     expect(cancel.status).toBe(202);
     const after = await view(id);
     expect(after.sweep?.trials).toMatchObject({ total: 100, cancelled: 100, waiting: 0 });
@@ -161,8 +106,8 @@ describe('sweeps', () => {
     });
     // The sweep's events: its summary as trials report, then `completed` with the leaderboard.
     const events = await collectEvents(
-      `${baseUrl}/v1/jobs/${id}/events`,
-      { authorization: `Bearer ${TOKEN}` },
+      `${stack.baseUrl}/v1/jobs/${id}/events`,
+      { authorization: `Bearer ${stack.token}` },
       (received) => received.some((event) => event.event === 'completed'),
       300_000,
     );
@@ -245,7 +190,7 @@ describe('sweeps', () => {
       // Each epoch once: a resumed trial continues, it does not train again from the start.
       expect(training.history.map((record) => record.epoch)).toEqual([1, 2, 3]);
     }
-    const trials = await api.call<{ total: number }>(
+    const trials = await stack.api.call<{ total: number }>(
       'GET',
       `/v1/jobs?tag=${encodeURIComponent(`sweep:${id}`)}&limit=100`,
     );
@@ -269,7 +214,7 @@ describe('sweeps', () => {
       120_000,
       'a trial to start',
     );
-    expect((await api.call('DELETE', `/v1/jobs/${id}`)).status).toBe(202);
+    expect((await stack.api.call('DELETE', `/v1/jobs/${id}`)).status).toBe(202);
     const done = await finished(id, 120_000);
     expect(done.state).toBe('cancelled');
     expect(done.sweep?.trials).toMatchObject({ total: 5, cancelled: 5 });

@@ -11,6 +11,7 @@ import {
   type TrainingReport,
 } from '@convoy/schemas';
 import {
+  attemptsStarted,
   CANCELLED_REASON,
   type AnyJob,
   type RemovedJobRecord,
@@ -159,7 +160,7 @@ export function toJobView(found: FoundJob): JobView {
       state === 'failed' ? { code: 'JOB_FAILED', message: job.failedReason || 'failed' } : null,
     backend: (trainingResult?.success ? trainingResult.data.backend : report?.backend) ?? null,
     device: (trainingResult?.success ? trainingResult.data.device : report?.device) ?? null,
-    attempts: job.attemptsStarted ?? job.attemptsMade,
+    attempts: attemptsStarted(job),
     cancelRequested: found.cancelRequested,
     createdAt: isoTime(job.timestamp),
     ...startTimes(job, report),

@@ -283,7 +283,8 @@ const cases: Case[] = [
     json: [],
     status: 400,
     code: 'VALIDATION_FAILED',
-    message: /the body must be a JSON object: \{ "type": "train" \| "visualize" \| "sweep", "params"/,
+    message:
+      /the body must be a JSON object: \{ "type": "train" \| "visualize" \| "sweep", "params"/,
   },
   {
     name: 'an empty JSON object',

@@ -11,7 +11,8 @@ const BULL_STATES: Readonly<Record<BullJobState, Exclude<JobState, 'cancelled'>>
   waiting: 'waiting',
   delayed: 'waiting',
   prioritized: 'waiting',
-  'waiting-children': 'waiting',
+  // A sweep whose trials run (BullMQ holds a flow's parent until its children finish).
+  'waiting-children': 'active',
   active: 'active',
   completed: 'completed',
   failed: 'failed',
@@ -122,8 +123,10 @@ export function createMetrics(
       const { job } = found;
       const state = convoyStateOf(found.bullState, job.failedReason);
       if (!isTerminalState(state)) return;
-      if (job.processedOn && job.finishedOn && job.finishedOn >= job.processedOn) {
-        duration.observe({ type: found.type }, (job.finishedOn - job.processedOn) / 1000);
+      // A sweep runs from its creation (its trials), not from when its ranking started.
+      const started = found.type === 'sweep' ? job.timestamp : job.processedOn;
+      if (started && job.finishedOn && job.finishedOn >= started) {
+        duration.observe({ type: found.type }, (job.finishedOn - started) / 1000);
       }
       if (found.type === 'train' && state === 'completed') {
         const result = trainingResultSchema.safeParse(job.returnvalue);

@@ -174,6 +174,33 @@ describe('/openapi.json', () => {
     ]) {
       expect(body).toContain(fragment);
     }
+    // Sweeps: the body's sweep variant (search space, early-termination rules), the view's
+    // sweep and trialOf fields, the purge answer's trials, sweeps in lists, sweep ids.
+    for (const fragment of [
+      '"const":"sweep"',
+      '"log_uniform"',
+      '"int_uniform"',
+      '"const":"median"',
+      '"const":"asha"',
+      '"reductionFactor"',
+      '"maxConcurrent"',
+    ]) {
+      expect(body).toContain(fragment);
+    }
+    expect(JSON.stringify(schemas.Job?.properties)).toContain('"trialOf"');
+    expect(JSON.stringify(schemas.Job?.properties)).toContain('"leaderboard"');
+    expect(JSON.stringify(schemas.Job?.properties)).toContain('#/components/schemas/SweepResult');
+    expect(JSON.stringify(schemas.SweepResult)).toContain('"leaderboard"');
+    expect(Object.keys(schemas.JobDeleted?.properties as object)).toContain('trials');
+    const list = document.paths['/v1/jobs']?.get as unknown as {
+      parameters: { name: string; schema: { enum?: string[] } }[];
+    };
+    expect(list.parameters.find((parameter) => parameter.name === 'type')?.schema.enum).toEqual([
+      'train',
+      'visualize',
+      'sweep',
+    ]);
+    expect(JSON.stringify(document.paths['/v1/jobs/{id}'])).toContain('(train|visualize|sweep)_');
     expect(document.paths['/v1/jobs']?.post?.requestBody).toBeDefined();
     expect(Object.keys(document.paths['/v1/jobs']?.post?.responses ?? {})).toEqual(
       expect.arrayContaining(['202', '400', '401', '404', '409', '413', '415']),

@@ -18,7 +18,10 @@ import {
   jobViewSchema,
   updateJobBodySchema,
   listJobsQuerySchema,
+  MAX_SWEEP_DIMENSIONS,
+  MAX_SWEEP_TRIALS,
   progressEventSchema,
+  sweepResultSchema,
   trainingResultSchema,
   visualizationJobResultSchema,
 } from '@convoy/schemas';
@@ -85,20 +88,20 @@ const jobIdParameter = {
   name: 'id',
   in: 'path',
   required: true,
-  description: '`train_…` or `visualize_…`; a malformed id is a 404 like an unknown one',
-  schema: { type: 'string', pattern: '^(train|visualize)_[0-9a-z]{8,40}$' },
+  description: '`train_…`, `visualize_…` or `sweep_…`; a malformed id is a 404 like an unknown one',
+  schema: { type: 'string', pattern: '^(train|visualize|sweep)_[0-9a-z]{8,40}$' },
 };
 
 function queryParameters(): JsonSchema[] {
   const shape = listJobsQuerySchema.shape;
   const descriptions: Record<string, string> = {
-    type: 'Only jobs of this type',
+    type: "Only jobs of this type (`sweep`: the sweeps; a sweep's trials are `train` jobs, listed with `tag=sweep:<sweep id>`)",
     state:
       'Only jobs in this state (the API scans at most about 1,000 jobs per request; when the page is short, continue with nextCursor)',
     limit: 'Page size, 1–100 (default 20)',
     cursor: 'nextCursor of the previous page',
     q: 'Search: text in the job id, its name or one of its tags (case-insensitive)',
-    tag: 'Only jobs carrying this tag (case-insensitive)',
+    tag: "Only jobs carrying this tag (case-insensitive); `sweep:<sweep id>` lists a sweep's trials",
     model: 'Only training jobs of this preset, or `custom` for layer lists',
     sort: 'Order by this column (default createdAt); jobs without a value (no name, no history) come last',
     order: 'desc (default) or asc',
@@ -126,13 +129,106 @@ function withResultSchema(job: JsonSchema): JsonSchema {
     ...job,
     properties: {
       ...properties,
+      params: {
+        description:
+          'The parameters the job runs with, defaults filled in: training params, visualization params, or for a sweep its sweep params (base, method, parameters, trials, seed, metric, maxConcurrent, earlyTermination)',
+      },
       result: {
-        description: 'Set once the job completed: a TrainingResult or a VisualizationResult',
-        anyOf: [ref('TrainingResult'), ref('VisualizationResult'), { type: 'null' }],
+        description:
+          'Set once the job completed: a TrainingResult, a VisualizationResult, or for a sweep a SweepResult (its leaderboard, one entry per trial)',
+        anyOf: [
+          ref('TrainingResult'),
+          ref('VisualizationResult'),
+          ref('SweepResult'),
+          { type: 'null' },
+        ],
+      },
+      sweep: {
+        ...properties.sweep,
+        description:
+          "A sweep's live state: trial counts by state, percent of planned epochs run, the metric, the best trial, the compute early termination saved, and (in GET /v1/jobs/{id} only, not in lists) the leaderboard",
+      },
+      trialOf: {
+        ...properties.trialOf,
+        description:
+          'A training job that is a trial of a sweep: the sweep and its 0-based position',
       },
     },
   };
 }
+
+/** What each field of a sweep's params means (zod's doc comments do not reach the JSON Schema). */
+const SWEEP_PARAM_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  base: 'Training params every trial starts from (the notebook defaults where left out)',
+  method:
+    '`grid`: every combination of the listed values, in row-major order (the last dimension varies fastest); `random`: `trials` draws of the seeded sampler',
+  parameters: `The search space, at most ${MAX_SWEEP_DIMENSIONS} dimensions: a param path (\`optimizer.learningRate\`, \`batchSize\`, \`model.preset\`, \`model.layers[6].rate\`; a path into \`model.layers\` of a preset model expands the preset to its layer list) → a list of values (\`[v1, v2]\` or \`{ "values": [...] }\`), or for random search a range \`{ "distribution": "uniform" | "log_uniform" | "int_uniform", "min", "max" }\`. At most ${MAX_SWEEP_TRIALS} trials per sweep.`,
+  trials: 'Random search only: how many trials to draw (default 10)',
+  seed: "Seed of the random search's sampler: the same seed draws the same trials",
+  metric:
+    'What ranks the trials: each trial counts its best value of the metric over its epochs; `goal` defaults to minimize for losses, maximize for accuracies',
+  maxConcurrent: "Most of the sweep's trials running at once (default: as many as workers take)",
+  earlyTermination:
+    "`false`, or a rule applied at each of a trial's epoch ends against the curves the other trials have recorded: `median` (median stopping: after `graceEpochs`, a trial whose best value so far is worse than the median of the other trials' running averages at that epoch stops, once `minTrials` others reached it) or `asha` (successive halving: at rung epochs minEpochs·reductionFactor^k a trial goes on only if its best value so far is in the top 1/reductionFactor of the values recorded at that rung). A stopped trial completes as `pruned`.",
+};
+
+/** The create-job body with the sweep variant's params described. */
+function withSweepDescriptions(body: JsonSchema): JsonSchema {
+  const variants = (body.oneOf ?? body.anyOf) as JsonSchema[] | undefined;
+  for (const variant of variants ?? []) {
+    const properties = variant.properties as Record<string, JsonSchema> | undefined;
+    if ((properties?.type as { const?: unknown } | undefined)?.const !== 'sweep') continue;
+    const params = properties?.params as JsonSchema;
+    params.description =
+      'A sweep: many training jobs (its trials) over a search space, ranked by a metric, as one job';
+    const fields = params.properties as Record<string, JsonSchema>;
+    for (const [name, description] of Object.entries(SWEEP_PARAM_DESCRIPTIONS))
+      if (fields[name] !== undefined) fields[name] = { description, ...fields[name] };
+  }
+  return body;
+}
+
+/** Example bodies of POST /v1/jobs. */
+const CREATE_JOB_EXAMPLES = {
+  train: {
+    summary: 'The notebook CNN, 3 epochs on 12,000 images',
+    value: { type: 'train', params: { epochs: 3, dataset: { limit: 12000 } } },
+  },
+  sweep: {
+    summary: 'A grid sweep: 2 presets × 2 learning rates, 2 trials at a time',
+    value: {
+      type: 'sweep',
+      name: 'presets × learning rates',
+      params: {
+        base: { epochs: 3, dataset: { limit: 12000 } },
+        method: 'grid',
+        parameters: {
+          'model.preset': ['cnn', 'cnn-avgpool'],
+          'optimizer.learningRate': [0.001, 0.0003],
+        },
+        metric: { name: 'val_loss' },
+        maxConcurrent: 2,
+      },
+    },
+  },
+  randomSweep: {
+    summary: 'A random sweep with median stopping',
+    value: {
+      type: 'sweep',
+      params: {
+        base: { epochs: 6, dataset: { limit: 12000 } },
+        method: 'random',
+        parameters: {
+          'optimizer.learningRate': { distribution: 'log_uniform', min: 0.0001, max: 0.01 },
+          batchSize: [32, 64, 128],
+        },
+        trials: 12,
+        seed: 1,
+        earlyTermination: { type: 'median', graceEpochs: 2, minTrials: 3 },
+      },
+    },
+  },
+};
 
 /** The job routes: submit, list, read, cancel, follow. */
 function jobPaths(): JsonSchema {
@@ -152,10 +248,17 @@ function jobPaths(): JsonSchema {
       post: {
         tags: ['jobs'],
         operationId: 'createJob',
-        summary: 'Enqueue a train or visualize job',
-        description: `A train job's layer names (given, or Keras's generated ones) must be unique (400 VALIDATION_FAILED at \`params.model.layers.<i>.name\`), and its estimated training memory must fit the server's MAX_JOB_MEMORY_MB (400 VALIDATION_FAILED naming the estimate, the bound and the largest part, with details at \`params.model.layers.<i>\` and \`params.batchSize\`). A visualize job needs its training job (\`params.jobId\`) to exist (404 TRAIN_JOB_NOT_FOUND) and to have written the model it inspects: \`${modelJsonPath('trained')}\` for weights "trained", \`${modelJsonPath('untrained')}\` for "untrained" (409 MODEL_NOT_READY); \`layer\` must name a layer of that model of a class the kind takes (400 VALIDATION_FAILED at \`params.layer\`, listing the layers it takes). An uploaded \`image\` must be a 28×28 PNG (400 VALIDATION_FAILED at \`params.image\`).`,
+        summary: 'Enqueue a train, visualize or sweep job',
+        description: `A train job's layer names (given, or Keras's generated ones) must be unique (400 VALIDATION_FAILED at \`params.model.layers.<i>.name\`), and its estimated training memory must fit the server's MAX_JOB_MEMORY_MB (400 VALIDATION_FAILED naming the estimate, the bound and the largest part, with details at \`params.model.layers.<i>\` and \`params.batchSize\`). A visualize job needs its training job (\`params.jobId\`) to exist (404 TRAIN_JOB_NOT_FOUND) and to have written the model it inspects: \`${modelJsonPath('trained')}\` for weights "trained", \`${modelJsonPath('untrained')}\` for "untrained" (409 MODEL_NOT_READY); \`layer\` must name a layer of that model of a class the kind takes (400 VALIDATION_FAILED at \`params.layer\`, listing the layers it takes). An uploaded \`image\` must be a 28×28 PNG (400 VALIDATION_FAILED at \`params.image\`).
+
+A sweep (\`"type": "sweep"\`) plans every trial before anything is queued, each checked as a train job is (schema, memory budget): a bad one is a 400 VALIDATION_FAILED whose message names the trial and its values (\`trial 3 of 8 (model.layers[0].filters=2048): …\`), and nothing is queued. Otherwise the sweep (\`sweep_…\`) and its trials (ordinary train jobs, named \`<sweep name or id> #<n> <values>\` and tagged \`sweep:<sweep id>\` plus the sweep's tags) are queued together, as one BullMQ flow in one transaction.`,
         security: secured,
-        requestBody: { required: true, content: json(ref('CreateJobBody')) },
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': { schema: ref('CreateJobBody'), examples: CREATE_JOB_EXAMPLES },
+          },
+        },
         responses: {
           202: {
             description: 'Enqueued; `Location` is the job',
@@ -184,7 +287,7 @@ function jobPaths(): JsonSchema {
         tags: ['jobs'],
         operationId: 'createJobs',
         summary: `Enqueue up to ${MAX_BATCH_JOBS} jobs at once, all or none`,
-        description: `Each job is checked as createJob checks one; the first that fails answers for the request, its paths prefixed with its position (\`jobs.3.params.epochs\`), and nothing is queued. Otherwise every job is queued in one Redis transaction and the answer lists them in the order sent. The body may be up to 8 MB.`,
+        description: `Train and visualize jobs only (a sweep is a 400 VALIDATION_FAILED: submit it with createJob). Each job is checked as createJob checks one; the first that fails answers for the request, its paths prefixed with its position (\`jobs.3.params.epochs\`), and nothing is queued. Otherwise every job is queued in one Redis transaction and the answer lists them in the order sent. The body may be up to 8 MB.`,
         security: secured,
         requestBody: { required: true, content: json(ref('CreateJobsBatchBody')) },
         responses: {
@@ -199,6 +302,8 @@ function jobPaths(): JsonSchema {
         tags: ['jobs'],
         operationId: 'getJob',
         summary: 'A job: state, progress, params, history, result, error',
+        description:
+          "A sweep is `waiting` until one of its trials starts, then `active`, then `completed` once every trial has finished (or `cancelled`); its `sweep` field holds the live summary with the leaderboard (every trial, best first), and once completed its `result` is the SweepResult. A trial's view has `trialOf`.",
         security: secured,
         responses: {
           200: { description: 'The job', content: json(ref('Job')) },
@@ -230,7 +335,7 @@ function jobPaths(): JsonSchema {
         operationId: 'cancelJob',
         summary: 'Cancel a job, or with purge=true delete it',
         description:
-          'Without purge: a waiting job is removed at once (200, state cancelled); an active job stops at its next batch, keeping its checkpoint (202, cancelRequested; GET shows `cancelled` once the worker stopped). A finished job is a 409 JOB_FINISHED. With `purge=true`: a finished job (completed, failed, cancelled) is deleted with its artifacts and, for a training run, its visualization jobs and theirs (200 JobDeleted); a waiting or active job is a 409 JOB_NOT_FINISHED (cancel it first).',
+          'Without purge: a waiting job is removed at once (200, state cancelled); an active job stops at its next batch, keeping its checkpoint (202, cancelRequested; GET shows `cancelled` once the worker stopped). A finished job is a 409 JOB_FINISHED. With `purge=true`: a finished job (completed, failed, cancelled) is deleted with its artifacts and, for a training run, its visualization jobs and theirs (200 JobDeleted); a waiting or active job is a 409 JOB_NOT_FINISHED (cancel it first).\n\nA sweep: cancelling (202 CancelRequested) removes its waiting trials and asks its running ones to stop at their next batch; the sweep ends `cancelled`. Purging a finished sweep deletes it with its trials (JobDeleted counts them in `trials`).',
         security: secured,
         parameters: [
           {
@@ -262,7 +367,7 @@ function jobPaths(): JsonSchema {
         operationId: 'resumeJob',
         summary: 'Resume a cancelled or failed job from its checkpoint',
         description:
-          'The job goes back to the queue under its own id (its page, events and artifacts stay); the worker that takes it resumes from the checkpoint the stopped attempt left (mid-epoch or the last finished epoch), keeping the history so far. A job cancelled before it started starts from scratch. 409 JOB_NOT_RESUMABLE for waiting, active or completed jobs.',
+          'The job goes back to the queue under its own id (its page, events and artifacts stay); the worker that takes it resumes from the checkpoint the stopped attempt left (mid-epoch or the last finished epoch), keeping the history so far. A job cancelled before it started starts from scratch. 409 JOB_NOT_RESUMABLE for waiting, active or completed jobs, and for sweeps (resume their cancelled or failed trials one by one).',
         security: secured,
         responses: {
           202: {
@@ -289,6 +394,7 @@ function jobPaths(): JsonSchema {
         description: [
           'Starts with `retry: 3000`. Without `Last-Event-ID`: first a `progress` event with the current state (epochs already run are not repeated); for a finished job then its terminal event and the end of the stream. While it runs: `epoch` (data: EpochEvent) for each finished epoch, `progress` (data: ProgressEvent) for each report, and finally one of `completed`, `failed`, `cancelled` (data: the Job), after which the server ends the stream. A comment line every 15 s keeps the connection open.',
           'Every event has an `id:`: `<n>`, the number of epochs the stream has sent (an `epoch` event carries its epoch number), or `<n>.end` on the terminal event. A client that reconnects with `Last-Event-ID` (or `?lastEventId=`) first gets the `epoch` events after that id, read from the job in Redis (any API process, across restarts, for as long as the job is kept: 30 days), then the latest `progress` (reports in between are coalesced), then the live events: no epoch is missed or sent twice. Resuming after the terminal event answers 204, which tells EventSource to stop.',
+          "A sweep's stream follows its trials: `progress` events (at most one a second, while its trials report) whose `sweep` is its summary with the leaderboard, no `epoch` events, then `completed` or `cancelled` with the sweep's Job.",
           'Open streams are capped per client address (429 TOO_MANY_EVENT_STREAMS) and in all (503 EVENT_STREAMS_FULL), both with Retry-After.',
         ].join('\n\n'),
         security: secured,
@@ -534,7 +640,7 @@ function components(): JsonSchema {
     responses: ERRORS,
     schemas: {
       Error: jsonSchema(errorBodySchema),
-      CreateJobBody: jsonSchema(createJobBodySchema, 'input'),
+      CreateJobBody: withSweepDescriptions(jsonSchema(createJobBodySchema, 'input')),
       CreatedJob: jsonSchema(createdJobSchema),
       CreateJobsBatchBody: jsonSchema(createJobsBatchBodySchema, 'input'),
       CreatedJobs: jsonSchema(createdJobsSchema),
@@ -550,6 +656,7 @@ function components(): JsonSchema {
       EpochEvent: jsonSchema(epochEventSchema),
       TrainingResult: jsonSchema(trainingResultSchema),
       VisualizationResult: jsonSchema(visualizationJobResultSchema),
+      SweepResult: jsonSchema(sweepResultSchema),
     },
   };
 }
@@ -568,7 +675,8 @@ export function createOpenApiDocument(options: { version?: string } = {}): JsonS
     tags: [
       {
         name: 'jobs',
-        description: 'Submit, list, follow and cancel training and visualization jobs',
+        description:
+          'Submit, list, follow and cancel training and visualization jobs, and sweeps of training jobs',
       },
       {
         name: 'artifacts',

@@ -17,8 +17,14 @@ export interface TrainingFlags {
   restoreBestWeights: boolean;
 }
 
-/** The training flags shared by `train` (local) and `submit train` (through the API). */
-export function addTrainingOptions(command: Command): Command {
+/**
+ * The training flags shared by `train` (local), `submit train` (through the API) and `sweep` (its
+ * base params; there `--seed` seeds the sampler, so the training seed is `--training-seed`).
+ */
+export function addTrainingOptions(
+  command: Command,
+  options: { readonly seedFlag?: string } = {},
+): Command {
   return command
     .option('--preset <name>', `model preset (${MODEL_PRESETS.join(', ')})`, 'cnn')
     .option('--model-file <path>', 'JSON model spec ({"layers": [...]}) instead of a preset')
@@ -35,7 +41,7 @@ export function addTrainingOptions(command: Command): Command {
       parseDecimal,
     )
     .option(
-      '--seed <n>',
+      `${options.seedFlag ?? '--seed'} <n>`,
       'seed for initial weights, split and shuffling (default 42)',
       parseWholeNumber,
     )
@@ -70,8 +76,14 @@ async function readModelFile(path: string): Promise<unknown> {
   }
 }
 
-/** Flags → validated training params; the error names the flags at fault. */
-export async function trainingParamsFromFlags(flags: TrainingFlags): Promise<TrainingParams> {
+/**
+ * Flags → validated training params; the error names the flags at fault (`flagNames` renames some,
+ * by param path, for a command that spells them differently).
+ */
+export async function trainingParamsFromFlags(
+  flags: TrainingFlags,
+  flagNames: Readonly<Record<string, string>> = {},
+): Promise<TrainingParams> {
   const model = flags.modelFile
     ? await readModelFile(flags.modelFile)
     : { preset: flags.preset ?? 'cnn' };
@@ -92,7 +104,7 @@ export async function trainingParamsFromFlags(flags: TrainingFlags): Promise<Tra
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {
     const path = issue.path.join('.');
-    const flag = Object.entries(FLAG_FOR_PATH).find(
+    const flag = Object.entries({ ...FLAG_FOR_PATH, ...flagNames }).find(
       ([prefix]) => path === prefix || path.startsWith(`${prefix}.`),
     )?.[1];
     return `${flag ?? path}: ${issue.message}`;

@@ -4,6 +4,7 @@ import { Worker, type Job } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  attemptsStarted,
   createRedisConnection,
   JobQueues,
   QUEUE_NAMES,
@@ -84,6 +85,10 @@ describe('sweep slots', () => {
     }
     expect(most).toBe(1);
     expect(finished.sort()).toEqual([...trialIds].sort());
+    // Waits for a slot are not attempts: each trial started once, though BullMQ took some many times.
+    const jobs = await Promise.all(trialIds.map((id) => context.queues.train.getJob(id)));
+    expect(jobs.map((job) => (job ? attemptsStarted(job) : -1))).toEqual([1, 1, 1]);
+    expect(Math.max(...jobs.map((job) => job?.attemptsStarted ?? 0))).toBeGreaterThan(1);
     expect(await context.sweeps.holders(sweepId)).toEqual([]);
   }, 30_000);
 

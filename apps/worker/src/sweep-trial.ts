@@ -34,6 +34,8 @@ export async function admitTrial(
     (await context.sweeps.acquire(trial.id, id, maxConcurrent))
   )
     return;
+  // Counted, so the job's attempts stay what they were (BullMQ counts this pick as one).
+  await job.updateData({ ...job.data, slotWaits: (job.data.slotWaits ?? 0) + 1 });
   await job.moveToDelayed(Date.now() + SLOT_WAIT_MS * (1 + Math.random() / 2), token);
   throw new DelayedError();
 }

@@ -1,6 +1,11 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { CANCELLED_REASON, type JobCancellation, type TrainJobData } from '@convoy/queue';
+import {
+  attemptsStarted,
+  CANCELLED_REASON,
+  type JobCancellation,
+  type TrainJobData,
+} from '@convoy/queue';
 import {
   describeMemoryOverrun,
   estimateTrainingMemory,
@@ -131,9 +136,9 @@ async function trainAdmitted(
     onStart(resumedFromEpoch, history) {
       report.history = [...history];
       checkpoints?.onEpoch(report.history);
-      if (resumedFromEpoch > 0 || job.attemptsStarted > 1)
-        report.resumedFromEpoch = resumedFromEpoch;
-      logger.info({ resumedFromEpoch, attempt: job.attemptsStarted }, 'training started');
+      const attempt = attemptsStarted(job);
+      if (resumedFromEpoch > 0 || attempt > 1) report.resumedFromEpoch = resumedFromEpoch;
+      logger.info({ resumedFromEpoch, attempt }, 'training started');
       publishLater();
     },
     onProgress(progress) {
@@ -231,7 +236,7 @@ async function settleFailure(
     );
   }
   context.logger.warn(
-    { jobId: id, err: error, attempt: job.attemptsStarted },
+    { jobId: id, err: error, attempt: attemptsStarted(job) },
     'training failed; the queue will retry',
   );
   return error instanceof Error ? error : new Error(String(error));

@@ -1,5 +1,6 @@
 export { CANCELLED_REASON, JobCancellation, type RemovedJobRecord } from './cancellation.js';
 export {
+  attemptsStarted,
   JOB_DATA_SCHEMAS,
   sweepJobDataSchema,
   trainJobDataSchema,

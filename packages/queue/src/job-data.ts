@@ -14,7 +14,23 @@ export const trainJobDataSchema = z.object({
   createdBy: z.string().optional(),
   /** A sweep's trial: its sweep, position, and the rules it runs under. */
   sweep: trialOfSweepSchema.optional(),
+  /**
+   * Times a trial was taken while its sweep had no free slot and went back to wait: BullMQ counts
+   * each as an attempt started, which these are not.
+   */
+  slotWaits: z.int().min(0).optional(),
 });
+
+/** Attempts a job really started: BullMQ's count less a trial's waits for a sweep slot. */
+export function attemptsStarted(job: {
+  readonly attemptsStarted?: number;
+  readonly attemptsMade: number;
+  readonly data: unknown;
+}): number {
+  const waits = (job.data as { slotWaits?: unknown } | undefined)?.slotWaits;
+  const started = job.attemptsStarted ?? job.attemptsMade;
+  return Math.max(0, started - (typeof waits === 'number' ? waits : 0));
+}
 export const visualizeJobDataSchema = z.object({
   params: visualizationParamsSchema,
   createdBy: z.string().optional(),

@@ -45,21 +45,20 @@ export class JobMetadataStore {
   }
 
   async update(id: string, update: RunMetadataUpdate): Promise<void> {
-    const set: Record<string, string> = {};
-    const cleared: string[] = [];
-    const put = (field: string, value: string | null | undefined) => {
-      if (value === undefined) return;
-      if (value === null || value === '') cleared.push(field);
-      else set[field] = value;
-    };
-    put('name', update.name);
-    put('tags', update.tags === undefined ? undefined : JSON.stringify(update.tags));
-    put('notes', update.notes);
-    const key = this.metaKey(id);
+    await this.updateMany([[id, update]]);
+  }
+
+  /** Several jobs' edits in one MULTI (a sweep's trials). */
+  async updateMany(updates: readonly (readonly [string, RunMetadataUpdate])[]): Promise<void> {
     const multi = this.connection.multi();
-    if (Object.keys(set).length > 0) multi.hset(key, set);
-    if (cleared.length > 0) multi.hdel(key, ...cleared);
-    await multi.expire(key, RETENTION_SECONDS).exec();
+    for (const [id, update] of updates) {
+      const { set, cleared } = fieldsOf(update);
+      const key = this.metaKey(id);
+      if (Object.keys(set).length > 0) multi.hset(key, set);
+      if (cleared.length > 0) multi.hdel(key, ...cleared);
+      multi.expire(key, RETENTION_SECONDS);
+    }
+    await multi.exec();
   }
 
   async linkVisualization(trainId: string, visualizeId: string, createdAt: number): Promise<void> {
@@ -87,6 +86,21 @@ export class JobMetadataStore {
   async remove(id: string): Promise<void> {
     await this.connection.multi().del(this.metaKey(id)).del(this.visualizationsKey(id)).exec();
   }
+}
+
+/** The hash fields an edit sets, and those it clears (null or empty). */
+function fieldsOf(update: RunMetadataUpdate): { set: Record<string, string>; cleared: string[] } {
+  const set: Record<string, string> = {};
+  const cleared: string[] = [];
+  const put = (field: string, value: string | null | undefined) => {
+    if (value === undefined) return;
+    if (value === null || value === '') cleared.push(field);
+    else set[field] = value;
+  };
+  put('name', update.name);
+  put('tags', update.tags === undefined ? undefined : JSON.stringify(update.tags));
+  put('notes', update.notes);
+  return { set, cleared };
 }
 
 function parseTags(raw: string | undefined): string[] {

@@ -222,13 +222,15 @@ export class JobQueues {
       trials: trials.map(({ assignment }, position) => ({ id: trialIds[position], assignment })),
       createdBy,
     });
-    await Promise.all([
-      this.recordRun(id, body, createdAt),
-      ...trials.map(({ trial, assignment }, position) =>
-        this.metadata.update(trialIds[position] ?? '', {
-          name: trialName(sweepName, trial, assignment),
-          tags: trialTags,
-        }),
+    // Three round trips whatever the trial count: metadata, index entries, the flow.
+    await this.metadata.updateMany([
+      [id, body],
+      ...trials.map(
+        ({ trial, assignment }, position) =>
+          [
+            trialIds[position] ?? '',
+            { name: trialName(sweepName, trial, assignment), tags: trialTags },
+          ] as const,
       ),
     ]);
     // The sweep last: newest, so listed above its trials.

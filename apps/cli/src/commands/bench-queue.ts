@@ -25,6 +25,10 @@ export interface QueueBenchmarkOptions {
 export interface QueueBenchmarkRound {
   readonly single: number;
   readonly batch: number;
+  /** Trials/s queued by 100-trial random sweeps, one request at a time. */
+  readonly sweep: number;
+  /** Median milliseconds of one 100-trial sweep's POST. */
+  readonly sweepMs: number;
   readonly anchor: number | null;
 }
 
@@ -42,6 +46,12 @@ export interface QueueBenchmarkResult {
   readonly ratio: number | null;
   /** apiBatchSubmissionsPerSecond / bullmqAddsPerSecond. */
   readonly batchRatio: number | null;
+  /** Medians over the rounds: trials/s queued as SWEEP_TRIALS-trial sweeps, and one sweep's POST in ms. */
+  readonly apiSweepTrialsPerSecond: number;
+  readonly sweepTrials: number;
+  readonly sweepSubmitMs: number;
+  /** apiSweepTrialsPerSecond / bullmqAddsPerSecond. */
+  readonly sweepRatio: number | null;
 }
 
 /** Jobs per batch request, as the anchor awaits its adds 100 at a time. */
@@ -49,6 +59,20 @@ const BATCH_SIZE = 100;
 /** Batch requests in flight at once. */
 const BATCH_CONCURRENCY = 4;
 const TRAIN_JOB = { type: 'train', params: { epochs: 1, dataset: { limit: 1000 } } } as const;
+/** Trials per sweep: a random search the size the sweeps issue asks to be scheduled in well under a second. */
+const SWEEP_TRIALS = 100;
+const SWEEP_JOB = {
+  type: 'sweep',
+  params: {
+    base: { epochs: 1, dataset: { limit: 1000 } },
+    method: 'random',
+    trials: SWEEP_TRIALS,
+    parameters: {
+      'optimizer.learningRate': { distribution: 'log_uniform', min: 0.0001, max: 0.01 },
+      batchSize: { distribution: 'int_uniform', min: 16, max: 128 },
+    },
+  },
+} as const;
 
 /**
  * One API process; each round submits `jobs` one per request in parallel rounds of 100 (as the
@@ -71,8 +95,15 @@ async function measureRounds(options: QueueBenchmarkOptions): Promise<QueueBench
       const submitOne = () => client.createJob(TRAIN_JOB);
       const submitBatch = () =>
         client.createJobs(Array.from({ length: BATCH_SIZE }, () => TRAIN_JOB));
+      const sweepTimes: number[] = [];
+      const submitSweep = async () => {
+        const started = performance.now();
+        await client.createJob(SWEEP_JOB);
+        sweepTimes.push(performance.now() - started);
+      };
       await Promise.all(Array.from({ length: 100 }, submitOne)); // warm-up
       await Promise.all(Array.from({ length: BATCH_CONCURRENCY }, submitBatch));
+      await submitSweep();
       const rounds: QueueBenchmarkRound[] = [];
       for (let round = 0; round < options.rounds; round += 1) {
         const single = await rate(jobs, async (remaining) => {
@@ -85,7 +116,13 @@ async function measureRounds(options: QueueBenchmarkOptions): Promise<QueueBench
           await Promise.all(Array.from({ length: requests }, submitBatch));
           return requests * BATCH_SIZE;
         });
-        rounds.push({ single, batch, anchor: await measureAnchor(options) });
+        sweepTimes.length = 0;
+        const sweep = await rate(jobs, async () => {
+          await submitSweep();
+          return SWEEP_TRIALS;
+        });
+        const sweepMs = median(sweepTimes);
+        rounds.push({ single, batch, sweep, sweepMs, anchor: await measureAnchor(options) });
       }
       return rounds;
     } finally {
@@ -129,6 +166,7 @@ export async function benchmarkQueue(
   const bullmqAddsPerSecond = anchors.length === 0 ? null : median(anchors);
   const apiSubmissionsPerSecond = median(rounds.map((round) => round.single));
   const apiBatchSubmissionsPerSecond = median(rounds.map((round) => round.batch));
+  const apiSweepTrialsPerSecond = median(rounds.map((round) => round.sweep));
   const ratioTo = (perSecond: number) =>
     bullmqAddsPerSecond ? perSecond / bullmqAddsPerSecond : null;
   return {
@@ -140,5 +178,9 @@ export async function benchmarkQueue(
     bullmqAddsPerSecond,
     ratio: ratioTo(apiSubmissionsPerSecond),
     batchRatio: ratioTo(apiBatchSubmissionsPerSecond),
+    apiSweepTrialsPerSecond,
+    sweepTrials: SWEEP_TRIALS,
+    sweepSubmitMs: median(rounds.map((round) => round.sweepMs)),
+    sweepRatio: ratioTo(apiSweepTrialsPerSecond),
   };
 }

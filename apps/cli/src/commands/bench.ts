@@ -307,7 +307,8 @@ function addQueueBenchmark(bench: Command, context: BenchContext): Command {
         flags.json
           ? JSON.stringify({ benchmark: 'queue', ...result }, null, 2)
           : `queue: ${result.apiSubmissionsPerSecond.toFixed(0)} submissions/s through POST /v1/jobs = ${against(result.ratio)}\n` +
-              `queue: ${result.apiBatchSubmissionsPerSecond.toFixed(0)} submissions/s through POST /v1/jobs:batch (${result.batchSize} per request) = ${against(result.batchRatio)}` +
+              `queue: ${result.apiBatchSubmissionsPerSecond.toFixed(0)} submissions/s through POST /v1/jobs:batch (${result.batchSize} per request) = ${against(result.batchRatio)}\n` +
+              `queue: ${result.apiSweepTrialsPerSecond.toFixed(0)} trials/s through ${result.sweepTrials}-trial sweeps (one POST /v1/jobs each, ${result.sweepSubmitMs.toFixed(0)} ms) = ${against(result.sweepRatio)}` +
               anchor,
       );
     });

@@ -6,6 +6,8 @@ import {
   type TerminalJobState,
   type VisualizationKind,
 } from '@convoy/schemas';
+import { isSweepId, registerSweepCommand, TERMINAL_EXIT_CODES, watchSweep } from './sweep.js';
+import { formatSweepTable } from '../sweep-table.js';
 import type { CliConfig } from '../config.js';
 import { parseWholeNumber, writeLine, type CommandOutput } from '../options.js';
 import { createTrainingReporter, formatEpochLine } from '../progress.js';
@@ -14,12 +16,6 @@ import {
   trainingParamsFromFlags,
   type TrainingFlags,
 } from '../training-flags.js';
-
-const TERMINAL_EXIT_CODES: Readonly<Record<TerminalJobState, number>> = {
-  completed: 0,
-  failed: 1,
-  cancelled: 3,
-};
 
 /** Follows a job's events with a progress bar; resolves with the exit code its final state maps to. */
 async function watchJob(
@@ -55,10 +51,18 @@ async function watchJob(
 }
 
 function printStatus(output: CommandOutput, job: JobView): void {
+  if (job.type === 'sweep') {
+    // The sweep's table: its counts, best trial and one row per trial.
+    for (const line of formatSweepTable(job)) writeLine(output.stdout, line);
+    if (job.error) writeLine(output.stdout, `error: ${job.error.message}`);
+    return;
+  }
   writeLine(
     output.stdout,
     `${job.id}  ${job.type}  ${job.state}${job.backend ? `  on ${job.backend}` : ''}`,
   );
+  if (job.trialOf)
+    writeLine(output.stdout, `trial ${job.trialOf.trial} of sweep ${job.trialOf.id}`);
   if (job.progress) {
     const { epoch, epochs, batch, batches, percent } = job.progress;
     writeLine(
@@ -153,18 +157,29 @@ export function registerRemoteCommands(
   program
     .command('watch <id>')
     .description(
-      'follow a job with a progress bar until it ends (exit 0 completed, 1 failed, 3 cancelled)',
+      'follow a job with a progress bar (a sweep: a live table of its trials) until it ends (exit 0 completed, 1 failed, 3 cancelled)',
     )
-    .option('--json', 'print each event as a JSON line')
+    .option('--json', 'print each event as a JSON line (a sweep: its final job view)')
     .action(async (id: string, flags: { json?: boolean }) => {
-      process.exitCode = await watchJob(client(), id, output, flags.json ?? false);
+      process.exitCode = isSweepId(id)
+        ? await watchSweep(client(), id, output, { json: flags.json ?? false })
+        : await watchJob(client(), id, output, flags.json ?? false);
     });
 
   program
     .command('cancel <id>')
-    .description('cancel a job (waiting: removed; running: stops at its next batch)')
+    .description(
+      'cancel a job (waiting: removed; running: stops at its next batch); a sweep: all its trials',
+    )
     .action(async (id: string) => {
       const answer = await client().cancelJob(id);
-      writeLine(output.stdout, `${id}: ${answer.state}`);
+      writeLine(
+        output.stdout,
+        isSweepId(id)
+          ? `${id}: cancelling (waiting trials removed, running ones stop at their next batch)`
+          : `${id}: ${answer.state}`,
+      );
     });
+
+  registerSweepCommand(program, client, output);
 }
