@@ -6,6 +6,7 @@ import {
   describeEarlyTermination,
   describeSweepBest,
   describeSweepKind,
+  describeSweepModel,
   describeSweepProgress,
   sweepParamsOf,
   sweptPaths,
@@ -80,6 +81,12 @@ describe('sweep formatting', () => {
     expect(describeSweepProgress(sweep)).toBe('2/4 trials finished · 1 running');
     expect(describeSweepBest(sweep)).toBe('val_loss 0.3123');
     expect(describeSweepBest(view({}))).toBeUndefined();
+    expect(describeSweepModel(sweep)).toBe('cnn, cnn-avgpool');
+    const layers = sweepParamsSchema.parse({
+      base: { model: { preset: 'cnn-avgpool' } },
+      parameters: { 'model.layers[6].rate': [0.2, 0.4] },
+    });
+    expect(describeSweepModel(view({ params: layers }))).toBe('cnn-avgpool, layers varied');
   });
 
   it('times a sweep from its creation: the result’s seconds, or to now while it runs', () => {

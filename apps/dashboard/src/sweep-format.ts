@@ -5,7 +5,7 @@ import {
   type SweepDimension,
   type SweepParams,
 } from '@convoy/schemas';
-import { formatPercent } from './job-format.js';
+import { describeModel, formatPercent } from './job-format.js';
 
 /**
  * How a sweep reads on the server's pages (its own page and the job list): its params as the API
@@ -65,4 +65,16 @@ export function describeSweepBest(view: Pick<JobView, 'sweep'>): string | undefi
   if (sweep === undefined || value === undefined || value === null) return undefined;
   const name = sweep.metric.name;
   return `${name} ${name.endsWith('accuracy') ? formatPercent(value) : value.toFixed(4)}`;
+}
+
+/** The list's Model cell of a sweep: the base model, or the presets it varies (`cnn, cnn-avgpool`). */
+export function describeSweepModel(view: Pick<JobView, 'type' | 'params'>): string {
+  const params = sweepParamsOf(view);
+  if (params === undefined) return '—';
+  const presets = params.parameters['model.preset'];
+  if (presets !== undefined && 'values' in presets) return presets.values.map(String).join(', ');
+  const base = describeModel(params.base);
+  return Object.keys(params.parameters).some((path) => path.startsWith('model.'))
+    ? `${base}, layers varied`
+    : base;
 }

@@ -21,8 +21,8 @@ import {
 import {
   describeSweepBest,
   describeSweepKind,
+  describeSweepModel,
   describeSweepProgress,
-  sweepParamsOf,
 } from '../sweep-format.js';
 import { renderPage } from './layout.js';
 
@@ -86,7 +86,7 @@ export function renderJobRows(jobs: readonly JobView[], now: number): SafeHtml {
     </tr>`;
   }
   return html`${jobs.map((job) => {
-    const params = trainingParamsOf(job) ?? sweepParamsOf(job)?.base;
+    const params = trainingParamsOf(job);
     const best = bestAccuracy(job);
     const sweepBest = describeSweepBest(job);
     const selectable = job.type === 'train' && job.history.length > 0;
@@ -114,7 +114,13 @@ export function renderJobRows(jobs: readonly JobView[], now: number): SafeHtml {
         ${jobKindLine(job)} ${runTags(job.tags ?? [])} ${visualizationCount(job)}
       </td>
       <td class="hide-narrow small" data-label="Model">
-        ${job.type === 'visualize' ? '—' : describeModel(params)}
+        ${
+          job.type === 'visualize'
+            ? '—'
+            : job.type === 'sweep'
+              ? describeSweepModel(job)
+              : describeModel(params)
+        }
       </td>
       <td class="hide-narrow" data-label="Type">${job.type}</td>
       <td data-label="State">${stateBadge(job.state)}</td>
