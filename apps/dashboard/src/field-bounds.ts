@@ -1,5 +1,8 @@
 import type { z } from 'zod';
 import {
+  ashaSchema,
+  medianStoppingSchema,
+  sweepParamsSchema,
   averagePooling2dLayerSchema,
   conv2dLayerSchema,
   denseLayerSchema,
@@ -217,4 +220,29 @@ export function layerFieldBounds(): Record<string, Record<string, NumberBounds>>
       ),
     ]),
   );
+}
+
+/**
+ * The sweep form's number fields by their path in the POST /v1/jobs body: the base training
+ * params (`params.base.epochs`), the random search's trials and seed, maxConcurrent, and the
+ * early-termination rules' settings (`params.earlyTermination.graceEpochs`).
+ */
+export function sweepFieldBounds(): Record<string, NumberBounds> {
+  const base = Object.entries(trainingFieldBounds()).map(
+    ([path, bounds]) => [path.replace(/^params\./, 'params.base.'), bounds] as const,
+  );
+  const sweep = (['trials', 'seed', 'maxConcurrent'] as const).map(
+    (path) => [`params.${path}`, boundsOf(sweepParamsSchema, path)] as const,
+  );
+  const rules = [
+    ['graceEpochs', medianStoppingSchema],
+    ['minTrials', medianStoppingSchema],
+    ['minEpochs', ashaSchema],
+    ['reductionFactor', ashaSchema],
+  ] as const;
+  return Object.fromEntries([
+    ...base,
+    ...sweep,
+    ...rules.map(([name, schema]) => [`params.earlyTermination.${name}`, boundsOf(schema, name)]),
+  ]);
 }

@@ -79,10 +79,13 @@ export function describeBest(best: CheckpointAccuracy | undefined): string {
     : `${formatPercent(best.value)} (epoch ${best.epoch}, by ${best.monitor})`;
 }
 
-/** Progress in percent: 100 once completed, the last report otherwise. */
-export function percentOf(view: Pick<JobView, 'state' | 'progress' | 'type'>): number {
+/** Progress in percent: 100 once completed, the last report otherwise (a sweep's: all its trials'). */
+export function percentOf(
+  view: Pick<JobView, 'state' | 'progress' | 'type'> & Pick<Partial<JobView>, 'sweep'>,
+): number {
   if (view.state === 'completed') return 100;
-  return Math.max(0, Math.min(100, view.progress?.percent ?? 0));
+  const percent = view.type === 'sweep' ? view.sweep?.percent : view.progress?.percent;
+  return Math.max(0, Math.min(100, percent ?? 0));
 }
 
 /** Running time: start to finish, or start to `now` while the job runs. */

@@ -37,6 +37,8 @@ import {
   type JobPageArtifacts,
 } from './pages/job-page.js';
 import { renderSubmitPage } from './pages/submit-page.js';
+import { renderSweepFormPage } from './pages/sweep-form-page.js';
+import { renderSweepPage } from './pages/sweep-page.js';
 
 export interface PageRoutesOptions {
   readonly api: DashboardClient;
@@ -95,9 +97,22 @@ export function createPageRouter(options: PageRoutesOptions): Router {
   router.get(
     '/jobs/:id',
     job(async (_request, response, view) => {
+      if (view.type === 'sweep') {
+        sendHtml(response, renderSweepPage(view));
+        return;
+      }
       sendHtml(response, renderJobPage(view, await readJobArtifacts(options.store, view)));
     }),
   );
+  router.get('/sweeps/new', (_request, response) => {
+    sendHtml(response, renderSweepFormPage());
+  });
+  // A sweep's page is its job page; /sweeps/<id> is kept as a name for it.
+  router.get('/sweeps/:id', (request, response) => {
+    const id = String(request.params.id ?? '');
+    if (!jobIdSchema.safeParse(id).success || !id.startsWith('sweep_')) throw jobNotFound(id);
+    response.redirect(302, `/jobs/${id}`);
+  });
   // Which epoch the best model is, for the page to notice a better checkpoint landing.
   router.get(
     '/jobs/:id/checkpoint.json',
@@ -187,10 +202,10 @@ function listPage(options: PageRoutesOptions, query: JobListQuery) {
 
 function filterOf(request: Request): JobListFilter {
   const type = request.query.type;
-  return type === 'visualize' || type === 'all' ? type : 'train';
+  return type === 'visualize' || type === 'sweep' || type === 'all' ? type : 'train';
 }
 
-function typeOfFilter(filter: JobListFilter): 'train' | 'visualize' | undefined {
+function typeOfFilter(filter: JobListFilter): 'train' | 'visualize' | 'sweep' | undefined {
   return filter === 'all' ? undefined : filter;
 }
 

@@ -1,3 +1,4 @@
+import { SWEEP_STYLES } from './sweep-styles.js';
 import { UX_STYLES } from './ux-styles.js';
 
 /**
@@ -122,4 +123,4 @@ table.jobs th[aria-sort="ascending"] a, table.jobs th[aria-sort="descending"] a 
   th, td { padding: .35rem .4rem; }
   .hide-narrow { display: none; }
 }
-${UX_STYLES}`;
+${UX_STYLES}${SWEEP_STYLES}`;

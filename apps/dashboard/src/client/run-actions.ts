@@ -107,7 +107,7 @@ resumeButton?.addEventListener('click', async () => {
 deleteButton.addEventListener('click', async () => {
   const label = deleteButton.dataset.label ?? id;
   const confirmed = confirm(
-    `Delete run "${label}" with its artifacts and visualizations? This cannot be undone.`,
+    `Delete run "${label}" with ${deleteButton.dataset.what ?? 'its artifacts and visualizations'}? This cannot be undone.`,
   );
   if (!confirmed) return;
   deleteButton.disabled = true;

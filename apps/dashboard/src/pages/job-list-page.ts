@@ -18,9 +18,15 @@ import {
   shortId,
   trainingParamsOf,
 } from '../job-format.js';
+import {
+  describeSweepBest,
+  describeSweepKind,
+  describeSweepModel,
+  describeSweepProgress,
+} from '../sweep-format.js';
 import { renderPage } from './layout.js';
 
-export type JobListFilter = 'train' | 'visualize' | 'all';
+export type JobListFilter = 'train' | 'visualize' | 'sweep' | 'all';
 
 /** What the list page shows: a tab, a search, filters, a sort column and a page (all in its URL). */
 export interface JobListQuery {
@@ -82,6 +88,7 @@ export function renderJobRows(jobs: readonly JobView[], now: number): SafeHtml {
   return html`${jobs.map((job) => {
     const params = trainingParamsOf(job);
     const best = bestAccuracy(job);
+    const sweepBest = describeSweepBest(job);
     const selectable = job.type === 'train' && job.history.length > 0;
     // data-label: on a phone each row is a card, each value under its column's name.
     return html`<tr data-id="${job.id}" data-state="${job.state}">
@@ -104,27 +111,48 @@ export function renderJobRows(jobs: readonly JobView[], now: number): SafeHtml {
                 <div class="small mono muted">${shortId(job.id)}</div>`
             : html`<a href="/jobs/${job.id}" class="mono" title="${job.id}">${shortId(job.id)}</a>`
         }
-        ${job.type === 'train' ? '' : html`<div class="small muted">${visualizationLabel(job.params)}</div>`}
-        ${runTags(job.tags ?? [])} ${visualizationCount(job)}
+        ${jobKindLine(job)} ${runTags(job.tags ?? [])} ${visualizationCount(job)}
       </td>
       <td class="hide-narrow small" data-label="Model">
-        ${job.type === 'train' ? describeModel(params) : '—'}
+        ${
+          job.type === 'visualize'
+            ? '—'
+            : job.type === 'sweep'
+              ? describeSweepModel(job)
+              : describeModel(params)
+        }
       </td>
       <td class="hide-narrow" data-label="Type">${job.type}</td>
       <td data-label="State">${stateBadge(job.state)}</td>
       <td class="progress-cell" data-label="Progress">
         ${progressBar(job)}<small
-          >${job.type === 'train' ? describeProgress(job, 'brief') : ''}</small
+          >${
+            job.type === 'train'
+              ? describeProgress(job, 'brief')
+              : job.type === 'sweep'
+                ? describeSweepProgress(job)
+                : ''
+          }</small
         >
       </td>
       <td class="hide-narrow" data-label="Backend">${job.backend ?? '—'}</td>
-      <td
-        class="num"
-        data-label="Best val acc"
-        title="${best === undefined ? '' : `checkpoint: epoch ${best.epoch}, by ${best.monitor}`}"
-      >
-        ${best === undefined ? '—' : formatPercent(best.value)}
-      </td>
+      ${
+        job.type === 'sweep'
+          ? html`<td
+              class="num"
+              data-label="Best val acc"
+              title="${job.sweep?.best ? `best trial: #${job.sweep.best.trial}` : ''}"
+            >
+              ${sweepBest ?? '—'}
+            </td>`
+          : html`<td
+              class="num"
+              data-label="Best val acc"
+              title="${best === undefined ? '' : `checkpoint: epoch ${best.epoch}, by ${best.monitor}`}"
+            >
+              ${best === undefined ? '—' : formatPercent(best.value)}
+            </td>`
+      }
       <td class="num" data-label="Duration">${formatDuration(durationOf(job, now))}</td>
       <td class="hide-narrow small muted" data-label="Created (UTC)">
         ${formatTime(job.createdAt)}
@@ -149,6 +177,24 @@ function visualizationCount(job: JobView): SafeHtml {
   return html`<a class="small viz-count" href="/?type=visualize&amp;q=${job.id}"
     >${count} visualization${count === 1 ? '' : 's'}</a
   >`;
+}
+
+/**
+ * The line under the run's name: what a visualization job inspects, a sweep's method and trial
+ * count (`grid · 4 trials`), or the sweep a trial belongs to.
+ */
+function jobKindLine(job: JobView): SafeHtml {
+  if (job.type === 'visualize')
+    return html`<div class="small muted">${visualizationLabel(job.params)}</div>`;
+  if (job.type === 'sweep')
+    return html`<div class="small muted sweep-kind">sweep · ${describeSweepKind(job)}</div>`;
+  if (job.trialOf === undefined) return html``;
+  return html`<div class="small muted trial-of">
+    trial #${job.trialOf.trial} of
+    <a href="/jobs/${job.trialOf.id}" class="mono" title="${job.trialOf.id}"
+      >${shortId(job.trialOf.id)}</a
+    >
+  </div>`;
 }
 
 function visualizationLabel(params: unknown): string {
@@ -239,7 +285,7 @@ function filterForm(query: JobListQuery): SafeHtml {
 
 function pagination(query: JobListQuery, total: number): SafeHtml {
   const pages = Math.max(1, Math.ceil(total / query.perPage));
-  const noun = query.filter === 'visualize' ? 'job' : query.filter === 'train' ? 'run' : 'job';
+  const noun = query.filter === 'train' ? 'run' : query.filter === 'sweep' ? 'sweep' : 'job';
   return html`<nav class="pagination" aria-label="pages">
     ${
       query.page > 1
@@ -270,11 +316,12 @@ export function renderJobListPage(list: JobList, query: JobListQuery): string {
     html`<div class="page-head">
         <h1>Jobs</h1>
         <div class="tabs">
-          ${tab('train', 'Training runs')} ${tab('visualize', 'Visualizations')}
-          ${tab('all', 'All')}
+          ${tab('train', 'Training runs')} ${tab('sweep', 'Sweeps')}
+          ${tab('visualize', 'Visualizations')} ${tab('all', 'All')}
         </div>
         <span class="spacer"></span>
         <button type="button" id="compare-selected" disabled>Compare selected</button>
+        <a class="button" href="/sweeps/new">New sweep</a>
         <a class="button primary" href="/jobs/new">New training job</a>
       </div>
       ${filterForm(query)}

@@ -468,6 +468,15 @@ export function renderJobPage(view: JobView, artifacts: JobPageArtifacts): strin
         </button>
         ${renderRunActions(view)}
       </div>
+      ${
+        view.trialOf === undefined
+          ? ''
+          : html`<p class="notice" id="trial-of">
+              Trial #${view.trialOf.trial} of sweep
+              <a href="/jobs/${view.trialOf.id}" class="mono">${view.trialOf.id}</a>: its
+              leaderboard ranks this run among the others.
+            </p>`
+      }
       <section class="card">
         ${progressBar(view, 'job-progress', 'big-progress')}
         <p class="small muted" id="progress-text" role="status" aria-live="polite">

@@ -1,7 +1,7 @@
 import { html, jsonForScript, type SafeHtml } from '../html.js';
 import { staticUrl } from '../static-assets.js';
 
-export type Section = 'jobs' | 'submit' | 'compare';
+export type Section = 'jobs' | 'submit' | 'sweep' | 'compare';
 
 export interface PageOptions {
   readonly title: string;
@@ -53,6 +53,7 @@ export function renderPage(options: PageOptions, body: SafeHtml): string {
           <nav>
             <a class="brand" href="/">Convoy</a>
             ${link('jobs', '/', 'Jobs')} ${link('submit', '/jobs/new', 'New training job')}
+            ${link('sweep', '/sweeps/new', 'New sweep')}
             ${link('compare', '/compare', 'Compare runs')}
             ${
               queuesLink === undefined

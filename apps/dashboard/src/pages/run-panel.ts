@@ -15,6 +15,12 @@ const RESUMABLE = new Set(['cancelled', 'failed']);
 
 export function renderRunActions(view: JobView): SafeHtml {
   const train = view.type === 'train';
+  // What Delete takes with it, for its confirmation: a sweep goes with its trials.
+  const trials = view.sweep === undefined ? 'trials' : `${view.sweep.trials.total} trials`;
+  const deletes =
+    view.type === 'sweep'
+      ? `its ${trials}, their artifacts and visualizations`
+      : 'its artifacts and visualizations';
   return html`${
       train
         ? html`<a class="button" id="clone-job" href="/jobs/new?from=${view.id}"
@@ -34,6 +40,7 @@ export function renderRunActions(view: JobView): SafeHtml {
       class="danger"
       id="delete-job"
       data-label="${view.name ?? shortId(view.id)}"
+      data-what="${deletes}"
       ${isTerminalState(view.state) ? '' : 'hidden'}
     >
       Delete

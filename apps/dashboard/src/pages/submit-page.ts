@@ -66,7 +66,11 @@ export function renderSubmitPage(from?: CloneSource): string {
         from,
       },
     },
-    html`<div class="page-head"><h1>New training job</h1></div>
+    html`<div class="page-head">
+        <h1>New training job</h1>
+        <span class="spacer"></span>
+        <a class="button" href="/sweeps/new" id="sweep-link">Sweep parameters instead</a>
+      </div>
       ${
         from === undefined
           ? ''
