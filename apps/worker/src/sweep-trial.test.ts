@@ -26,18 +26,20 @@ import {
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `test-${randomUUID()}`;
 let connection: RedisConnection;
+let queues: JobQueues;
 let context: SweepTrialContext;
 
 beforeAll(() => {
   connection = createRedisConnection(REDIS_URL, 'blocking');
+  queues = new JobQueues({ connection, prefix });
   context = {
     sweeps: new SweepStore(connection, `${prefix}:convoy`),
-    queues: new JobQueues({ connection, prefix }),
+    queues,
     logger: pino({ level: 'silent' }),
   };
 });
 afterAll(async () => {
-  await context.queues.close();
+  await queues.close();
   await removeQueuePrefix(connection, prefix);
   await connection.quit();
 });
@@ -56,7 +58,7 @@ describe('sweep slots', () => {
     const sweepId = `sweep_${randomUUID().slice(0, 8)}`;
     const trialIds = [0, 1, 2].map((trial) => `train_slot${trial}${randomUUID().slice(0, 6)}`);
     for (const [trial, id] of trialIds.entries())
-      await context.queues.train.add(
+      await queues.train.add(
         'train',
         { params: {} as TrainJobData['params'], sweep: trialOf(sweepId, trial) },
         { jobId: id },
@@ -86,7 +88,7 @@ describe('sweep slots', () => {
     expect(most).toBe(1);
     expect(finished.sort()).toEqual([...trialIds].sort());
     // Waits for a slot are not attempts: each trial started once, though BullMQ took some many times.
-    const jobs = await Promise.all(trialIds.map((id) => context.queues.train.getJob(id)));
+    const jobs = await Promise.all(trialIds.map((id) => queues.train.getJob(id)));
     expect(jobs.map((job) => (job ? attemptsStarted(job) : -1))).toEqual([1, 1, 1]);
     expect(Math.max(...jobs.map((job) => job?.attemptsStarted ?? 0))).toBeGreaterThan(1);
     expect(await context.sweeps.holders(sweepId)).toEqual([]);
@@ -94,11 +96,11 @@ describe('sweep slots', () => {
 
   it('frees a slot whose holder finished without letting go (its worker was killed)', async () => {
     const sweepId = `sweep_${randomUUID().slice(0, 8)}`;
-    const ghost = await context.queues.train.add('train', { params: {} as TrainJobData['params'] });
+    const ghost = await queues.train.add('train', { params: {} as TrainJobData['params'] });
     await ghost.remove();
     expect(await context.sweeps.acquire(sweepId, ghost.id ?? '', 1)).toBe(true);
     const id = `train_next${randomUUID().slice(0, 6)}`;
-    await context.queues.train.add(
+    await queues.train.add(
       'train',
       { params: {} as TrainJobData['params'], sweep: trialOf(sweepId, 1) },
       { jobId: id },
