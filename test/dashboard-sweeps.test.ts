@@ -261,6 +261,13 @@ describe('the notebook’s comparison as a sweep', () => {
     expect(await page.getAttribute('#sweep-progress', 'class')).toContain('done');
     const completed = await view(id);
     expect(completed.state).toBe('completed');
+    // The page was drawn as the sweep began: its finish and wall time follow it (the result's seconds).
+    const seconds = (completed.result as { seconds: number }).seconds;
+    expect(seconds).toBeGreaterThan(1);
+    expect(await page.textContent('#fact-wall-time')).toBe(`${seconds.toFixed(1)} s`);
+    expect(await page.textContent('#fact-finished')).toBe(
+      `${completed.finishedAt?.slice(0, 10)} ${completed.finishedAt?.slice(11, 19)}`,
+    );
     rows = await leaderboard(page);
     expect(rows.map((entry) => entry.id)).toEqual(
       (completed.result as { leaderboard: { id: string }[] }).leaderboard.map((entry) => entry.id),

@@ -7,6 +7,7 @@ import {
   leaderboardRowsHtml,
   nextSort,
   sortEntries,
+  sweepWallSeconds,
   topTrialIds,
   trialChipsHtml,
   type LeaderboardEntry,
@@ -54,6 +55,28 @@ const board = [
   }),
 ];
 const trials = (entries: LeaderboardEntry[]) => entries.map((item) => item.trial);
+
+describe('sweepWallSeconds', () => {
+  const createdAt = '2026-12-05T10:00:00.000Z';
+  const now = Date.parse('2026-12-05T10:01:30.000Z');
+
+  it("is the result's seconds once completed, else creation to finish, or to now while it runs", () => {
+    expect(
+      sweepWallSeconds(
+        { createdAt, finishedAt: null, state: 'completed', result: { seconds: 42.5 } },
+        now,
+      ),
+    ).toBe(42.5);
+    expect(sweepWallSeconds({ createdAt, finishedAt: null, state: 'active' }, now)).toBe(90);
+    expect(
+      sweepWallSeconds(
+        { createdAt, finishedAt: '2026-12-05T10:00:20.000Z', state: 'cancelled' },
+        now,
+      ),
+    ).toBe(20);
+    expect(sweepWallSeconds({ createdAt, finishedAt: null, state: 'cancelled' }, now)).toBeNull();
+  });
+});
 
 describe('sortEntries', () => {
   it('sorts by rank with unranked trials last, either way', () => {

@@ -188,6 +188,26 @@ export function formatDurationSeconds(seconds: number): string {
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
+/**
+ * Seconds from the sweep's creation to its end: its result's (creation to the last trial's end)
+ * once completed, else to `finishedAt` or, while it runs, to `now`. Null when unknown.
+ */
+export function sweepWallSeconds(
+  view: { result?: unknown; createdAt: string; finishedAt: string | null; state: string },
+  now: number,
+): number | null {
+  const seconds = (view.result as { seconds?: unknown } | null | undefined)?.seconds;
+  if (typeof seconds === 'number') return seconds;
+  const end =
+    view.finishedAt !== null
+      ? Date.parse(view.finishedAt)
+      : TERMINAL_STATES.has(view.state)
+        ? NaN
+        : now;
+  const span = (end - Date.parse(view.createdAt)) / 1000;
+  return Number.isFinite(span) ? Math.max(0, span) : null;
+}
+
 /** `3 of 8 trials finished · 2 running · 3 waiting · 1 pruned`. */
 export function describeCounts(counts: TrialCounts): string {
   const finished = counts.completed + counts.pruned + counts.failed + counts.cancelled;

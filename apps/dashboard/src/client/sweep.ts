@@ -5,11 +5,13 @@ import {
   DEFAULT_SORT,
   describeComputeSaved,
   describeCounts,
+  formatDurationSeconds,
   formatMetric,
   formatValue,
   leaderboardRowsHtml,
   nextSort,
   sortEntries,
+  sweepWallSeconds,
   TERMINAL_STATES,
   topTrialIds,
   trialChipsHtml,
@@ -34,6 +36,8 @@ interface SweepViewData {
   /** A completed sweep's result: its final summary. */
   result?: unknown;
   error: { message: string } | null;
+  createdAt: string;
+  finishedAt: string | null;
 }
 
 /** The live summary, or a finished sweep's result (the same summary, final). */
@@ -66,6 +70,8 @@ const chart = $('#parallel-coordinates');
 const compareK = $<HTMLSelectElement>('#compare-k');
 const compareLink = $<HTMLAnchorElement>('#compare-top');
 const status = $('#sweep-status');
+const finishedFact = $('#fact-finished');
+const wallTimeFact = $('#fact-wall-time');
 
 let view = data.view;
 let entries: LeaderboardEntry[] = summaryOf(view)?.leaderboard ?? [];
@@ -122,7 +128,18 @@ function drawBest(summary: SweepSummary): void {
   );
 }
 
+/** The facts that move: when the sweep finished, and its wall time so far. */
+function drawTimes(): void {
+  finishedFact.textContent =
+    view.finishedAt === null
+      ? '—'
+      : `${view.finishedAt.slice(0, 10)} ${view.finishedAt.slice(11, 19)}`;
+  const seconds = sweepWallSeconds(view, Date.now());
+  wallTimeFact.textContent = seconds === null ? '—' : formatDurationSeconds(seconds);
+}
+
 function draw(): void {
+  drawTimes();
   const summary = summaryOf(view);
   const key = JSON.stringify([view.state, summary, view.error]);
   if (key === drawn) return;
@@ -164,8 +181,8 @@ async function refresh(): Promise<void> {
   try {
     const answer = await requestJson<SweepViewData>(`/api/jobs/${data.id}`);
     if (!answer.ok) throw new Error(errorMessage(answer.body, answer.status));
-    const { state, sweep, result, error } = answer.body;
-    view = { state, sweep, result, error };
+    const { state, sweep, result, error, createdAt, finishedAt } = answer.body;
+    view = { state, sweep, result, error, createdAt, finishedAt };
     draw();
     status.textContent = TERMINAL_STATES.has(view.state)
       ? `The sweep is ${view.state}.`

@@ -68,8 +68,8 @@ function renderSweepFacts(view: JobView): SafeHtml {
       ${fact('Optimizer', `${base.optimizer.name}, lr ${base.optimizer.learningRate}`)}
       ${fact('Data limit', base.dataset.limit?.toLocaleString('en-US') ?? 'all 60,000')}
       ${fact('Created (UTC)', formatTime(view.createdAt))}
-      ${fact('Finished', formatTime(view.finishedAt))}
-      ${fact('Wall time', formatDuration(sweepWallTime(view, Date.now())))}
+      ${fact('Finished', formatTime(view.finishedAt), 'fact-finished')}
+      ${fact('Wall time', formatDuration(sweepWallTime(view, Date.now())), 'fact-wall-time')}
     </dl>
     <h3>Search space</h3>
     <ul class="search-space" id="search-space">
@@ -95,7 +95,14 @@ export function renderSweepPage(view: JobView): string {
     id: view.id,
     paths,
     metric,
-    view: { state: view.state, sweep: view.sweep ?? null, result: view.result, error: view.error },
+    view: {
+      state: view.state,
+      sweep: view.sweep ?? null,
+      result: view.result,
+      error: view.error,
+      createdAt: view.createdAt,
+      finishedAt: view.finishedAt,
+    },
   };
   const columns = [
     { key: 'rank', label: 'Rank', numeric: true },
