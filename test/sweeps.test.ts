@@ -121,6 +121,10 @@ describe('sweeps', () => {
     expect(jobViewSchema.parse(JSON.parse(events.at(-1)?.data ?? '{}')).id).toBe(id);
     const result: SweepResult = sweepResultSchema.parse(done.result);
     expect(result.leaderboard).toHaveLength(4);
+    // The sweep ran from its first trial's start, not from the ranking at its end.
+    const ran = Date.parse(done.finishedAt ?? '') - Date.parse(done.startedAt ?? '');
+    expect(ran).toBeGreaterThan(1000);
+    expect(Date.parse(done.startedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(done.createdAt));
     expect(result.trials).toMatchObject({ total: 4, completed: 4 });
     expect(result.leaderboard.map((entry) => entry.rank)).toEqual([1, 2, 3, 4]);
     const values = result.leaderboard.map((entry) => entry.value as number);
@@ -158,16 +162,17 @@ describe('sweeps', () => {
     const id = await submit({
       type: 'sweep',
       params: {
-        base: { ...TINY, epochs: 3, dataset: { limit: 600 } },
+        base: { ...TINY, epochs: 4, dataset: { limit: 1200 } },
         parameters: { 'optimizer.learningRate': [0.001, 0.002, 0.0005] },
       },
     });
-    // Kill a worker once a trial has finished an epoch and is still running.
+    // Kill a worker once a trial has finished an epoch and has two more to go (so it cannot end
+    // in the moment between this look and the kill).
     const running = await waitUntil(
       async () => {
         const current = await view(id);
         return current.sweep?.leaderboard?.find(
-          (entry) => entry.state === 'active' && entry.epochsRun >= 1 && entry.epochsRun < 3,
+          (entry) => entry.state === 'active' && entry.epochsRun >= 1 && entry.epochsRun <= 2,
         );
       },
       240_000,
@@ -188,7 +193,7 @@ describe('sweeps', () => {
     for (const entry of result.leaderboard) {
       const training = trainingResultSchema.parse((await view(entry.id)).result);
       // Each epoch once: a resumed trial continues, it does not train again from the start.
-      expect(training.history.map((record) => record.epoch)).toEqual([1, 2, 3]);
+      expect(training.history.map((record) => record.epoch)).toEqual([1, 2, 3, 4]);
     }
     const trials = await stack.api.call<{ total: number }>(
       'GET',

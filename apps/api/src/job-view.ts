@@ -163,7 +163,7 @@ export function toJobView(found: FoundJob): JobView {
     attempts: attemptsStarted(job),
     cancelRequested: found.cancelRequested,
     createdAt: isoTime(job.timestamp),
-    ...startTimes(job, report),
+    ...(found.sweep === undefined ? startTimes(job, report) : { startedAt: found.sweep.startedAt }),
     finishedAt: job.finishedOn && isTerminalState(state) ? isoTime(job.finishedOn) : null,
     ...runFields(found.run),
     ...(found.sweep === undefined ? {} : { sweep: found.sweep }),

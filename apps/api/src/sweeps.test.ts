@@ -56,6 +56,9 @@ describe('POST /v1/jobs with type sweep', () => {
       cancelled: 0,
     });
     expect(view.sweep?.metric).toEqual({ name: 'val_loss', goal: 'minimize' });
+    // Nothing has started: neither the sweep nor its trials.
+    expect(view.sweep?.startedAt).toBeNull();
+    expect(view.startedAt).toBeNull();
     const leaderboard = view.sweep?.leaderboard ?? [];
     expect(leaderboard.map((entry) => entry.assignment)).toEqual([
       { 'model.preset': 'cnn', batchSize: 32 },

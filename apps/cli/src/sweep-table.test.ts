@@ -76,6 +76,7 @@ function sweepView(fields: Partial<JobView> = {}): JobView {
       trials: { total: 3, waiting: 0, active: 1, completed: 1, pruned: 0, failed: 1, cancelled: 0 },
       percent: 57.14,
       metric: { name: 'val_loss', goal: 'minimize' },
+      startedAt: '2026-12-05T04:00:01.000Z',
       leaderboard,
       best: leaderboard[0] ?? null,
       earlyTermination: null,

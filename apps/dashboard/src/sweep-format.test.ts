@@ -22,6 +22,7 @@ const summary: SweepSummary = {
   trials: { total: 4, waiting: 1, active: 1, completed: 1, pruned: 1, failed: 0, cancelled: 0 },
   percent: 62.5,
   metric: { name: 'val_loss', goal: 'minimize' },
+  startedAt: '2026-12-05T10:00:00.000Z',
   leaderboard: [],
   best: {
     rank: 1,

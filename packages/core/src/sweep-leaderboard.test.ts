@@ -52,6 +52,16 @@ describe('summarizeSweep', () => {
     });
     expect(summary.leaderboard.at(-1)?.error).toBe('NonFiniteLossError');
     expect(summary.earlyTermination).toBeNull();
+    expect(summary.startedAt).toBeNull();
+  });
+
+  it('started when its first trial did', () => {
+    const started = [
+      trial(0, { startedAt: Date.parse('2026-12-05T10:00:05Z') }),
+      trial(1, { startedAt: Date.parse('2026-12-05T10:00:01Z') }),
+      trial(2, {}),
+    ];
+    expect(summarizeSweep(started, metric, false).startedAt).toBe('2026-12-05T10:00:01.000Z');
   });
 
   it('ranks by a maximized metric highest first', () => {

@@ -33,6 +33,7 @@ export function summarizeSweep(
     trials: countStates(trials),
     percent: percentDone(trials),
     metric,
+    startedAt: firstStart(trials),
     leaderboard,
     best: ranked[0] ?? null,
     earlyTermination: rule === false ? null : computeSaved(trials, rule.type),
@@ -64,6 +65,13 @@ function entryOf(trial: TrialRecord, metric: SweepMetric): LeaderboardEntry {
     latest: trial.history.at(-1) ?? null,
     ...(trial.error === undefined ? {} : { error: trial.error }),
   };
+}
+
+function firstStart(trials: readonly TrialRecord[]): string | null {
+  const starts = trials.flatMap((trial) =>
+    trial.startedAt === undefined ? [] : [trial.startedAt],
+  );
+  return starts.length === 0 ? null : new Date(Math.min(...starts)).toISOString();
 }
 
 function compare(a: number, b: number, goal: SweepMetric['goal']): number {

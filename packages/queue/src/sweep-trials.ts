@@ -54,8 +54,19 @@ async function loadTrialRecord(
     history,
     epochs: job.data.params.epochs,
     seconds: result?.seconds ?? history.reduce((sum, record) => sum + record.seconds, 0),
+    // A trial taken while its sweep had no free slot has a processedOn but did not start.
+    startedAt: firstStartOf(report?.startedAt, state === 'waiting' ? undefined : job.processedOn),
     ...(state === 'failed' ? { error: job.failedReason || 'failed' } : {}),
   };
+}
+
+/** A trial's first start: its report keeps it across attempts; BullMQ's processedOn is the latest's. */
+function firstStartOf(
+  reported: string | undefined,
+  processedOn: number | undefined,
+): number | undefined {
+  if (reported !== undefined) return Date.parse(reported);
+  return processedOn || undefined;
 }
 
 function trialStateOf(

@@ -299,6 +299,8 @@ export const sweepSummarySchema = z.object({
   /** Epochs run over epochs planned, every trial (a pruned trial's planned epochs are its run ones). */
   percent: z.number().min(0).max(100),
   metric: z.object({ name: trainingMetricSchema, goal: sweepGoalSchema }),
+  /** When its first trial started; null before any has. */
+  startedAt: z.iso.datetime().nullable(),
   /** Best first; trials without a value last, in trial order. */
   leaderboard: z.array(leaderboardEntrySchema),
   best: leaderboardEntrySchema.nullable(),
@@ -339,5 +341,7 @@ export interface TrialRecord {
   readonly epochs: number;
   /** Training seconds so far (every attempt). */
   readonly seconds: number;
+  /** When the trial first started (ms since the epoch); undefined before it has. */
+  readonly startedAt?: number | undefined;
   readonly error?: string | undefined;
 }
