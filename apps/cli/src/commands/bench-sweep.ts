@@ -30,6 +30,11 @@ export interface SweepRun {
   readonly wallSeconds: number;
   readonly epochsRun: number;
   readonly prunedTrials: number;
+  /** Each trial's values, state, epochs run and best value, in trial order. */
+  readonly trials: readonly Pick<
+    LeaderboardEntry,
+    'trial' | 'assignment' | 'state' | 'epochsRun' | 'value'
+  >[];
   readonly best: Pick<LeaderboardEntry, 'trial' | 'assignment' | 'value' | 'bestEpoch'> | null;
   readonly earlyTermination: ComputeSaved | null;
 }
@@ -129,6 +134,15 @@ async function runSweep(client: ConvoyClient, body: CreateJobRequest): Promise<S
         wallSeconds,
         epochsRun: result.leaderboard.reduce((sum, entry) => sum + entry.epochsRun, 0),
         prunedTrials: result.trials.pruned,
+        trials: [...result.leaderboard]
+          .sort((a, b) => a.trial - b.trial)
+          .map(({ trial, assignment, state, epochsRun, value }) => ({
+            trial,
+            assignment,
+            state,
+            epochsRun,
+            value,
+          })),
         best:
           best === null
             ? null

@@ -490,7 +490,13 @@ function addSweepBenchmark(bench: Command, context: BenchContext): Command {
 
 function describeSweep(result: SweepBenchmarkResult): string {
   const run = (name: string, sweep: SweepBenchmarkResult['withRule']) =>
-    `sweep: ${name}: ${sweep.wallSeconds.toFixed(1)} s, ${sweep.epochsRun} epochs, ${sweep.prunedTrials} trials stopped early, best trial ${sweep.best?.trial ?? '-'} (val_loss ${sweep.best?.value?.toFixed(4) ?? '-'})`;
+    `sweep: ${name}: ${sweep.wallSeconds.toFixed(1)} s, ${sweep.epochsRun} epochs, ${sweep.prunedTrials} trials stopped early, best trial ${sweep.best?.trial ?? '-'} (val_loss ${sweep.best?.value?.toFixed(4) ?? '-'})\n` +
+    sweep.trials
+      .map(
+        (trial) =>
+          `  #${trial.trial} lr ${String(trial.assignment['optimizer.learningRate'])}: ${trial.state}, ${trial.epochsRun} epochs, best val_loss ${trial.value?.toFixed(4) ?? '-'}`,
+      )
+      .join('\n');
   return [
     `sweep: ${result.learningRates.length} learning rates × ${result.epochs} epochs on ${result.limit} images, ${result.workers} workers`,
     run('every trial to its end', result.withoutRule),
