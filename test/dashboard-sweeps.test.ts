@@ -151,6 +151,9 @@ describe('a 100-trial random sweep', () => {
     expect(await learningRates()).toEqual([...ascending].reverse());
     const batchSort = await timedSort(page, 'param:batchSize');
     for (const ms of [firstSort, secondSort, batchSort]) expect(ms).toBeLessThan(200);
+    console.log(
+      `100-trial sweep page: drawn ${readyMs} ms after navigation; re-sorted in ${[firstSort, secondSort, batchSort].map((ms) => ms.toFixed(0)).join(', ')} ms`,
+    );
     await screenshot(page, 'sweep-100-trials');
     await page.close();
   });
