@@ -1,4 +1,5 @@
-import { $all, element } from './dom.js';
+import { $all, element, requestJson } from './dom.js';
+import { humanMessage, type NumberBounds } from './form-check.js';
 
 /**
  * A form's problems shown the accessible way: each beside its field (the field `aria-invalid`,
@@ -127,4 +128,64 @@ function focusFirst(targets: readonly HTMLElement[]): void {
   if (first.matches('input, select, textarea, button, [tabindex]')) {
     first.focus({ preventScroll: true });
   }
+}
+
+export interface JobFormOptions {
+  readonly form: HTMLFormElement;
+  /** The `role=alert` summary. */
+  readonly summary: HTMLElement;
+  readonly submitButton: HTMLButtonElement;
+  /** Problems found in the browser, before anything is sent. */
+  readonly check: () => Problem[];
+  /** The body of POST /api/jobs. */
+  readonly body: () => unknown;
+  /** A field's bounds, for messages said the human way ("at most 1,024"). */
+  readonly boundsFor: (path: string) => NumberBounds | undefined;
+}
+
+/**
+ * A job form's submission: the browser's own checks first, then POST /api/jobs; a job accepted
+ * opens its page, a refusal shows the API's problems beside their fields.
+ */
+export function handleJobForm(options: JobFormOptions): void {
+  const { form, summary, submitButton } = options;
+  const showErrors = (message: string, details: readonly Problem[]) =>
+    showProblems(
+      form,
+      summary,
+      details.map((detail) => ({
+        path: detail.path,
+        message: humanMessage(detail.message, options.boundsFor(detail.path)),
+      })),
+      message,
+    );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearProblems(form, summary);
+    const problems = options.check();
+    if (problems.length > 0) {
+      showErrors('', problems);
+      return;
+    }
+    submitButton.disabled = true;
+    try {
+      const answer = await requestJson<{ id: string }>('/api/jobs', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(options.body()),
+      });
+      if (answer.ok) {
+        location.assign(`/jobs/${answer.body.id}`);
+        return;
+      }
+      showErrors(
+        answer.body.error?.message ?? `failed (${answer.status})`,
+        answer.body.error?.details ?? [],
+      );
+    } catch {
+      showErrors('The dashboard could not be reached.', []);
+    } finally {
+      submitButton.disabled = false;
+    }
+  });
 }

@@ -1,6 +1,6 @@
-import { $, $all, element, pageData, requestJson } from './dom.js';
-import { humanMessage, numberProblem, type NumberBounds } from './form-check.js';
-import { clearProblems, showProblems, type Problem } from './form-errors.js';
+import { $, $all, element, pageData } from './dom.js';
+import { numberProblem, type NumberBounds } from './form-check.js';
+import { handleJobForm, type Problem } from './form-errors.js';
 import { prefillForm, runFields, withSourceParams, type CloneSource } from './submit-run.js';
 
 /**
@@ -335,46 +335,13 @@ function checkNumbers(): Problem[] {
   });
 }
 
-function showErrors(message: string, details: readonly Problem[]): void {
-  showProblems(
-    form,
-    formErrors,
-    details.map((detail) => ({
-      path: detail.path,
-      message: humanMessage(detail.message, boundsFor(detail.path)),
-    })),
-    message,
-  );
-}
-
-form.addEventListener('submit', async (event) => {
-  event.preventDefault();
-  clearProblems(form, formErrors);
-  const problems = checkNumbers();
-  if (problems.length > 0) {
-    showErrors('', problems);
-    return;
-  }
-  submitButton.disabled = true;
-  try {
-    const answer = await requestJson<{ id: string }>('/api/jobs', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body()),
-    });
-    if (answer.ok) {
-      location.assign(`/jobs/${answer.body.id}`);
-      return;
-    }
-    showErrors(
-      answer.body.error?.message ?? `failed (${answer.status})`,
-      answer.body.error?.details ?? [],
-    );
-  } catch {
-    showErrors('The dashboard could not be reached.', []);
-  } finally {
-    submitButton.disabled = false;
-  }
+handleJobForm({
+  form,
+  summary: formErrors,
+  submitButton,
+  check: checkNumbers,
+  body,
+  boundsFor: boundsFor,
 });
 
 if (from !== undefined) prefillForm(form, from, (layers) => setLayers(layers as LayerDraft[]));

@@ -1,43 +1,12 @@
 import { MODEL_PRESET_LAYERS, MODEL_PRESETS } from '@convoy/schemas';
 import { layerFieldBounds, trainingFieldBounds } from '../field-bounds.js';
-import { html, type SafeHtml } from '../html.js';
+import { html } from '../html.js';
+import { formFields } from './form-fields.js';
 import { renderPage } from './layout.js';
 
 /** The number fields' bounds, read once from the API's schemas. */
 const FIELD_BOUNDS = trainingFieldBounds();
-
-/**
- * A labelled input with the slot its error (by zod path) is shown in, and a hint with the
- * field's bounds when the schema has them.
- */
-function field(label: string, path: string, input: SafeHtml, hint?: string): SafeHtml {
-  const bounds = FIELD_BOUNDS[path]?.hint;
-  const hints = [hint, bounds].filter(Boolean).join(', ');
-  return html`<label>
-    <span>${label}${hints ? html` <span class="small field-hint">(${hints})</span>` : ''}</span>
-    ${input}
-    <span class="field-error" data-error-for="${path}" data-label="${label}"></span>
-  </label>`;
-}
-
-/**
- * A number field as text with a numeric keyboard: an `<input type=number>` would report `abc` as
- * an empty value (and Chromium refuses some keys outright), so the form could not say what is
- * wrong with what was typed.
- */
-function numberInput(name: string, path: string, value: string): SafeHtml {
-  const bounds = FIELD_BOUNDS[path];
-  return html`<input
-    name="${name}"
-    id="field-${name}"
-    data-path="${path}"
-    type="text"
-    value="${value}"
-    inputmode="${bounds?.integer ? 'numeric' : 'decimal'}"
-    autocomplete="off"
-    spellcheck="false"
-  />`;
-}
+const { field, numberInput, nameAndTags } = formFields(FIELD_BOUNDS);
 
 /** The run a clone starts from (`/jobs/new?from=<id>`): its parameters fill the form. */
 export interface CloneSource {
@@ -83,25 +52,7 @@ export function renderSubmitPage(from?: CloneSource): string {
         <div class="form-errors" id="form-errors" role="alert" tabindex="-1"></div>
         <fieldset>
           <legend>Run</legend>
-          <div class="fields">
-            ${field(
-              'Name',
-              'name',
-              html`<input name="runName" id="field-runName" data-path="name" maxlength="100" />`,
-              'optional',
-            )}
-            ${field(
-              'Tags',
-              'tags',
-              html`<input
-                name="runTags"
-                id="field-runTags"
-                data-path="tags"
-                placeholder="baseline, sweep-1"
-              />`,
-              'comma-separated',
-            )}
-          </div>
+          <div class="fields">${nameAndTags('baseline, sweep-1')}</div>
         </fieldset>
         <fieldset>
           <legend>Model</legend>

@@ -6,11 +6,13 @@ import {
   TRAINING_METRICS,
 } from '@convoy/schemas';
 import { sweepFieldBounds } from '../field-bounds.js';
-import { html, type SafeHtml } from '../html.js';
+import { html } from '../html.js';
+import { formFields } from './form-fields.js';
 import { renderPage } from './layout.js';
 
 /** The number fields' bounds, read once from the API's schemas. */
 const FIELD_BOUNDS = sweepFieldBounds();
+const { field, numberInput, nameAndTags } = formFields(FIELD_BOUNDS);
 
 /** Param paths offered for a dimension (any other path can be typed). */
 export const COMMON_SWEEP_PATHS: readonly { readonly path: string; readonly hint: string }[] = [
@@ -28,31 +30,6 @@ export const COMMON_SWEEP_PATHS: readonly { readonly path: string; readonly hint
   { path: 'model.layers[6].rate', hint: 'its dropout: 0.2, 0.4, 0.5' },
   { path: 'earlyStopping.patience', hint: '1, 2, 3' },
 ];
-
-function field(label: string, path: string, input: SafeHtml, hint?: string): SafeHtml {
-  const bounds = FIELD_BOUNDS[path]?.hint;
-  const hints = [hint, bounds].filter(Boolean).join(', ');
-  return html`<label>
-    <span>${label}${hints ? html` <span class="small field-hint">(${hints})</span>` : ''}</span>
-    ${input}
-    <span class="field-error" data-error-for="${path}" data-label="${label}"></span>
-  </label>`;
-}
-
-function numberInput(name: string, path: string, value: string, label: string): SafeHtml {
-  const bounds = FIELD_BOUNDS[path];
-  return html`<input
-    name="${name}"
-    id="field-${name}"
-    data-path="${path}"
-    data-label="${label}"
-    type="text"
-    value="${value}"
-    inputmode="${bounds?.integer ? 'numeric' : 'decimal'}"
-    autocomplete="off"
-    spellcheck="false"
-  />`;
-}
 
 const numberField = (label: string, name: string, path: string, value: string, hint?: string) =>
   field(label, path, numberInput(name, path, value, label), hint);
@@ -88,25 +65,7 @@ export function renderSweepFormPage(): string {
         <div class="form-errors" id="form-errors" role="alert" tabindex="-1"></div>
         <fieldset>
           <legend>Sweep</legend>
-          <div class="fields">
-            ${field(
-              'Name',
-              'name',
-              html`<input name="runName" id="field-runName" data-path="name" maxlength="100" />`,
-              'optional',
-            )}
-            ${field(
-              'Tags',
-              'tags',
-              html`<input
-                name="runTags"
-                id="field-runTags"
-                data-path="tags"
-                placeholder="lr-search"
-              />`,
-              'comma-separated',
-            )}
-          </div>
+          <div class="fields">${nameAndTags('lr-search')}</div>
         </fieldset>
         <fieldset>
           <legend>Base training params (every trial starts from these)</legend>
