@@ -12,11 +12,13 @@ import {
 } from '@convoy/schemas';
 import {
   attemptsStarted,
-  CANCELLED_REASON,
+  convoyStateOf,
   type AnyJob,
   type RemovedJobRecord,
   type TrainJobData,
 } from '@convoy/queue';
+
+export { convoyStateOf };
 
 /** What `job.getState()` answers. */
 export type BullJobState = Awaited<ReturnType<AnyJob['getState']>>;
@@ -62,24 +64,6 @@ function runFields(
 export function jobLinks(id: string): JobLinks {
   const self = `/v1/jobs/${id}`;
   return { self, events: `${self}/events`, artifacts: `${self}/artifacts` };
-}
-
-/**
- * BullMQ's states folded into Convoy's five: everything not yet started (including a retry's
- * backoff) is `waiting`; a failure the worker reported as a cancellation is `cancelled`.
- */
-export function convoyStateOf(bullState: BullJobState, failedReason: string | undefined): JobState {
-  switch (bullState) {
-    case 'active':
-      return 'active';
-    case 'completed':
-      return 'completed';
-    case 'failed':
-      return failedReason === CANCELLED_REASON ? 'cancelled' : 'failed';
-    default:
-      // waiting, delayed, prioritized, waiting-children, and `unknown` for a job just moving
-      return 'waiting';
-  }
 }
 
 export function stateOf(found: FoundJob): JobState {

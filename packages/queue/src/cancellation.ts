@@ -1,3 +1,4 @@
+import type { JobState } from '@convoy/schemas';
 import type { RedisConnection } from './redis-connection.js';
 import { CONVOY_KEY_PREFIX } from './queue-names.js';
 
@@ -5,6 +6,24 @@ const RETENTION_SECONDS = 30 * 24 * 3600;
 
 /** Why a cancelled job's BullMQ record failed; the API reports such jobs as `cancelled`. */
 export const CANCELLED_REASON = 'cancelled by request';
+
+/**
+ * BullMQ's states folded into Convoy's five: everything not yet started (including a retry's
+ * backoff) is `waiting`; a failure the worker reported as a cancellation is `cancelled`.
+ */
+export function convoyStateOf(bullState: string, failedReason: string | undefined): JobState {
+  switch (bullState) {
+    case 'active':
+      return 'active';
+    case 'completed':
+      return 'completed';
+    case 'failed':
+      return failedReason === CANCELLED_REASON ? 'cancelled' : 'failed';
+    default:
+      // waiting, delayed, prioritized, waiting-children, and `unknown` for a job just moving
+      return 'waiting';
+  }
+}
 
 export interface RemovedJobRecord {
   readonly id: string;

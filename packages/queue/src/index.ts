@@ -1,4 +1,9 @@
-export { CANCELLED_REASON, JobCancellation, type RemovedJobRecord } from './cancellation.js';
+export {
+  CANCELLED_REASON,
+  convoyStateOf,
+  JobCancellation,
+  type RemovedJobRecord,
+} from './cancellation.js';
 export {
   attemptsStarted,
   JOB_DATA_SCHEMAS,

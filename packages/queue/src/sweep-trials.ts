@@ -6,7 +6,7 @@ import {
   type SweepTrialState,
   type TrialRecord,
 } from '@convoy/schemas';
-import { CANCELLED_REASON } from './cancellation.js';
+import { convoyStateOf } from './cancellation.js';
 import type { Queue } from 'bullmq';
 import type { JobCancellation } from './cancellation.js';
 import type { TrainJobData } from './job-data.js';
@@ -69,19 +69,12 @@ function firstStartOf(
   return processedOn || undefined;
 }
 
+/** A trial's state: the job's, with a completed trial its sweep's rule stopped told apart. */
 function trialStateOf(
   bullState: string,
   failedReason: string | undefined,
   pruned: boolean,
 ): SweepTrialState {
-  switch (bullState) {
-    case 'completed':
-      return pruned ? 'pruned' : 'completed';
-    case 'failed':
-      return failedReason === CANCELLED_REASON ? 'cancelled' : 'failed';
-    case 'active':
-      return 'active';
-    default:
-      return 'waiting';
-  }
+  const state = convoyStateOf(bullState, failedReason);
+  return state === 'completed' && pruned ? 'pruned' : state;
 }

@@ -1,10 +1,14 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConvoyClient } from '@convoy/client';
+import { createRedisConnection, removeQueuePrefix } from '@convoy/queue';
 
 export interface BenchApi {
   readonly url: string;
@@ -84,6 +88,57 @@ export function startAppProcess(entry: string, cwd: string, env: Record<string, 
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
+    },
+  };
+}
+
+export type AppProcess = ReturnType<typeof startAppProcess>;
+
+/** An API and its workers on a throwaway queue prefix and artifacts directory (benchmarks). */
+export interface BenchStack {
+  /** What every process of the stack gets: Redis, the prefix, the artifacts, the data. */
+  readonly env: { readonly ARTIFACTS_DIR: string } & Readonly<Record<string, string>>;
+  readonly api: BenchApi;
+  readonly workers: readonly AppProcess[];
+  /** Stops the workers and the API, then removes the prefix's keys and the artifacts. */
+  stop(): Promise<void>;
+}
+
+export async function startBenchStack(options: {
+  readonly name: string;
+  /** The checkout whose built apps run. */
+  readonly root: string;
+  readonly redisUrl: string;
+  readonly dataDir: string;
+  readonly workers: number;
+  readonly workerEnv: Readonly<Record<string, string>>;
+}): Promise<BenchStack> {
+  const scratch = await mkdtemp(join(tmpdir(), `convoy-bench-${options.name}-`));
+  const prefix = `bench-${randomUUID()}`;
+  const env = {
+    REDIS_URL: options.redisUrl,
+    CONVOY_QUEUE_PREFIX: prefix,
+    ARTIFACTS_DIR: join(scratch, 'artifacts'),
+    DATA_DIR: options.dataDir,
+  };
+  const api = await startApi(join(options.root, 'apps/api/dist/main.js'), env);
+  const workers = Array.from({ length: options.workers }, () =>
+    startAppProcess(join(options.root, 'apps/worker/dist/main.js'), options.root, {
+      ...env,
+      ...options.workerEnv,
+    }),
+  );
+  return {
+    env,
+    api,
+    workers,
+    async stop() {
+      await Promise.all(workers.map((worker) => worker.stop()));
+      await api.stop();
+      const connection = createRedisConnection(options.redisUrl, 'blocking');
+      await removeQueuePrefix(connection, prefix).catch(() => undefined);
+      await connection.quit();
+      await rm(scratch, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }

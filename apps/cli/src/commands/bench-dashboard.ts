@@ -1,12 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ConvoyClient } from '@convoy/client';
-import { createRedisConnection, removeQueuePrefix } from '@convoy/queue';
-import { freePort, startApi, startAppProcess } from './api-process.js';
+import { freePort, startAppProcess, startBenchStack, type AppProcess } from './api-process.js';
 import { median } from './median.js';
 
 export interface DashboardBenchmarkOptions {
@@ -94,19 +90,16 @@ async function timeView(page: Page, url: string): Promise<{ ms: number; images: 
 export async function benchmarkDashboard(
   options: DashboardBenchmarkOptions,
 ): Promise<DashboardBenchmarkResult> {
-  const scratch = await mkdtemp(join(tmpdir(), 'convoy-bench-dashboard-'));
-  const prefix = `bench-${randomUUID()}`;
-  const env = {
-    REDIS_URL: options.redisUrl,
-    CONVOY_QUEUE_PREFIX: prefix,
-    ARTIFACTS_DIR: join(scratch, 'artifacts'),
-    DATA_DIR: options.dataDir,
-  };
-  const api = await startApi(join(options.root, 'apps/api/dist/main.js'), env);
-  const worker = startAppProcess(join(options.root, 'apps/worker/dist/main.js'), options.root, {
-    ...env,
-    WORKER_PRECOMPUTE: options.precompute,
+  const stack = await startBenchStack({
+    name: 'dashboard',
+    root: options.root,
+    redisUrl: options.redisUrl,
+    dataDir: options.dataDir,
+    workers: 1,
+    workerEnv: { WORKER_PRECOMPUTE: options.precompute },
   });
+  const { api, env } = stack;
+  const [worker] = stack.workers as [AppProcess];
   const dashboardPort = await freePort();
   const dashboard = startAppProcess(
     join(options.root, 'apps/dashboard/dist/main.js'),
@@ -197,11 +190,7 @@ export async function benchmarkDashboard(
     };
   } finally {
     await browser?.close();
-    await Promise.all([dashboard.stop(), worker.stop()]);
-    await api.stop();
-    const connection = createRedisConnection(options.redisUrl, 'blocking');
-    await removeQueuePrefix(connection, prefix).catch(() => undefined);
-    await connection.quit();
-    await rm(scratch, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    await dashboard.stop();
+    await stack.stop();
   }
 }

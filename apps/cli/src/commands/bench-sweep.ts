@@ -1,17 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConvoyClient } from '@convoy/client';
-import { createRedisConnection, removeQueuePrefix } from '@convoy/queue';
 import {
   sweepResultSchema,
   type ComputeSaved,
   type CreateJobRequest,
   type LeaderboardEntry,
 } from '@convoy/schemas';
-import { startApi, startAppProcess } from './api-process.js';
+import { startBenchStack } from './api-process.js';
 
 export interface SweepBenchmarkOptions {
   /** The checkout whose built apps run (api, workers). */
@@ -64,23 +59,16 @@ export interface SweepBenchmarkResult {
 export async function benchmarkSweep(
   options: SweepBenchmarkOptions,
 ): Promise<SweepBenchmarkResult> {
-  const scratch = await mkdtemp(join(tmpdir(), 'convoy-bench-sweep-'));
-  const prefix = `bench-${randomUUID()}`;
-  const env = {
-    REDIS_URL: options.redisUrl,
-    CONVOY_QUEUE_PREFIX: prefix,
-    ARTIFACTS_DIR: join(scratch, 'artifacts'),
-    DATA_DIR: options.dataDir,
-  };
-  const api = await startApi(join(options.root, 'apps/api/dist/main.js'), env);
-  const workers = Array.from({ length: options.workers }, () =>
-    startAppProcess(join(options.root, 'apps/worker/dist/main.js'), options.root, {
-      ...env,
-      WORKER_PRECOMPUTE: 'off',
-    }),
-  );
+  const stack = await startBenchStack({
+    name: 'sweep',
+    root: options.root,
+    redisUrl: options.redisUrl,
+    dataDir: options.dataDir,
+    workers: options.workers,
+    workerEnv: { WORKER_PRECOMPUTE: 'off' },
+  });
   try {
-    const client = new ConvoyClient({ baseUrl: api.url });
+    const client = new ConvoyClient({ baseUrl: stack.api.url });
     const sweep = (earlyTermination: boolean): CreateJobRequest => ({
       type: 'sweep',
       params: {
@@ -110,12 +98,7 @@ export async function benchmarkSweep(
       sameBest: withRule.best?.trial === withoutRule.best?.trial,
     };
   } finally {
-    await Promise.all(workers.map((worker) => worker.stop()));
-    await api.stop();
-    const connection = createRedisConnection(options.redisUrl, 'blocking');
-    await removeQueuePrefix(connection, prefix).catch(() => undefined);
-    await connection.quit();
-    await rm(scratch, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    await stack.stop();
   }
 }
 

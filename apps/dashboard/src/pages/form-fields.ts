@@ -1,3 +1,4 @@
+import { MODEL_PRESETS } from '@convoy/schemas';
 import type { NumberBounds } from '../field-bounds.js';
 import { html, type SafeHtml } from '../html.js';
 
@@ -16,6 +17,8 @@ export interface FormFields {
   numberInput(name: string, path: string, value: string, label?: string): SafeHtml;
   /** The run's name and tags, as both forms ask for them. */
   nameAndTags(tagsPlaceholder: string): SafeHtml;
+  /** A radio button per model preset, the first checked, in the group `name`. */
+  presetChoices(name: string): SafeHtml;
 }
 
 export function formFields(bounds: Readonly<Record<string, NumberBounds>>): FormFields {
@@ -41,6 +44,14 @@ export function formFields(bounds: Readonly<Record<string, NumberBounds>>): Form
         autocomplete="off"
         spellcheck="false"
       />`,
+    presetChoices: (name) =>
+      html`${MODEL_PRESETS.map(
+        (preset, index) =>
+          html`<label class="inline"
+            ><input type="radio" name="${name}" value="${preset}" ${index === 0 ? 'checked' : ''} />
+            preset <code>${preset}</code></label
+          >`,
+      )}`,
     nameAndTags: (tagsPlaceholder) =>
       html`${field(
         'Name',

@@ -1,4 +1,4 @@
-import { MODEL_PRESET_LAYERS, MODEL_PRESETS } from '@convoy/schemas';
+import { MODEL_PRESET_LAYERS } from '@convoy/schemas';
 import { layerFieldBounds, trainingFieldBounds } from '../field-bounds.js';
 import { html } from '../html.js';
 import { formFields } from './form-fields.js';
@@ -6,7 +6,7 @@ import { renderPage } from './layout.js';
 
 /** The number fields' bounds, read once from the API's schemas. */
 const FIELD_BOUNDS = trainingFieldBounds();
-const { field, numberInput, nameAndTags } = formFields(FIELD_BOUNDS);
+const { field, numberInput, nameAndTags, presetChoices } = formFields(FIELD_BOUNDS);
 
 /** The run a clone starts from (`/jobs/new?from=<id>`): its parameters fill the form. */
 export interface CloneSource {
@@ -57,18 +57,7 @@ export function renderSubmitPage(from?: CloneSource): string {
         <fieldset>
           <legend>Model</legend>
           <div class="controls">
-            ${MODEL_PRESETS.map(
-              (preset, index) =>
-                html`<label class="inline"
-                  ><input
-                    type="radio"
-                    name="model-mode"
-                    value="${preset}"
-                    ${index === 0 ? 'checked' : ''}
-                  />
-                  preset <code>${preset}</code></label
-                >`,
-            )}
+            ${presetChoices('model-mode')}
             <label class="inline"
               ><input type="radio" name="model-mode" value="custom" /> custom layers</label
             >

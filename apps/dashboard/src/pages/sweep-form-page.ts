@@ -12,7 +12,7 @@ import { renderPage } from './layout.js';
 
 /** The number fields' bounds, read once from the API's schemas. */
 const FIELD_BOUNDS = sweepFieldBounds();
-const { field, numberInput, nameAndTags } = formFields(FIELD_BOUNDS);
+const { field, numberInput, nameAndTags, presetChoices } = formFields(FIELD_BOUNDS);
 
 /** Param paths offered for a dimension (any other path can be typed). */
 export const COMMON_SWEEP_PATHS: readonly { readonly path: string; readonly hint: string }[] = [
@@ -69,20 +69,7 @@ export function renderSweepFormPage(): string {
         </fieldset>
         <fieldset>
           <legend>Base training params (every trial starts from these)</legend>
-          <div class="controls">
-            ${MODEL_PRESETS.map(
-              (preset, index) =>
-                html`<label class="inline"
-                  ><input
-                    type="radio"
-                    name="preset"
-                    value="${preset}"
-                    ${index === 0 ? 'checked' : ''}
-                  />
-                  preset <code>${preset}</code></label
-                >`,
-            )}
-          </div>
+          <div class="controls">${presetChoices('preset')}</div>
           <span class="field-error" data-error-for="params.base.model"></span>
           <div class="fields">
             ${numberField('Epochs', 'epochs', 'params.base.epochs', '10')}
